@@ -1,0 +1,14 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { lockdown } from '../src/lockdown';
+import { logger } from '../src/logger';
+import { errorReporting } from '../src/middleware';
+import { coldStart } from '../src/runtime';
+
+const { config, clients } = coldStart();
+
+/** Direct invoke: `{ target: {userName}|{accessKeyId}|{roleName}|{employeeId}|{email}, reason, requestedBy, dryRun? }`. */
+export const handler = middy()
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(errorReporting())
+  .handler(async (event: unknown) => lockdown(event, { config, clients, now: new Date() }));

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * Configuration, loaded from the environment once per cold start, validated and frozen.
+ * Every variable of the public contract is documented here beside its default.
+ */
+export interface Config {
+  /** `NOTIFY_TOPIC_ARN` (required): SNS topic for run reports. */
+  readonly notifyTopicArn: string;
+  /** `STATE_TABLE` (required): DynamoDB table, `pk`/`sk` strings, TTL attribute `expiresAt`. */
+  readonly stateTable: string;
+  /** `DEPARTURE_QUEUE_URL` (required by hr-webhook): queue between the receiver and the worker. */
+  readonly departureQueueUrl: string | undefined;
+  /** `WEBHOOK_SECRET_PREFIX` (default `/offboarding/webhook/`): SSM prefix of webhook secrets. */
+  readonly webhookSecretPrefix: string;
+  /** `DENY_POLICY_ARN` (default AWS managed `AWSDenyAll`): the policy attached first. */
+  readonly denyPolicyArn: string;
+  /** `PERSON_TAG_KEYS` (default `employee-id,email`): IAM user tags that name a person. */
+  readonly personTagKeys: readonly string[];
+  /** `PROTECTED_PRINCIPALS` (default empty): user/role names or ARN globs never touched. */
+  readonly protectedPrincipals: readonly string[];
+  /** `PROTECTED_TAG_KEY` (default `offboarding:protected`): a principal with this tag = `true` is never touched. */
+  readonly protectedTagKey: string;
+  /**
+   * `PROJECT_ROLE_PREFIX` (default empty; serverless.yml sets `<service>-<stage>-`): roles whose name starts
+   * with it are the project's own and never touched.
+   */
+  readonly projectRolePrefix: string;
+  /** `SESSION_REGIONS` (default the function's region): regions scanned for SSM sessions. */
+  readonly sessionRegions: readonly string[];
+  /** `AWS_REGION`: the function's region. */
+  readonly region: string;
+  /** `DRY_RUN` (default false): plan only, for every trigger. */
+  readonly dryRun: boolean;
+  /** `KEY_MAX_AGE_DAYS` (default 90, CIS 1.14). */
+  readonly keyMaxAgeDays: number;
+  /** `KEY_MAX_IDLE_DAYS` (default 45, CIS 1.12). */
+  readonly keyMaxIdleDays: number;
+  /** `KEY_WARN_DAYS` (default 14): warn this many days before a key expires. */
+  readonly keyWarnDays: number;
+  /** `SWEEP_MODE` (default `report`): `report` warns only, `enforce` deactivates. */
+  readonly sweepMode: 'report' | 'enforce';
+  /** `SWEEP_MAX_ACTIONS` (default 25): the sweep halts rather than deactivate more keys than this. */
+  readonly sweepMaxActions: number;
+  /** `SWEEP_MAX_FRACTION` (default 0.2): ...or more than this fraction of the account's active keys. */
+  readonly sweepMaxFraction: number;
+  /** `MAX_CONCURRENCY` (default 4): parallel AWS writes within one revocation after the deny. */
+  readonly maxConcurrency: number;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+const schema = z.object({
+  NOTIFY_TOPIC_ARN: z.string().min(1, 'is required'),
+  STATE_TABLE: z.string().min(1, 'is required'),
+  DEPARTURE_QUEUE_URL: z.string().min(1).optional(),
+  WEBHOOK_SECRET_PREFIX: z.string().min(1).default('/offboarding/webhook/'),
+  DENY_POLICY_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/.+$/, 'must be an IAM policy ARN')
+    .default('arn:aws:iam::aws:policy/AWSDenyAll'),
+  PERSON_TAG_KEYS: list('employee-id,email'),
+  PROTECTED_PRINCIPALS: list(''),
+  PROTECTED_TAG_KEY: z.string().min(1).default('offboarding:protected'),
+  PROJECT_ROLE_PREFIX: z.string().default(''),
+  SESSION_REGIONS: list(''),
+  AWS_REGION: z.string().min(1, 'is required'),
+  DRY_RUN: bool,
+  KEY_MAX_AGE_DAYS: nonNegativeInt(90),
+  KEY_MAX_IDLE_DAYS: nonNegativeInt(45),
+  KEY_WARN_DAYS: nonNegativeInt(14),
+  SWEEP_MODE: z.enum(['report', 'enforce']).default('report'),
+  SWEEP_MAX_ACTIONS: nonNegativeInt(25),
+  SWEEP_MAX_FRACTION: z.coerce.number().min(0).max(1).default(0.2),
+  MAX_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+});
+
+/** Keys that are optional in the contract but required by a given handler. */
+export type RequiredKey = 'DEPARTURE_QUEUE_URL';
+
+/**
+ * Loads and validates the configuration. Empty strings count as unset.
+ * @throws ConfigError naming every missing or invalid variable.
+ * @example
+ * const config = loadConfig(process.env, ['DEPARTURE_QUEUE_URL']);
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  require: readonly RequiredKey[] = [],
+): Config {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') cleaned[key] = value.trim();
+  }
+  const parsed = schema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const message =
+        issue.code === 'invalid_type' && cleaned[key] === undefined ? 'is required' : issue.message;
+      problems.push(`Environment variable ${key} ${message}`);
+    }
+  }
+  for (const key of require) {
+    if (!cleaned[key]) problems.push(`Environment variable ${key} is required`);
+  }
+  if (!parsed.success || problems.length) throw new ConfigError(problems.join('; '));
+  const e = parsed.data;
+  return Object.freeze({
+    notifyTopicArn: e.NOTIFY_TOPIC_ARN,
+    stateTable: e.STATE_TABLE,
+    departureQueueUrl: e.DEPARTURE_QUEUE_URL,
+    webhookSecretPrefix: e.WEBHOOK_SECRET_PREFIX,
+    denyPolicyArn: e.DENY_POLICY_ARN,
+    personTagKeys: Object.freeze(e.PERSON_TAG_KEYS),
+    protectedPrincipals: Object.freeze(e.PROTECTED_PRINCIPALS),
+    protectedTagKey: e.PROTECTED_TAG_KEY,
+    projectRolePrefix: e.PROJECT_ROLE_PREFIX,
+    sessionRegions: Object.freeze(e.SESSION_REGIONS.length ? e.SESSION_REGIONS : [e.AWS_REGION]),
+    region: e.AWS_REGION,
+    dryRun: e.DRY_RUN,
+    keyMaxAgeDays: e.KEY_MAX_AGE_DAYS,
+    keyMaxIdleDays: e.KEY_MAX_IDLE_DAYS,
+    keyWarnDays: e.KEY_WARN_DAYS,
+    sweepMode: e.SWEEP_MODE,
+    sweepMaxActions: e.SWEEP_MAX_ACTIONS,
+    sweepMaxFraction: e.SWEEP_MAX_FRACTION,
+    maxConcurrency: e.MAX_CONCURRENCY,
+  });
+}
+
+/** A complete configuration for tests and local tools, with overrides. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return Object.freeze({
+    ...loadConfig({
+      NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:offboarding',
+      STATE_TABLE: 'offboarding-state',
+      DEPARTURE_QUEUE_URL: 'http://localhost/123456789012/departures',
+      AWS_REGION: 'us-east-1',
+    }),
+    ...overrides,
+  });
+}

@@ -1,0 +1,42 @@
+import { TerminateSessionCommand } from '@aws-sdk/client-ssm';
+import { mapLimit } from '../../util/concurrency';
+import { findSessions } from '../sessions';
+import type { Action } from './action';
+
+/**
+ * Terminates the principal's active Session Manager sessions in one region, then describes again to confirm
+ * (TerminateSession succeeds for any id, valid or not). Processes started inside a session keep running on
+ * the target after it ends: the report lists the targets for follow-up.
+ * SSM: `ssm:DescribeSessions`, `ssm:TerminateSession`. Cannot be undone.
+ */
+export const terminateSessions: Action<'terminate-sessions'> = {
+  type: 'terminate-sessions',
+  description: 'terminate active SSM sessions and confirm they are gone',
+  permissions: ['ssm:DescribeSessions', 'ssm:TerminateSession'],
+  subject: (step) => `SSM sessions in ${step.region}`,
+  async execute(step, { clients }) {
+    const ssm = clients.ssm(step.region);
+    const sessions = await findSessions(ssm, step.region, step.owners);
+    if (sessions.length === 0) return { outcome: 'already', detail: 'no active sessions', sessions: [] };
+    await mapLimit(sessions, 4, (s) => ssm.send(new TerminateSessionCommand({ SessionId: s.sessionId })));
+    const ids = new Set(sessions.map((s) => s.sessionId));
+    const remaining = (await findSessions(ssm, step.region, step.owners)).filter((s) => ids.has(s.sessionId));
+    if (remaining.length) {
+      throw Object.assign(
+        new Error(
+          `${remaining.length} of ${sessions.length} sessions still active after TerminateSession: ${remaining
+            .map((s) => s.sessionId)
+            .join(', ')}`,
+        ),
+        { sessions },
+      );
+    }
+    const targets = [...new Set(sessions.map((s) => s.target).filter(Boolean))];
+    return {
+      outcome: 'done',
+      detail: `terminated ${sessions.length} session(s) on ${targets.join(', ') || 'unknown targets'}`,
+      sessions,
+    };
+  },
+  irreversible: (step) => `terminated SSM sessions in ${step.region} cannot come back (start new ones)`,
+};

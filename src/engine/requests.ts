@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { InvalidRequestError } from '../errors';
+
+/** IAM's user and role name pattern. */
+const iamName = z.string().regex(/^[\w+=,.@-]{1,64}$/, "must match IAM's [\\w+=,.@-]{1,64}");
+const accessKeyId = z.string().regex(/^[A-Z0-9]{16,128}$/, 'must be an access key id (16-128 of A-Z, 0-9)');
+const employeeId = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+const email = z.email().max(256);
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
+const oneOf = <T extends Record<string, z.ZodType>>(shape: T) => {
+  const keys = Object.keys(shape);
+  return z
+    .strictObject(
+      Object.fromEntries(keys.map((k) => [k, (shape[k] as z.ZodType).optional()])) as {
+        [K in keyof T]: z.ZodOptional<T[K]>;
+      },
+    )
+    .refine((t) => keys.filter((k) => (t as Record<string, unknown>)[k] !== undefined).length === 1, {
+      message: `must name exactly one of ${keys.join(', ')}`,
+    });
+};
+
+const lockdownSchema = z.strictObject({
+  target: oneOf({ userName: iamName, accessKeyId, roleName: iamName, employeeId, email }),
+  reason: text(1024),
+  requestedBy: text(256),
+  dryRun: z.boolean().optional(),
+  /** Also delete the console login profile (a lockdown keeps it by default; cannot be undone). */
+  deleteLoginProfile: z.boolean().optional(),
+  /** Also deactivate MFA devices (a lockdown keeps them by default). */
+  deactivateMfa: z.boolean().optional(),
+});
+
+const restoreSchema = z.strictObject({
+  target: oneOf({ userName: iamName, roleName: iamName }),
+  reason: text(1024),
+  requestedBy: text(256),
+  dryRun: z.boolean().optional(),
+});
+
+export type LockdownRequest = z.infer<typeof lockdownSchema>;
+export type RestoreRequest = z.infer<typeof restoreSchema>;
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(request)'}: ${i.message}`);
+  throw new InvalidRequestError(`invalid ${what} request`, issues);
+}
+
+/**
+ * Validates a lockdown request before any AWS call.
+ * @throws InvalidRequestError listing every problem.
+ * @example
+ * parseLockdown({ target: { userName: 'alice' }, reason: 'INC-42', requestedBy: 'secops' });
+ */
+export const parseLockdown = (input: unknown): LockdownRequest => parse(lockdownSchema, input, 'lockdown');
+
+/** Validates a restore request before any AWS call. @throws InvalidRequestError */
+export const parseRestore = (input: unknown): RestoreRequest => parse(restoreSchema, input, 'restore');

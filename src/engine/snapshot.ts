@@ -1,0 +1,210 @@
+import {
+  GetAccessKeyLastUsedCommand,
+  GetLoginProfileCommand,
+  GetRoleCommand,
+  GetUserCommand,
+  type IAMClient,
+  ListServiceSpecificCredentialsCommand,
+  paginateListAccessKeys,
+  paginateListAttachedRolePolicies,
+  paginateListAttachedUserPolicies,
+  paginateListMFADevices,
+  paginateListRolePolicies,
+  paginateListRoleTags,
+  paginateListSigningCertificates,
+  paginateListSSHPublicKeys,
+  paginateListUserPolicies,
+  paginateListUserTags,
+  type Tag,
+} from '@aws-sdk/client-iam';
+import { describeError, isNoSuchEntity, NotFoundError } from '../errors';
+import { mapLimit } from '../util/concurrency';
+import type { AccessKeyInfo, RoleSnapshot, SessionOwnerMatch, UserSnapshot } from './types';
+
+/** IAM actions the snapshot reads. */
+export const SNAPSHOT_PERMISSIONS = [
+  'iam:GetUser',
+  'iam:ListAttachedUserPolicies',
+  'iam:ListUserPolicies',
+  'iam:ListAccessKeys',
+  'iam:GetAccessKeyLastUsed',
+  'iam:GetLoginProfile',
+  'iam:ListMFADevices',
+  'iam:ListSSHPublicKeys',
+  'iam:ListSigningCertificates',
+  'iam:ListServiceSpecificCredentials',
+  'iam:ListUserTags',
+  'iam:GetRole',
+  'iam:ListRolePolicies',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListRoleTags',
+] as const;
+
+async function collect<P, T>(pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of pages) out.push(...(pick(page) ?? []));
+  return out;
+}
+
+export function tagsToRecord(tags: readonly Tag[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+}
+
+const iso = (d: Date | undefined) => d?.toISOString();
+
+/** The account id in an IAM or STS ARN. */
+export function accountOf(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
+
+export interface UserSnapshotOptions {
+  /** A person's email: their federated SSM sessions (`assumed-role/<any>/<email>`) are theirs too. */
+  readonly personEmail?: string;
+}
+
+/**
+ * Reads everything revocation changes or restore needs about a user, every list paginated, all reads in
+ * parallel (one round trip when no list spans pages). Last use of each key is read separately
+ * ({@link readKeyLastUse}) so it does not delay the deny.
+ * @throws NotFoundError when the user does not exist.
+ */
+export async function readUserSnapshot(
+  iam: IAMClient,
+  userName: string,
+  now: Date,
+  options: UserSnapshotOptions = {},
+): Promise<UserSnapshot> {
+  const notes: string[] = [];
+  const U = { UserName: userName };
+  const [user, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags] = await Promise.all([
+    iam.send(new GetUserCommand(U)).catch((err) => {
+      if (isNoSuchEntity(err)) throw new NotFoundError(`IAM user ${userName} does not exist`, { cause: err });
+      throw err;
+    }),
+    collect(paginateListAttachedUserPolicies({ client: iam }, U), (p) => p.AttachedPolicies),
+    collect(paginateListUserPolicies({ client: iam }, U), (p) => p.PolicyNames),
+    collect(paginateListAccessKeys({ client: iam }, U), (p) => p.AccessKeyMetadata),
+    iam.send(new GetLoginProfileCommand(U)).then(
+      (r) => r.LoginProfile,
+      (err) => {
+        if (isNoSuchEntity(err)) return null;
+        throw err;
+      },
+    ),
+    collect(paginateListMFADevices({ client: iam }, U), (p) => p.MFADevices),
+    collect(paginateListSSHPublicKeys({ client: iam }, U), (p) => p.SSHPublicKeys),
+    collect(paginateListSigningCertificates({ client: iam }, U), (p) => p.Certificates),
+    iam.send(new ListServiceSpecificCredentialsCommand(U)).then(
+      (r) => r.ServiceSpecificCredentials ?? [],
+      (err) => {
+        if (isNoSuchEntity(err)) throw err;
+        notes.push(`service-specific credentials could not be listed (${describeError(err)})`);
+        return [];
+      },
+    ),
+    collect(paginateListUserTags({ client: iam }, U), (p) => p.Tags),
+  ]);
+  const arn = user.User?.Arn ?? '';
+  const sessionOwners: SessionOwnerMatch = {
+    exact: [arn],
+    ...(options.personEmail ? { suffixes: [`/${options.personEmail}`] } : {}),
+  };
+  return {
+    kind: 'user',
+    takenAt: now.toISOString(),
+    userName: user.User?.UserName ?? userName,
+    userId: user.User?.UserId ?? '',
+    arn,
+    path: user.User?.Path ?? '/',
+    attachedPolicies: attached.map((p) => ({ policyName: p.PolicyName ?? '', policyArn: p.PolicyArn ?? '' })),
+    inlinePolicyNames: inline,
+    accessKeys: keys.map((k) => ({
+      accessKeyId: k.AccessKeyId ?? '',
+      status: (k.Status ?? 'Active') as AccessKeyInfo['status'],
+      createDate: iso(k.CreateDate),
+    })),
+    loginProfile: loginProfile
+      ? {
+          createDate: iso(loginProfile.CreateDate),
+          passwordResetRequired: loginProfile.PasswordResetRequired,
+        }
+      : null,
+    mfaDevices: mfa.map((d) => ({ serialNumber: d.SerialNumber ?? '', enableDate: iso(d.EnableDate) })),
+    sshPublicKeys: ssh.map((k) => ({
+      sshPublicKeyId: k.SSHPublicKeyId ?? '',
+      status: k.Status ?? 'Active',
+      uploadDate: iso(k.UploadDate),
+    })),
+    signingCertificates: certs.map((c) => ({
+      certificateId: c.CertificateId ?? '',
+      status: c.Status ?? 'Active',
+      uploadDate: iso(c.UploadDate),
+    })),
+    serviceCredentials: service.map((c) => ({
+      serviceSpecificCredentialId: c.ServiceSpecificCredentialId ?? '',
+      serviceName: c.ServiceName ?? '',
+      status: c.Status ?? 'Active',
+    })),
+    tags: tagsToRecord(tags),
+    sessionOwners,
+    sessions: [],
+    notes,
+  };
+}
+
+/**
+ * Adds last use to each key (GetAccessKeyLastUsed per key; a user has at most two). A failure leaves the
+ * key's last use unknown rather than failing the revocation.
+ */
+export async function readKeyLastUse(
+  iam: IAMClient,
+  keys: readonly AccessKeyInfo[],
+): Promise<AccessKeyInfo[]> {
+  return mapLimit(keys, 4, async (key) => {
+    try {
+      const r = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.accessKeyId }));
+      const last = r.AccessKeyLastUsed;
+      return {
+        ...key,
+        lastUsedDate: last?.LastUsedDate ? last.LastUsedDate.toISOString() : null,
+        ...(last?.ServiceName && last.ServiceName !== 'N/A' ? { lastUsedService: last.ServiceName } : {}),
+        ...(last?.Region && last.Region !== 'N/A' ? { lastUsedRegion: last.Region } : {}),
+      };
+    } catch {
+      return key;
+    }
+  });
+}
+
+/**
+ * Reads a role: its policies and tags, and the owner prefix of its assumed-role sessions.
+ * @throws NotFoundError when the role does not exist.
+ */
+export async function readRoleSnapshot(iam: IAMClient, roleName: string, now: Date): Promise<RoleSnapshot> {
+  const R = { RoleName: roleName };
+  const [role, inline, attached, tags] = await Promise.all([
+    iam.send(new GetRoleCommand(R)).catch((err) => {
+      if (isNoSuchEntity(err)) throw new NotFoundError(`IAM role ${roleName} does not exist`, { cause: err });
+      throw err;
+    }),
+    collect(paginateListRolePolicies({ client: iam }, R), (p) => p.PolicyNames),
+    collect(paginateListAttachedRolePolicies({ client: iam }, R), (p) => p.AttachedPolicies),
+    collect(paginateListRoleTags({ client: iam }, R), (p) => p.Tags),
+  ]);
+  const arn = role.Role?.Arn ?? '';
+  const name = role.Role?.RoleName ?? roleName;
+  return {
+    kind: 'role',
+    takenAt: now.toISOString(),
+    roleName: name,
+    roleId: role.Role?.RoleId ?? '',
+    arn,
+    path: role.Role?.Path ?? '/',
+    inlinePolicyNames: inline,
+    attachedPolicies: attached.map((p) => ({ policyName: p.PolicyName ?? '', policyArn: p.PolicyArn ?? '' })),
+    tags: tagsToRecord(tags),
+    sessionOwners: { prefixes: [`arn:aws:sts::${accountOf(arn)}:assumed-role/${name}/`] },
+    sessions: [],
+    notes: [],
+  };
+}

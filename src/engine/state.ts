@@ -1,0 +1,109 @@
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clients } from '../clients';
+import type {
+  PlannedStep,
+  PrincipalKind,
+  PrincipalRef,
+  RevocationMode,
+  RunOutcome,
+  Snapshot,
+  StepResult,
+  Trigger,
+} from './types';
+
+/** DynamoDB actions the state store uses. */
+export const STATE_PERMISSIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] as const;
+
+/**
+ * One revocation of one principal, written before its first write (the restore plan) and completed after.
+ * Key: `pk = principal#<kind>#<name>`, `sk = <ISO time>#<runId>`, so a principal's runs sort by time.
+ */
+export interface RevocationRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly kind: 'revocation';
+  readonly runId: string;
+  readonly trigger: Trigger;
+  readonly mode: RevocationMode;
+  readonly at: string;
+  readonly principal: PrincipalRef;
+  readonly requestedBy: string;
+  readonly reason: string;
+  readonly snapshot: Snapshot;
+  readonly plan: readonly PlannedStep[];
+  readonly status: 'started' | 'finished';
+  readonly outcome?: RunOutcome;
+  readonly results?: readonly StepResult[];
+}
+
+/** A restore of a principal: older revocation records are undone and no longer count. */
+export interface RestoreRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly kind: 'restore';
+  readonly runId: string;
+  readonly at: string;
+  readonly principal: PrincipalRef;
+  readonly requestedBy: string;
+  readonly reason: string;
+  readonly undoes: readonly string[];
+  readonly outcome: string;
+  readonly results: readonly StepResult[];
+}
+
+export type StateRecord = RevocationRecord | RestoreRecord;
+
+export const principalKey = (kind: PrincipalKind, name: string) => `principal#${kind}#${name}`;
+export const recordSortKey = (at: string, runId: string) => `${at}#${runId}`;
+
+type Store = { readonly ddb: Clients['ddb']; readonly table: string };
+
+export async function putRecord(store: Store, record: StateRecord): Promise<void> {
+  await store.ddb.send(new PutCommand({ TableName: store.table, Item: record }));
+}
+
+export async function finishRevocationRecord(
+  store: Store,
+  record: Pick<RevocationRecord, 'pk' | 'sk'>,
+  outcome: RunOutcome,
+  results: readonly StepResult[],
+): Promise<void> {
+  await store.ddb.send(
+    new UpdateCommand({
+      TableName: store.table,
+      Key: { pk: record.pk, sk: record.sk },
+      UpdateExpression: 'SET #status = :finished, outcome = :outcome, results = :results',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':finished': 'finished', ':outcome': outcome, ':results': results },
+    }),
+  );
+}
+
+/**
+ * The principal's revocation records since its last restore, newest first (paginated, stops at the restore).
+ */
+export async function unrestoredRevocations(
+  store: Store,
+  kind: PrincipalKind,
+  name: string,
+): Promise<RevocationRecord[]> {
+  const found: RevocationRecord[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.ddb.send(
+      new QueryCommand({
+        TableName: store.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': principalKey(kind, name) },
+        ScanIndexForward: false,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of (page.Items ?? []) as StateRecord[]) {
+      if (item.kind === 'restore') return found;
+      if (item.kind === 'revocation') found.push(item);
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return found;
+}
