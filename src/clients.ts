@@ -30,6 +30,8 @@ export interface ClientOptions {
   /** Override the endpoint of every client (local emulator); the SDK also honours `AWS_ENDPOINT_URL`. */
   endpoint?: string;
   maxAttempts?: number;
+  /** Static credentials (local emulator, tests); the default provider chain otherwise. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export type ClientOverrides = Partial<Omit<Clients, 'ssm'>> & { ssm?: (region: string) => SSMClient };
@@ -46,6 +48,7 @@ export function makeClients(options: ClientOptions, overrides: ClientOverrides =
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   } as const;
   const ssmByRegion = new Map<string, SSMClient>();
   const ssm =
