@@ -76,32 +76,42 @@ export async function readUserSnapshot(
 ): Promise<UserSnapshot> {
   const notes: string[] = [];
   const U = { UserName: userName };
-  const [user, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags] = await Promise.all([
-    iam.send(new GetUserCommand(U)).catch((err) => {
+  const getUser = async () => {
+    try {
+      return await iam.send(new GetUserCommand(U));
+    } catch (err) {
       if (isNoSuchEntity(err)) throw new NotFoundError(`IAM user ${userName} does not exist`, { cause: err });
       throw err;
-    }),
+    }
+  };
+  const getLoginProfile = async () => {
+    try {
+      return (await iam.send(new GetLoginProfileCommand(U))).LoginProfile ?? null;
+    } catch (err) {
+      if (isNoSuchEntity(err)) return null;
+      throw err;
+    }
+  };
+  const listServiceCredentials = async () => {
+    try {
+      return (await iam.send(new ListServiceSpecificCredentialsCommand(U))).ServiceSpecificCredentials ?? [];
+    } catch (err) {
+      if (isNoSuchEntity(err)) throw err;
+      // Some partitions and emulators lack this API: say so rather than fail the revocation.
+      notes.push(`service-specific credentials could not be listed (${describeError(err).split('\n')[0]})`);
+      return [];
+    }
+  };
+  const [user, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags] = await Promise.all([
+    getUser(),
     collect(paginateListAttachedUserPolicies({ client: iam }, U), (p) => p.AttachedPolicies),
     collect(paginateListUserPolicies({ client: iam }, U), (p) => p.PolicyNames),
     collect(paginateListAccessKeys({ client: iam }, U), (p) => p.AccessKeyMetadata),
-    iam.send(new GetLoginProfileCommand(U)).then(
-      (r) => r.LoginProfile,
-      (err) => {
-        if (isNoSuchEntity(err)) return null;
-        throw err;
-      },
-    ),
+    getLoginProfile(),
     collect(paginateListMFADevices({ client: iam }, U), (p) => p.MFADevices),
     collect(paginateListSSHPublicKeys({ client: iam }, U), (p) => p.SSHPublicKeys),
     collect(paginateListSigningCertificates({ client: iam }, U), (p) => p.Certificates),
-    iam.send(new ListServiceSpecificCredentialsCommand(U)).then(
-      (r) => r.ServiceSpecificCredentials ?? [],
-      (err) => {
-        if (isNoSuchEntity(err)) throw err;
-        notes.push(`service-specific credentials could not be listed (${describeError(err)})`);
-        return [];
-      },
-    ),
+    listServiceCredentials(),
     collect(paginateListUserTags({ client: iam }, U), (p) => p.Tags),
   ]);
   const arn = user.User?.Arn ?? '';
@@ -182,11 +192,16 @@ export async function readKeyLastUse(
  */
 export async function readRoleSnapshot(iam: IAMClient, roleName: string, now: Date): Promise<RoleSnapshot> {
   const R = { RoleName: roleName };
-  const [role, inline, attached, tags] = await Promise.all([
-    iam.send(new GetRoleCommand(R)).catch((err) => {
+  const getRole = async () => {
+    try {
+      return await iam.send(new GetRoleCommand(R));
+    } catch (err) {
       if (isNoSuchEntity(err)) throw new NotFoundError(`IAM role ${roleName} does not exist`, { cause: err });
       throw err;
-    }),
+    }
+  };
+  const [role, inline, attached, tags] = await Promise.all([
+    getRole(),
     collect(paginateListRolePolicies({ client: iam }, R), (p) => p.PolicyNames),
     collect(paginateListAttachedRolePolicies({ client: iam }, R), (p) => p.AttachedPolicies),
     collect(paginateListRoleTags({ client: iam }, R), (p) => p.Tags),

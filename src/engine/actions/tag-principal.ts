@@ -18,10 +18,7 @@ export const tagPrincipal: Action<'tag-principal'> = {
   type: 'tag-principal',
   description: 'tag the principal with the revocation state',
   permissions: ['iam:TagUser', 'iam:TagRole'],
-  subject: (step) =>
-    Object.entries(step.tags)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' '),
+  subject: (step) => `offboarding:state=${step.tags['offboarding:state'] ?? '?'}`,
   async execute(step, ctx) {
     await tag(ctx, step.tags);
     return { outcome: 'done' };

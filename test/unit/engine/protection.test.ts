@@ -1,0 +1,71 @@
+import { testConfig } from '../../../src/config';
+import { protectionReason } from '../../../src/engine/protection';
+import type { RoleSnapshot, UserSnapshot } from '../../../src/engine/types';
+
+const userSnap = (userName: string, tags: Record<string, string> = {}, path = '/'): UserSnapshot => ({
+  kind: 'user',
+  takenAt: '',
+  userName,
+  userId: '',
+  arn: `arn:aws:iam::123456789012:user${path}${userName}`,
+  path,
+  attachedPolicies: [],
+  inlinePolicyNames: [],
+  accessKeys: [],
+  loginProfile: null,
+  mfaDevices: [],
+  sshPublicKeys: [],
+  signingCertificates: [],
+  serviceCredentials: [],
+  tags,
+  sessionOwners: {},
+  sessions: [],
+  notes: [],
+});
+const roleSnap = (roleName: string, path = '/'): RoleSnapshot => ({
+  kind: 'role',
+  takenAt: '',
+  roleName,
+  roleId: '',
+  arn: `arn:aws:iam::123456789012:role${path}${roleName}`,
+  path,
+  inlinePolicyNames: [],
+  attachedPolicies: [],
+  tags: {},
+  sessionOwners: {},
+  sessions: [],
+  notes: [],
+});
+
+describe('Function: protectionReason', () => {
+  const config = testConfig({
+    protectedPrincipals: ['break-glass', 'arn:aws:iam::123456789012:user/admins/*', 'svc-?'],
+    projectRolePrefix: 'offboarding-prod-',
+  });
+
+  it.each([
+    ['a listed name', userSnap('break-glass')],
+    ['an ARN glob', userSnap('carol', {}, '/admins/')],
+    ['a one-character glob', userSnap('svc-a')],
+    ['the protect tag', userSnap('dave', { 'offboarding:protected': 'true' })],
+    ['the protect tag in another case', userSnap('erin', { 'offboarding:protected': 'TRUE' })],
+    ["the project's own role", roleSnap('offboarding-prod-lockdown-us-east-1-lambdaRole')],
+    [
+      'a service-linked role',
+      roleSnap('AWSServiceRoleForSupport', '/aws-service-role/support.amazonaws.com/'),
+    ],
+    ['an Identity Center role', roleSnap('AWSReservedSSO_Admin_abc')],
+  ])('protects a principal matched by %s', (_label, snapshot) => {
+    expect(protectionReason(snapshot, config)).toEqual(expect.any(String));
+  });
+
+  it.each([
+    ['an unlisted user', userSnap('alice')],
+    ['a user whose protect tag is false', userSnap('bob', { 'offboarding:protected': 'false' })],
+    ['a name that only contains a listed name', userSnap('break-glass-2')],
+    ['a two-character suffix against a one-character glob', userSnap('svc-ab')],
+    ['an ordinary role', roleSnap('deployer')],
+  ])('does not protect %s', (_label, snapshot) => {
+    expect(protectionReason(snapshot, config)).toBeUndefined();
+  });
+});
