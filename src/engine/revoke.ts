@@ -135,7 +135,10 @@ async function revokePrincipal(p: Principal, run: RunContext, deps: EngineDeps):
   const { config, clients, now } = deps;
   const snapshot =
     p.kind === 'user'
-      ? await readUserSnapshot(clients.iam, p.name, now, p.personEmail ? { personEmail: p.personEmail } : {})
+      ? await readUserSnapshot(clients.iam, p.name, now, {
+          ...(p.personEmail ? { personEmail: p.personEmail } : {}),
+          personTagKeys: config.personTagKeys,
+        })
       : await readRoleSnapshot(clients.iam, p.name, now);
   const principal = { kind: p.kind, name: p.name, arn: snapshot.arn };
   const owner = Object.fromEntries(

@@ -60,6 +60,8 @@ export function accountOf(arn: string): string {
 export interface UserSnapshotOptions {
   /** A person's email: their federated SSM sessions (`assumed-role/<any>/<email>`) are theirs too. */
   readonly personEmail?: string;
+  /** Person tags (`PERSON_TAG_KEYS`): an email among them also names the user's federated sessions. */
+  readonly personTagKeys?: readonly string[];
 }
 
 /**
@@ -115,9 +117,14 @@ export async function readUserSnapshot(
     collect(paginateListUserTags({ client: iam }, U), (p) => p.Tags),
   ]);
   const arn = user.User?.Arn ?? '';
+  const tagRecord = tagsToRecord(tags);
+  const email =
+    options.personEmail ??
+    (options.personTagKeys ?? []).map((k) => tagRecord[k]).find((v): v is string => !!v && v.includes('@'));
   const sessionOwners: SessionOwnerMatch = {
     exact: [arn],
-    ...(options.personEmail ? { suffixes: [`/${options.personEmail}`] } : {}),
+    // A person's federated sessions: `arn:aws:sts::<acct>:assumed-role/<any role>/<email>`.
+    ...(email ? { suffixes: [`/${email}`] } : {}),
   };
   return {
     kind: 'user',
@@ -155,7 +162,7 @@ export async function readUserSnapshot(
       serviceName: c.ServiceName ?? '',
       status: c.Status ?? 'Active',
     })),
-    tags: tagsToRecord(tags),
+    tags: tagRecord,
     sessionOwners,
     sessions: [],
     notes,

@@ -220,6 +220,32 @@ describe('Function: runRevocation', () => {
     expect(report.outcome).toBe('revoked');
   });
 
+  it("also ends the person's federated sessions (assumed-role/<any>/<email>) named by the user's email tag", async () => {
+    answerUser(m, { userName: 'alice', tags: { email: 'alice@example.com' } });
+    let live = [
+      { SessionId: 'own', Owner: `arn:aws:iam::${ACCOUNT}:user/alice`, Target: 'i-1' },
+      {
+        SessionId: 'sso',
+        Owner: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Dev_1/alice@example.com`,
+        Target: 'i-2',
+      },
+      {
+        SessionId: 'bob',
+        Owner: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Dev_1/bob@example.com`,
+        Target: 'i-3',
+      },
+    ];
+    m.ssm.on(DescribeSessionsCommand).callsFake(async () => ({ Sessions: live }));
+    m.ssm.on(TerminateSessionCommand).callsFake(async (input: { SessionId: string }) => {
+      live = live.filter((s) => s.SessionId !== input.SessionId);
+      return {};
+    });
+
+    await runRevocation(lockdownOf({ userName: 'alice' }), m.deps());
+
+    expect(live.map((s) => s.SessionId)).toEqual(['bob']);
+  });
+
   it('reads every page of attached policies and MFA devices', async () => {
     answerUser(m, { userName: 'alice', loginProfile: true });
     m.iam
