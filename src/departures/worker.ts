@@ -1,0 +1,188 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Clients } from '../clients';
+import type { Config } from '../config';
+import { type RevocationRequest, runRevocation } from '../engine/revoke';
+import type { RevocationReport } from '../engine/types';
+import { describeError, InvalidRequestError, TransientError } from '../errors';
+import { logger } from '../logger';
+import { type Notification, publish } from '../notify';
+import { type DepartureMessage, parseDepartureMessage } from './message';
+
+/**
+ * How long a departure id is remembered: longer than any sender's retry window (BambooHR ~2.5 h, HiBob ~5 h,
+ * Personio 3 days) and than the 3 days after which unsigned events are no longer trusted.
+ */
+export const DEPARTURE_IDEMPOTENCY_SECONDS = 7 * 24 * 3600;
+
+/** Partition key of every departure idempotency record in the state table (the sort key is the hashed id). */
+export const DEPARTURE_IDEMPOTENCY_PK = 'idempotency#departure';
+
+/** What a completed departure leaves in its idempotency record (small: DynamoDB items are at most 400 KB). */
+export interface DepartureResult {
+  readonly runId: string;
+  readonly outcome: RevocationReport['outcome'];
+  readonly principals: number;
+}
+
+export interface WorkerDeps {
+  readonly config: Config;
+  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'sns' | 'ddb'>;
+  /** Defaults to the state table (`pk` = {@link DEPARTURE_IDEMPOTENCY_PK}, `sk` = hashed id, TTL `expiresAt`). */
+  readonly persistenceStore?: BasePersistenceLayer;
+  /** The engine; tests may pass a stub. */
+  readonly revoke?: typeof runRevocation;
+  /** The clock, read once per departure. */
+  readonly clock?: () => Date;
+}
+
+/**
+ * Powertools idempotency records on the state table. The table's keys are `pk`/`sk` strings, so the
+ * partition key is a constant and the sort key the hashed departure id; `expiresAt` is its TTL attribute.
+ * DynamoDB: `dynamodb:GetItem`, `PutItem`, `UpdateItem`, `DeleteItem`.
+ */
+export function departurePersistence(
+  config: Config,
+  clients: Pick<Clients, 'ddb'>,
+): DynamoDBPersistenceLayer {
+  return new DynamoDBPersistenceLayer({
+    tableName: config.stateTable,
+    keyAttr: 'pk',
+    sortKeyAttr: 'sk',
+    staticPkValue: DEPARTURE_IDEMPOTENCY_PK,
+    expiryAttr: 'expiresAt',
+    // The document client is a DynamoDB client: the persistence layer sends it low-level commands.
+    awsSdkV3Client: clients.ddb as unknown as DynamoDBClient,
+  });
+}
+
+/** The engine request of a departure: everything the person can use is closed, the run id is the departure id. */
+export function departureRequest(message: DepartureMessage): RevocationRequest {
+  const { employeeId, email } = message.person;
+  return {
+    trigger: 'departure',
+    mode: 'departure',
+    target: { ...(employeeId ? { employeeId } : {}), ...(email ? { email } : {}) },
+    reason: `${message.reason ?? 'departure'} (${message.provider}, occurred ${message.occurredAt})`,
+    requestedBy: `hr-webhook/${message.provider}`,
+    runId: message.id,
+  };
+}
+
+/**
+ * True when the person may still have access, so the message must go back to the queue: the run failed, a
+ * principal could not be revoked at all, or its deny policy was not attached. A `partial` run whose deny is
+ * in place is not retried (the report says what is left; retrying would not fix e.g. a missing API), nor
+ * are `not-found`, `protected` and `planned`.
+ */
+export function needsRetry(report: RevocationReport): boolean {
+  if (report.outcome === 'failed') return true;
+  return report.principals.some(
+    (p) =>
+      p.outcome === 'failed' ||
+      p.steps.some(
+        (s) => (s.type === 'attach-deny' || s.type === 'put-role-session-deny') && s.outcome === 'failed',
+      ),
+  );
+}
+
+/** The notification of a message that is not a departure: it is dropped, so a human must see it. */
+export function malformedNotification(record: SQSRecord, err: unknown): Notification {
+  const body = record.body.length > 2000 ? `${record.body.slice(0, 2000)}... (truncated)` : record.body;
+  const problem = describeError(err);
+  return {
+    subject: '[offboarding] departure malformed: message dropped',
+    text: [
+      'A message on the departure queue is not a departure and was dropped (not retried).',
+      `message: ${record.messageId}`,
+      `problem: ${problem}`,
+      '',
+      body,
+    ].join('\n'),
+    json: { kind: 'malformed-departure', messageId: record.messageId, problem, body },
+    attributes: { trigger: 'departure', outcome: 'malformed', severity: 'high' },
+  };
+}
+
+/**
+ * The revocation worker: each SQS record is one departure, revoked once per departure id whatever the
+ * number of deliveries (Powertools idempotency), records processed one after another (IAM writes stay
+ * bounded), failures reported as `batchItemFailures` so SQS retries them and, past the redrive limit,
+ * moves them to the DLQ.
+ * @example
+ * const worker = departureWorker({ config, clients });
+ * export const handler = (event: SQSEvent, context: Context) => worker.process(event, context);
+ */
+export function departureWorker(deps: WorkerDeps) {
+  const revoke = deps.revoke ?? runRevocation;
+  const clock = deps.clock ?? (() => new Date());
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: 'id',
+    expiresAfterSeconds: DEPARTURE_IDEMPOTENCY_SECONDS,
+  });
+
+  const revokeOnce = makeIdempotent(
+    async (message: DepartureMessage): Promise<DepartureResult> => {
+      const report = await revoke(departureRequest(message), {
+        config: deps.config,
+        clients: deps.clients,
+        now: clock(),
+      });
+      if (needsRetry(report)) {
+        throw new TransientError(`revocation ${report.outcome}: access may remain, the departure is retried`);
+      }
+      return { runId: report.runId, outcome: report.outcome, principals: report.principals.length };
+    },
+    {
+      persistenceStore: deps.persistenceStore ?? departurePersistence(deps.config, deps.clients),
+      config: idempotencyConfig,
+      keyPrefix: 'departure',
+    },
+  );
+
+  async function handleRecord(record: SQSRecord): Promise<DepartureResult | undefined> {
+    let message: DepartureMessage;
+    try {
+      message = parseDepartureMessage(record.body);
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      logger.error('malformed departure dropped', { messageId: record.messageId, error: err.message });
+      // If the notification cannot be sent, the record is retried (and reaches the DLQ): never lost silently.
+      await publish(deps.clients, deps.config.notifyTopicArn, malformedNotification(record, err));
+      return undefined;
+    }
+    logger.appendKeys({ runId: message.id, provider: message.provider });
+    try {
+      const result = await revokeOnce(message);
+      logger.info('departure handled', { ...result });
+      return result;
+    } catch (err) {
+      logger.error('departure will be retried', {
+        error: describeError(err),
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+      });
+      throw err;
+    } finally {
+      logger.removeKeys(['runId', 'provider']);
+    }
+  }
+
+  const processor = new BatchProcessor(EventType.SQS);
+  return {
+    handleRecord,
+    /** Processes a batch; the response lists the records SQS must deliver again. */
+    async process(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+      idempotencyConfig.registerLambdaContext(context);
+      logger.appendKeys({ trigger: 'departure' });
+      return processPartialResponse(event, handleRecord, processor, {
+        context,
+        processInParallel: false,
+        throwOnFullBatchFailure: false,
+      });
+    },
+  };
+}

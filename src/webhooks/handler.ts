@@ -1,0 +1,46 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Clients } from '../clients';
+import type { Config } from '../config';
+import { ConfigError } from '../errors';
+import { logger } from '../logger';
+import { webhookErrorResponses } from './http';
+import { receiveWebhook, type WebhookResult } from './receive';
+import { type SecretSource, SsmSecretCache } from './secrets';
+
+export interface WebhookHandlerDeps {
+  readonly config: Config;
+  readonly clients: Pick<Clients, 'sqs' | 'ssmHome'>;
+  /** Defaults to the SSM parameters under `WEBHOOK_SECRET_PREFIX`, cached for this cold start. */
+  readonly secrets?: SecretSource;
+  /** The clock, read once per invocation (tests pin it). */
+  readonly clock?: () => Date;
+}
+
+function toResponse(result: WebhookResult): APIGatewayProxyStructuredResultV2 {
+  if (result.statusCode === 204) return { statusCode: 204 };
+  return {
+    statusCode: result.statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(result.body),
+  };
+}
+
+/**
+ * The HR webhook Lambda handler (API Gateway HTTP API v2, payload format 2.0), built once per cold start.
+ * @example
+ * export const handler = webhookHandler({ config, clients });
+ */
+export function webhookHandler(deps: WebhookHandlerDeps) {
+  const queueUrl = deps.config.departureQueueUrl;
+  if (!queueUrl) throw new ConfigError('Environment variable DEPARTURE_QUEUE_URL is required');
+  const secrets = deps.secrets ?? new SsmSecretCache(deps.clients.ssmHome, deps.config.webhookSecretPrefix);
+  const clock = deps.clock ?? (() => new Date());
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .use(webhookErrorResponses())
+    .handler(async (event) =>
+      toResponse(await receiveWebhook(event, { clients: deps.clients, queueUrl, secrets, now: clock() })),
+    );
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { emailSchema, employeeIdSchema, issuesOf } from '../../departures/message';
+import { InvalidRequestError, SignatureError } from '../../errors';
+import { logger } from '../../logger';
+import { departureId, hmac, MAX_UNSIGNED_EVENT_AGE_MS, safeEqual } from '../crypto';
+import type { Normalized, WebhookProvider, WebhookRequest } from '../types';
+
+/** HiBob (v2) event types that end a person's access. `employee.inactivated` also covers leave: not one. */
+export const HIBOB_DEPARTURE_TYPES: ReadonlySet<string> = new Set(['employee.left', 'employee.deleted']);
+
+const envelope = z.object({
+  type: z.string().min(1).max(200),
+  triggeredAt: z.string().min(1).max(100),
+  data: z
+    .object({ employeeId: employeeIdSchema.optional(), email: z.string().max(256).nullish() })
+    .loose()
+    .nullish(),
+});
+
+/**
+ * HiBob (Bob) webhooks v2. `Bob-Signature` is the base64 HMAC-SHA512 of the raw body; nothing signs a
+ * time, so the departure id hashes type + employee + `triggeredAt` (stable across Bob's retries) and events
+ * whose `triggeredAt` is more than 3 days old are not trusted.
+ */
+export const hibobProvider: WebhookProvider = {
+  name: 'hibob',
+
+  verify(request: WebhookRequest, secrets: readonly string[]): void {
+    const signature = request.headers['bob-signature']?.trim();
+    if (!signature) throw new SignatureError();
+    const matches = secrets.map((s) => safeEqual(signature, hmac('sha512', s, [request.body], 'base64')));
+    if (!matches.includes(true)) throw new SignatureError();
+  },
+
+  normalize(payload: unknown, _request: WebhookRequest, now: Date): Normalized {
+    const r = envelope.safeParse(payload);
+    if (!r.success) throw new InvalidRequestError('invalid HiBob payload', issuesOf(r.error));
+    const { type, triggeredAt, data } = r.data;
+    if (!HIBOB_DEPARTURE_TYPES.has(type)) {
+      return { kind: 'ignored', reason: `event type ${type} is not a departure` };
+    }
+    // Bob sends ISO 8601-style times, sometimes without a zone: those are UTC.
+    const at = Date.parse(/(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(triggeredAt) ? triggeredAt : `${triggeredAt}Z`);
+    if (Number.isNaN(at)) {
+      throw new InvalidRequestError('invalid HiBob payload', ['triggeredAt: must be a date-time']);
+    }
+    if (now.getTime() - at > MAX_UNSIGNED_EVENT_AGE_MS) {
+      logger.warn('hibob event ignored: too old to trust', { type, triggeredAt });
+      return { kind: 'ignored', reason: 'event too old to trust' };
+    }
+    const employeeId = data?.employeeId;
+    if (!employeeId) throw new InvalidRequestError('invalid HiBob payload', ['data.employeeId: required']);
+    const email = data?.email?.trim();
+    return {
+      kind: 'departures',
+      departures: [
+        {
+          id: departureId('hibob', [type, employeeId, triggeredAt]),
+          provider: 'hibob',
+          person: { employeeId, ...(email && emailSchema.safeParse(email).success ? { email } : {}) },
+          occurredAt: new Date(at).toISOString(),
+          reason: `HiBob ${type}`,
+        },
+      ],
+    };
+  },
+};

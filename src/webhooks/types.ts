@@ -1,0 +1,45 @@
+import type { DepartureMessage } from '../departures/message';
+
+/** A webhook request as the adapters see it: raw body bytes and lower-cased header names. */
+export interface WebhookRequest {
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  /** The raw body bytes (decoded from base64 when API Gateway flagged it). Signatures cover these. */
+  readonly body: Buffer;
+}
+
+/** A departure as an adapter normalizes it; the receiver adds `receivedAt`. */
+export type Departure = Omit<DepartureMessage, 'receivedAt'>;
+
+/** What a verified, parsed payload means. */
+export type Normalized =
+  | { readonly kind: 'departures'; readonly departures: readonly Departure[] }
+  | { readonly kind: 'ignored'; readonly reason: string };
+
+/** A response an adapter answers by itself (a verification handshake). */
+export interface HandshakeResponse {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+/**
+ * One sender: how it proves itself and what its payloads mean. Verify before parse, parse before normalize:
+ * nothing unverified is ever parsed.
+ */
+export interface WebhookProvider {
+  /** The `{provider}` path segment and the last segment of the secret parameter's name. */
+  readonly name: string;
+  /** Answers a `GET` handshake; providers without one leave it out. */
+  handshake?(request: WebhookRequest): HandshakeResponse;
+  /**
+   * Checks the request against the current secrets (any may match).
+   * @throws SignatureError without saying why.
+   */
+  verify(request: WebhookRequest, secrets: readonly string[], now: Date): void;
+  /**
+   * Turns the parsed JSON body into departures, or says why it is ignored.
+   * @throws InvalidRequestError when the payload is not what the provider sends.
+   */
+  normalize(payload: unknown, request: WebhookRequest, now: Date): Normalized;
+}
