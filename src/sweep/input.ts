@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { InvalidRequestError } from '../errors';
+
+export type SweepMode = 'report' | 'enforce';
+
+/** What an invocation may ask of the sweep. Both are optional; the configuration decides the rest. */
+export interface SweepInput {
+  /** Overrides `SWEEP_MODE` for this run. */
+  readonly mode?: SweepMode;
+  /** Plan only for this run (`DRY_RUN=true` in the configuration wins either way). */
+  readonly dryRun?: boolean;
+}
+
+const inputSchema = z.strictObject({
+  mode: z.enum(['report', 'enforce']).optional(),
+  dryRun: z.boolean().optional(),
+});
+
+/** The event EventBridge sends on a schedule when the target has no constant input. */
+function isScheduledEvent(event: object): boolean {
+  const e = event as Record<string, unknown>;
+  return e['detail-type'] === 'Scheduled Event' && e.source === 'aws.events';
+}
+
+/**
+ * Validates the sweep's input before any AWS call: nothing (or a plain scheduled event) means "as
+ * configured"; a constant input must be `{ "mode": "report" | "enforce", "dryRun"?: boolean }` and nothing else.
+ * @throws InvalidRequestError naming every problem.
+ * @example
+ * parseSweepInput({ mode: 'enforce' }); // { mode: 'enforce' }
+ * parseSweepInput({ mode: 'delete' }); // throws InvalidRequestError: invalid sweep input: mode: ...
+ */
+export function parseSweepInput(event: unknown): SweepInput {
+  if (event === undefined || event === null) return {};
+  if (typeof event === 'object' && !Array.isArray(event) && isScheduledEvent(event)) return {};
+  const r = inputSchema.safeParse(event);
+  if (r.success) {
+    return {
+      ...(r.data.mode ? { mode: r.data.mode } : {}),
+      ...(r.data.dryRun !== undefined ? { dryRun: r.data.dryRun } : {}),
+    };
+  }
+  const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`);
+  throw new InvalidRequestError('invalid sweep input', issues);
+}
