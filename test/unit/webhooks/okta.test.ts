@@ -1,0 +1,129 @@
+import { InvalidRequestError, SignatureError } from '../../../src/errors';
+import { oktaProvider } from '../../../src/webhooks/providers/okta';
+import { NOW, request } from './support';
+
+const SECRET = 'Bearer okta-hook-secret-1';
+const NEXT = 'Bearer okta-hook-secret-2';
+
+const event = (overrides: Record<string, unknown> = {}) => ({
+  uuid: 'ab62c0bc-2837-11eb-9823-9fb8f750c5a9',
+  published: '2026-01-31T18:41:59.862Z',
+  eventType: 'user.lifecycle.deactivate',
+  displayMessage: 'Deactivate Okta User',
+  outcome: { result: 'SUCCESS', reason: null },
+  actor: { id: '00u2di94bAMSEPvAY1d6', type: 'User', alternateId: 'admin@example.com' },
+  target: [{ id: '00u3m90rxKjGQ0G6L1d6', type: 'User', alternateId: 'john.doe@example.com' }],
+  ...overrides,
+});
+const hook = (...events: unknown[]) => ({ eventType: 'com.okta.event_hook', data: { events } });
+const normalize = (payload: unknown) => oktaProvider.normalize(payload, request(''), NOW);
+const departures = (payload: unknown) => {
+  const r = normalize(payload);
+  return r.kind === 'departures' ? r.departures : [];
+};
+
+describe('Provider: okta', () => {
+  describe('handshake', () => {
+    it('answers the verification GET with the challenge', () => {
+      const r = oktaProvider.handshake?.(
+        request('', { 'x-okta-verification-challenge': 'YjkkIzwCkY7ZQvy3xoWIXf_I5RiB0uuUfkH0RwVk' }, 'GET'),
+      );
+      expect(r).toEqual({
+        statusCode: 200,
+        body: { verification: 'YjkkIzwCkY7ZQvy3xoWIXf_I5RiB0uuUfkH0RwVk' },
+      });
+    });
+
+    it.each([
+      ['missing', {}],
+      ['blank', { 'x-okta-verification-challenge': '' }],
+      ['not printable', { 'x-okta-verification-challenge': 'a\u0000b' }],
+    ])('rejects a %s challenge as InvalidRequestError', (_label, headers) => {
+      expect(() => oktaProvider.handshake?.(request('', headers, 'GET'))).toThrow(InvalidRequestError);
+    });
+  });
+
+  describe('verify', () => {
+    it('accepts the static Authorization secret', () => {
+      expect(() =>
+        oktaProvider.verify(request('{}', { authorization: SECRET }), [SECRET], NOW),
+      ).not.toThrow();
+    });
+
+    it('accepts any of the current secrets', () => {
+      expect(() =>
+        oktaProvider.verify(request('{}', { authorization: NEXT }), [SECRET, NEXT], NOW),
+      ).not.toThrow();
+    });
+
+    it.each([
+      ['a missing header', {}],
+      ['another secret', { authorization: 'Bearer guess' }],
+      ['a prefix of the secret', { authorization: SECRET.slice(0, -1) }],
+      ['the secret with a suffix', { authorization: `${SECRET}x` }],
+    ])('rejects %s with SignatureError', (_label, headers) => {
+      expect(() => oktaProvider.verify(request('{}', headers), [SECRET], NOW)).toThrow(SignatureError);
+    });
+  });
+
+  describe('normalize', () => {
+    it('turns a deactivation into a departure keyed by the event uuid, the login as email', () => {
+      expect(departures(hook(event()))).toEqual([
+        {
+          id: 'okta:ab62c0bc-2837-11eb-9823-9fb8f750c5a9',
+          provider: 'okta',
+          person: { email: 'john.doe@example.com' },
+          occurredAt: '2026-01-31T18:41:59.862Z',
+          reason: 'Okta user.lifecycle.deactivate',
+        },
+      ]);
+    });
+
+    it.each(['user.lifecycle.deactivate', 'user.lifecycle.suspend', 'user.lifecycle.delete.initiated'])(
+      'treats %s as a departure',
+      (eventType) => {
+        expect(departures(hook(event({ eventType })))).toHaveLength(1);
+      },
+    );
+
+    it('keeps each event of a batch, once per uuid', () => {
+      const batch = hook(
+        event(),
+        event(),
+        event({ uuid: 'u-2', target: [{ type: 'User', alternateId: 'ann@example.com' }] }),
+        event({ uuid: 'u-3', eventType: 'user.session.start' }),
+      );
+      expect(departures(batch).map((d) => d.id)).toEqual([
+        'okta:ab62c0bc-2837-11eb-9823-9fb8f750c5a9',
+        'okta:u-2',
+      ]);
+    });
+
+    it('names the person by login as employee id when the login is not an email', () => {
+      const d = departures(hook(event({ target: [{ type: 'User', alternateId: 'jdoe' }] })));
+      expect(d[0]?.person).toEqual({ employeeId: 'jdoe' });
+    });
+
+    it.each([
+      ['a batch without departures', hook(event({ eventType: 'user.session.start' }))],
+      ['a failed deactivation', hook(event({ outcome: { result: 'FAILURE' } }))],
+      ['an event more than 3 days old', hook(event({ published: '2026-01-28T18:00:00.000Z' }))],
+      [
+        'a departure without a User target',
+        hook(event({ target: [{ type: 'AppInstance', alternateId: 'x' }] })),
+      ],
+      ['an empty batch', hook()],
+    ])('ignores %s', (_label, payload) => {
+      expect(normalize(payload).kind).toBe('ignored');
+    });
+
+    it.each([
+      ['no data.events', { data: {} }],
+      ['an event without uuid', hook({ ...event(), uuid: undefined })],
+      ['a bad published time', hook(event({ published: 'yesterday' }))],
+      ['a string', 'events'],
+    ])('rejects %s as InvalidRequestError', (_label, payload) => {
+      expect(() => normalize(payload)).toThrow(InvalidRequestError);
+    });
+  });
+});
