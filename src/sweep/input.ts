@@ -32,7 +32,17 @@ function isScheduledEvent(event: object): boolean {
  */
 export function parseSweepInput(event: unknown): SweepInput {
   if (event === undefined || event === null) return {};
-  if (typeof event === 'object' && !Array.isArray(event) && isScheduledEvent(event)) return {};
+  if (typeof event === 'object' && !Array.isArray(event) && isScheduledEvent(event)) {
+    const misplaced = ['mode', 'dryRun'].filter((k) => k in event);
+    if (!misplaced.length) return {};
+    // A field added to the event itself would be silently ignored: say where it belongs instead.
+    throw new InvalidRequestError(
+      'invalid sweep input',
+      misplaced.map(
+        (k) => `${k}: not read from a scheduled event; set the schedule target's input to { "${k}": ... }`,
+      ),
+    );
+  }
   const r = inputSchema.safeParse(event);
   if (r.success) {
     return {

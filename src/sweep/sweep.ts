@@ -484,7 +484,7 @@ export async function runSweep(
     notes.push('some candidates could not be re-read: see above');
 
   const ageHours = report.generatedAt
-    ? Math.round(((now.getTime() - report.generatedAt.getTime()) / 3_600_000) * 10) / 10
+    ? Math.max(0, Math.round(((now.getTime() - report.generatedAt.getTime()) / 3_600_000) * 10) / 10)
     : undefined;
   if (ageHours !== undefined && ageHours > 24) {
     notes.push(

@@ -1,0 +1,99 @@
+import {
+  GenerateCredentialReportCommand,
+  GetAccessKeyLastUsedCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetCredentialReportCommand,
+  ListAccessKeysCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import type { Handler } from 'aws-lambda';
+import scheduled from '../../../events/key-sweep.json';
+import enforce from '../../../events/key-sweep-enforce.json';
+import { InvalidRequestError } from '../../../src/errors';
+import type { SweepSummary } from '../../../src/sweep/types';
+import { allCalls, answerDefaults, iamWrites, mockAws, NOW } from '../../support/iam-mock';
+
+// The handler builds its config and clients at cold start; here from a test config (no process.env).
+jest.mock('../../../src/runtime', () => {
+  const { testConfig } = jest.requireActual('../../../src/config');
+  const { makeClients } = jest.requireActual('../../../src/clients');
+  return {
+    coldStart: () => ({
+      config: testConfig({ sweepMaxFraction: 1 }),
+      clients: makeClients({ region: 'us-east-1' }),
+    }),
+  };
+});
+
+const m = mockAws();
+const ctx = { functionName: 'keySweep', awsRequestId: 'req-1' } as never;
+let handler: Handler;
+
+const HEADER =
+  'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated';
+const OLD = '2025-01-01T00:00:00+00:00';
+const ROW = `old,arn:aws:iam::123456789012:user/old,${OLD},false,N/A,N/A,N/A,false,true,${OLD},N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`;
+
+beforeAll(async () => {
+  handler = (await import('../../../handlers/key-sweep')).handler as Handler;
+});
+beforeEach(() => {
+  for (const s of [m.iam, m.ssm, m.sns, m.ddb]) s.reset();
+  answerDefaults(m);
+  m.iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
+  m.iam
+    .on(GetCredentialReportCommand)
+    .resolves({ Content: new TextEncoder().encode(`${HEADER}\n${ROW}`), GeneratedTime: NOW });
+  m.iam.on(GetAccountAuthorizationDetailsCommand).resolves({
+    UserDetailList: [
+      {
+        UserName: 'old',
+        UserId: 'AIDAOLD',
+        Arn: 'arn:aws:iam::123456789012:user/old',
+        Path: '/',
+        CreateDate: new Date(OLD),
+      },
+    ],
+    IsTruncated: false,
+  });
+  m.iam.on(ListAccessKeysCommand).resolves({
+    AccessKeyMetadata: [
+      { UserName: 'old', AccessKeyId: 'AKIAOLD', Status: 'Active', CreateDate: new Date(OLD) },
+    ],
+  });
+  m.iam
+    .on(GetAccessKeyLastUsedCommand)
+    .resolves({ UserName: 'old', AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
+  m.iam.on(UpdateAccessKeyCommand).resolves({});
+});
+
+describe('Handler: key-sweep', () => {
+  it('sweeps as configured (report by default) on the plain scheduled event', async () => {
+    const summary = (await handler(scheduled, ctx, () => undefined)) as SweepSummary;
+
+    expect(summary).toMatchObject({ kind: 'sweep', mode: 'report', outcome: 'reported' });
+    expect(summary.keys.map((k) => k.accessKeyId)).toEqual(['AKIAOLD']);
+    expect(iamWrites(m)).toEqual([]);
+  });
+
+  it('enforces when the schedule passes { "mode": "enforce" }', async () => {
+    const summary = (await handler(enforce, ctx, () => undefined)) as SweepSummary;
+
+    expect(summary).toMatchObject({ mode: 'enforce', outcome: 'enforced' });
+    expect(m.iam).toHaveReceivedCommandWith(UpdateAccessKeyCommand, {
+      UserName: 'old',
+      AccessKeyId: 'AKIAOLD',
+      Status: 'Inactive',
+    });
+  });
+
+  it.each([
+    ['an unknown mode', { mode: 'purge' }],
+    ['a mode of the wrong type', { mode: true }],
+    ['an unknown field', { mode: 'report', users: ['old'] }],
+    ['a scheduled event with a mode smuggled in the wrong place', { ...scheduled, mode: 'enforce' }],
+  ])('rejects %s with InvalidRequestError before any AWS call', async (_label, event) => {
+    await expect(handler(event, ctx, () => undefined)).rejects.toBeInstanceOf(InvalidRequestError);
+    expect(allCalls(m)).toEqual([]);
+  });
+});
