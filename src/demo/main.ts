@@ -1,0 +1,246 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Config } from '../config';
+import { type Moto, MotoNotInstalledError, startMoto } from '../local/moto';
+import { motoClients } from '../local/seed';
+import { isolateAwsEnvironment } from './aws';
+import {
+  type Company,
+  OPERATOR,
+  PROVIDERS,
+  ROLE,
+  seedCompany,
+  STACK_NAME,
+  WEBHOOK_SECRET_PREFIX,
+} from './company';
+import type { DemoContext, InvokeHandler, SweepFunction } from './flows';
+import type { HttpApiHandler, LocalHttpApi } from './http';
+import type { SqsHandler } from './queue';
+import { SimulatedSessions } from './sessions';
+import type { DemoResult, Proof, SeedSummary } from './types';
+
+/**
+ * `npm run demo`: the product on a seeded local AWS account (moto), through all three triggers, with proof.
+ * Prints a narration, or with `--json` one JSON document ({@link DemoResult}). Exit code 0 when every proof
+ * passed, 1 otherwise, 2 for a usage error; moto missing prints the one-line install hint and exits 1.
+ */
+
+const USAGE = 'usage: npm run demo [-- --json]';
+
+/** The sweep's clock is this many days ahead of the emulator's, so the keys seeded today are old. */
+export const SWEEP_OFFSET_DAYS = 100;
+
+const REGION = 'us-east-1';
+
+interface Output {
+  /** Narration (text mode only), printed as the demo goes. */
+  say(text: string): void;
+}
+
+function settingsOf(company: Company): Record<string, string> {
+  return {
+    NOTIFY_TOPIC_ARN: company.inbox.topicArn,
+    STATE_TABLE: `${STACK_NAME}-state`,
+    DEPARTURE_QUEUE_URL: company.departureQueueUrl,
+    WEBHOOK_SECRET_PREFIX,
+    PROTECTED_PRINCIPALS: OPERATOR,
+    KEY_MAX_AGE_DAYS: '90',
+    KEY_MAX_IDLE_DAYS: '45',
+    KEY_WARN_DAYS: '14',
+    // A six-user account has five active keys: the default 0.2 would halt the sweep at two.
+    SWEEP_MAX_FRACTION: '0.5',
+    SWEEP_MAX_ACTIONS: '25',
+    SESSION_REGIONS: REGION,
+  };
+}
+
+/** Everything the demo starts, stopped once whatever happens (normal end, error, SIGINT, SIGTERM). */
+class Resources {
+  moto: Moto | undefined;
+  api: LocalHttpApi | undefined;
+  readonly sessions = new SimulatedSessions();
+  #stopped: Promise<void> | undefined;
+
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.sessions.uninstall();
+      await this.api?.close().catch(() => undefined);
+      await this.moto?.stop().catch(() => undefined);
+    })();
+    return this.#stopped;
+  }
+}
+
+async function run(out: Output, resources: Resources, repoRoot: string): Promise<DemoResult> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const moto = await startMoto({ region: REGION });
+  resources.moto = moto;
+  isolateAwsEnvironment(process.env, repoRoot, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+  });
+  const { sessions } = resources;
+  sessions.install();
+
+  const company = await seedCompany(moto, sessions, {}, new Date());
+  await moto.enableIamEnforcement();
+
+  // The handlers read their environment once, at import (cold start): set it first, import them after.
+  const settings = settingsOf(company);
+  Object.assign(process.env, settings, {
+    AWS_ACCESS_KEY_ID: company.operator.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: company.operator.secretAccessKey,
+  });
+  const { loadConfig } = await import('../config');
+  const config: Config = loadConfig(process.env, ['DEPARTURE_QUEUE_URL']);
+  const clients = motoClients(moto, company.operator);
+  const { NotificationLog, departureFlow, sweepFlow, incidentFlow, notificationsFlow } = await import(
+    './flows'
+  );
+  const render = await import('./render');
+  const { startHttpApi } = await import('./http');
+  const hrWebhook = (await import('../../handlers/hr-webhook')).handler as unknown as HttpApiHandler;
+  const worker = (await import('../../handlers/revocation-worker')).handler as unknown as SqsHandler;
+  const lockdown = (await import('../../handlers/lockdown')).handler as unknown as InvokeHandler;
+  const restore = (await import('../../handlers/restore')).handler as unknown as InvokeHandler;
+  const { keySweep } = await import('../sweep/sweep');
+
+  const seed: SeedSummary = {
+    endpoint: moto.endpoint,
+    region: REGION,
+    stack: {
+      notifyTopicArn: company.inbox.topicArn,
+      inboxQueueUrl: company.inbox.queueUrl,
+      stateTable: config.stateTable,
+      departureQueueUrl: company.departureQueueUrl,
+      departureDlqUrl: company.departureDlqUrl,
+      webhookSecretParameters: PROVIDERS.map((p) => `${WEBHOOK_SECRET_PREFIX}${p}`),
+    },
+    users: company.users.map((u) => ({
+      userName: u.userName,
+      who: u.who,
+      keys: u.keys.map((k) => k.accessKeyId),
+      extras: u.extras,
+    })),
+    role: ROLE,
+    sessions: sessions.all().map((s) => ({ sessionId: s.sessionId, owner: s.owner, target: s.target })),
+    settings,
+    simulated: [
+      'SSM Session Manager sessions. moto has no DescribeSessions/TerminateSession, so the three sessions above live in memory in this process and answer those two calls; every other call (IAM, SQS, SNS, DynamoDB, SSM parameters) goes to the emulator.',
+      'API Gateway and Lambda. A local HTTP server turns each request into the API Gateway v2 event the real hr-webhook handler receives; the demo hands the departure queue to the real worker handler as Lambda would (an SQS batch) and invokes the lockdown/restore handlers directly.',
+    ],
+  };
+  out.say(render.renderSeed(seed));
+
+  const ctx: DemoContext = {
+    moto,
+    region: REGION,
+    company,
+    sessions,
+    clients,
+    config,
+    notifications: new NotificationLog(clients, company.inbox.queueUrl),
+  };
+  // Seeding published nothing; start the subscriber's log empty anyway.
+  await ctx.notifications.drain();
+
+  const api = await startHttpApi(hrWebhook, 'hr-webhook');
+  resources.api = api;
+  const departure = await departureFlow(ctx, api, worker);
+  out.say(render.renderDeparture(departure));
+
+  const sweep = await sweepFlow(ctx, keySweep as SweepFunction, SWEEP_OFFSET_DAYS);
+  out.say(render.renderSweep(sweep));
+
+  const incident = await incidentFlow(ctx, lockdown, restore);
+  out.say(render.renderIncident(incident));
+
+  const runIds = [
+    departure.report?.runId ?? 'missing-departure-report',
+    sweep.report.runId,
+    sweep.enforce.runId,
+    incident.lockdown.runId,
+    incident.restore.runId,
+  ];
+  const notifications = await notificationsFlow(ctx, runIds);
+  out.say(render.renderNotifications(notifications));
+
+  const proofs: Proof[] = [
+    ...departure.proofs,
+    ...sweep.proofs,
+    ...incident.proofs,
+    ...notifications.proofs,
+  ];
+  return {
+    ok: proofs.every((p) => p.ok),
+    startedAt,
+    durationMs: Date.now() - started,
+    seed,
+    flows: { departure, sweep, incident, notifications },
+    proofs,
+  };
+}
+
+/**
+ * Runs the demo; resolves to the process exit code. Everything it starts is stopped before it resolves,
+ * and on SIGINT/SIGTERM.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let json = false;
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    json = values.json === true;
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  // Quiet handler logs (they would interleave with the narration) and the SDK's Node version warning.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+  const repoRoot = resolve(__dirname, '..', '..');
+  const resources = new Resources();
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: stopping the emulator and the local HTTP server\n`);
+    void resources.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const out: Output = { say: (text) => (json ? undefined : process.stdout.write(`${text}\n`)) };
+  try {
+    if (!json) {
+      const { renderIntro } = await import('./render');
+      out.say(renderIntro());
+    }
+    const result = await run(out, resources, repoRoot);
+    await resources.stop();
+    if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      const { renderSummary } = await import('./render');
+      out.say(renderSummary(result));
+    }
+    return result.ok ? 0 : 1;
+  } catch (err) {
+    await resources.stop();
+    if (err instanceof MotoNotInstalledError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`demo failed: ${message}\n`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

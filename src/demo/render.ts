@@ -1,0 +1,277 @@
+import type { RestoreReport, RevocationReport, StepResult } from '../engine/types';
+import { table } from '../notify';
+import type { SweepSummary } from '../sweep/types';
+import type {
+  DemoResult,
+  DepartureFlow,
+  IncidentFlow,
+  NotificationsFlow,
+  ProbeAt,
+  Proof,
+  SeedSummary,
+  SweepFlow,
+} from './types';
+
+/** The narration: plain aligned text, no colour, rendered from the same result `--json` prints. */
+
+const RULE = '='.repeat(78);
+
+function heading(title: string): string {
+  return `\n${RULE}\n${title}\n${RULE}`;
+}
+
+function indent(text: string, by = '  '): string {
+  return text
+    .split('\n')
+    .map((l) => (l ? by + l : l))
+    .join('\n');
+}
+
+function proofs(list: readonly Proof[]): string {
+  return table([
+    ['proof', 'result', 'seen'],
+    ...list.map((p) => [p.claim, p.ok ? 'PASS' : 'FAIL', p.evidence]),
+  ]);
+}
+
+function proofLines(list: readonly Proof[]): string {
+  return list.map((p) => `  [${p.ok ? 'PASS' : 'FAIL'}] ${p.claim}\n         ${p.evidence}`).join('\n');
+}
+
+function probeRows(probes: readonly ProbeAt[]): string {
+  return table([
+    ['when', 'user', 'access key', 'real request with that key'],
+    ...probes.map((p) => [p.when, p.userName, p.accessKeyId, p.probe.line]),
+  ]);
+}
+
+function stepRows(rows: readonly { user: string; step: StepResult }[]): string {
+  return table([
+    ['user', 'step', 'subject', 'outcome', 'detail'],
+    ...rows.map(({ user, step }) => [
+      user,
+      step.type,
+      step.subject,
+      step.outcome,
+      (step.error ?? step.detail ?? '').slice(0, 70),
+    ]),
+  ]);
+}
+
+function revocationSteps(report: RevocationReport): string {
+  const rows = report.principals.flatMap((p) => p.steps.map((step) => ({ user: p.principal.name, step })));
+  const verified = report.principals
+    .map(
+      (p) =>
+        `${p.principal.name}: ${p.outcome}, verified ${p.verification ? (p.verification.ok ? 'yes' : 'NO') : 'n/a'}` +
+        (p.verification ? ` (${p.verification.checks.length} checks re-read)` : ''),
+    )
+    .join('; ');
+  return `${stepRows(rows)}\n\nrun ${report.runId}: ${report.outcome.toUpperCase()}   ${verified}`;
+}
+
+function restoreSteps(report: RestoreReport): string {
+  const lines = [
+    stepRows(report.steps.map((step) => ({ user: report.principal.name, step }))),
+    '',
+    `run ${report.runId}: ${report.outcome.toUpperCase()}   undoes ${report.undoes.join(', ')}   verified ${
+      report.verification ? (report.verification.ok ? 'yes' : 'NO') : 'n/a'
+    }`,
+  ];
+  for (const n of report.notRestored) lines.push(`not restored: ${n}`);
+  return lines.join('\n');
+}
+
+export function renderIntro(): string {
+  return [
+    'aws-offboarding-revoker demo: the whole product on a local AWS emulator (moto), in under a minute.',
+    'No AWS account is used: credentials, region and endpoint are set by the demo for the emulator only.',
+  ].join('\n');
+}
+
+export function renderSeed(seed: SeedSummary): string {
+  const users = table([
+    ['IAM user', 'who', 'access keys', 'also'],
+    ...seed.users.map((u) => [u.userName, u.who, u.keys.join(' '), u.extras.join(', ')]),
+  ]);
+  const sessions = table([
+    ['SSM session', 'owner', 'target'],
+    ...seed.sessions.map((s) => [s.sessionId, s.owner, s.target]),
+  ]);
+  return [
+    heading('Setup: a small company on a local AWS account'),
+    `emulator: moto_server at ${seed.endpoint} (region ${seed.region}), IAM enforcement ON after the seed:`,
+    'every request below is authenticated and evaluated against IAM policies.',
+    '',
+    'what the stack would create:',
+    indent(
+      table([
+        ['resource', 'name'],
+        ['SNS topic (reports)', seed.stack.notifyTopicArn],
+        ['  subscribed queue', seed.stack.inboxQueueUrl],
+        ['DynamoDB state table', seed.stack.stateTable],
+        ['departure queue', seed.stack.departureQueueUrl],
+        ['  dead-letter queue', seed.stack.departureDlqUrl],
+        ['webhook secrets (SSM)', seed.stack.webhookSecretParameters.join(', ')],
+      ]),
+    ),
+    '',
+    indent(users),
+    `  role: ${seed.role}`,
+    '',
+    indent(sessions),
+    '',
+    'settings:',
+    indent(
+      table([['variable', 'value'], ...Object.entries(seed.settings).map(([k, v]) => [k, v])]).replace(/^/, ''),
+    ),
+    '',
+    ...seed.simulated.map((s) => `SIMULATED: ${s}`),
+  ].join('\n');
+}
+
+export function renderDeparture(f: DepartureFlow): string {
+  const before = f.probes.filter((p) => p.when === 'before');
+  const after = f.probes.filter((p) => p.when === 'after');
+  return [
+    heading(`Flow 1: HR says ${f.person.name} left (signed webhook -> receiver -> queue -> worker)`),
+    `${f.person.name} (${f.person.employeeId}, ${f.person.email}) has IAM users ${f.person.users.join(' and ')}.`,
+    '',
+    'Before: her keys work.',
+    indent(probeRows(before)),
+    '',
+    `A webhook signed with the wrong secret: POST ${f.webhook.url} -> HTTP ${f.forged.status} ${f.forged.body}`,
+    `HR's signed webhook (Standard Webhooks, id ${f.webhook.webhookId}):`,
+    `  POST ${f.webhook.url} -> HTTP ${f.webhook.status} ${f.webhook.body} (${f.webhook.ms} ms)`,
+    `The departure queue delivers ${f.delivery.received} record(s) to the revocation worker: ${
+      f.delivery.batchItemFailures.length
+    } failure(s) (${f.delivery.ms} ms)`,
+    '',
+    'What the worker did:',
+    f.report ? indent(revocationSteps(f.report)) : '  (no departure report was received)',
+    '',
+    'After: the same keys.',
+    indent(probeRows(after)),
+    '  moto words every refusal "not authorized"; her allow-all policy is still attached, so only the',
+    '  explicit deny can be refusing her.',
+    '',
+    indent(
+      table([
+        ['SSM session', 'owner', 'status'],
+        ...f.sessionsAfter.map((s) => [s.sessionId, s.owner, s.status]),
+      ]),
+    ),
+    '',
+    proofLines(f.proofs),
+  ].join('\n');
+}
+
+function sweepKeys(s: SweepSummary): string {
+  if (!s.keys.length) return '  (no key flagged)';
+  return indent(
+    table([
+      ['user', 'access key', 'class', 'age', 'last used', 'owner', 'action'],
+      ...s.keys.map((k) => [
+        k.user,
+        k.accessKeyId ?? `slot ${k.slot ?? '?'}`,
+        k.class,
+        k.ageDays === undefined ? '?' : `${k.ageDays} d`,
+        k.lastUsed === 'never' || k.lastUsed === 'unknown' ? k.lastUsed : k.lastUsed.slice(0, 10),
+        Object.values(k.owner).join(' / ') || '-',
+        k.action,
+      ]),
+    ]),
+  );
+}
+
+export function renderSweep(f: SweepFlow): string {
+  const counts = (s: SweepSummary) =>
+    Object.entries(s.counts)
+      .filter(([, n]) => n > 0)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ');
+  const status = (s: SweepFlow['afterEnforce']) =>
+    indent(
+      table([
+        ['IAM user', 'access keys now'],
+        ...s.map((u) => [
+          u.userName,
+          Object.entries(u.keys)
+            .map(([id, st]) => `${id} ${st}`)
+            .join(', '),
+        ]),
+      ]),
+    );
+  const lines = [
+    heading(`Flow 2: the scheduled key sweep, its clock ${f.offsetDays} days ahead`),
+    `The emulator stamps keys with today's date; the sweep runs as if it were ${f.clock.slice(0, 10)}, so every key`,
+    `is ${f.offsetDays} days old (limits: ${f.enforce.thresholds.keyMaxAgeDays} days old, ${f.enforce.thresholds.keyMaxIdleDays} days idle).`,
+    '',
+    `Report mode (run ${f.report.runId}): ${f.report.outcome.toUpperCase()}; keys by class: ${counts(f.report)}`,
+    sweepKeys(f.report),
+    '  nothing changed:',
+    status(f.afterReport),
+    '',
+    `Enforce mode (run ${f.enforce.runId}): ${f.enforce.outcome.toUpperCase()}; keys by class: ${counts(f.enforce)}`,
+    sweepKeys(f.enforce),
+    `  breaker: ${f.enforce.breaker.wouldDeactivate} of ${f.enforce.activeKeys} active keys, limits ${f.enforce.breaker.maxActions} keys / ${f.enforce.breaker.maxFraction} of active: ${
+      f.enforce.breaker.tripped ? 'TRIPPED' : 'not tripped'
+    }`,
+    ...f.enforce.exemptions.map(
+      (e) => `  exemption: ${e.user} ${e.status}${e.until ? ` until ${e.until}` : ''}${e.reason ? `: ${e.reason}` : ''}`,
+    ),
+    `  drift among revoked users: ${f.enforce.drift.length ? f.enforce.drift.map((d) => d.user).join(', ') : 'none'}`,
+    ...f.enforce.notes.map((n) => `  sweep note: ${n}`),
+    '  (moto reports every credential report as generated in 2015, hence the age note.)',
+    '  after enforce:',
+    status(f.afterEnforce),
+    '',
+    proofLines(f.proofs),
+  ];
+  return lines.join('\n');
+}
+
+export function renderIncident(f: IncidentFlow): string {
+  return [
+    heading(`Flow 3: incident: access key ${f.accessKeyId} reported leaked`),
+    `lockdown {"target":{"accessKeyId":"${f.accessKeyId}"}} (direct invoke of the lockdown handler)`,
+    indent(revocationSteps(f.lockdown)),
+    '',
+    `restore {"target":{"userName":"${f.userName}"}} (direct invoke of the restore handler)`,
+    indent(restoreSteps(f.restore)),
+    '',
+    indent(probeRows(f.probes)),
+    '',
+    proofLines(f.proofs),
+  ].join('\n');
+}
+
+export function renderNotifications(f: NotificationsFlow): string {
+  return [
+    heading('Flow 4: the notifications, as the topic subscriber received them'),
+    indent(
+      table([
+        ['#', 'trigger', 'outcome', 'severity', 'subject'],
+        ...f.received.map((n, i) => [String(i + 1), n.trigger, n.outcome, n.severity, n.subject]),
+      ]),
+    ),
+    '  (attributes trigger/outcome/severity let a subscription filter; the body is the JSON report.)',
+    '',
+    proofLines(f.proofs),
+  ].join('\n');
+}
+
+export function renderSummary(result: DemoResult): string {
+  const failed = result.proofs.filter((p) => !p.ok);
+  return [
+    heading(
+      `Summary: ${result.proofs.length - failed.length} of ${result.proofs.length} proofs passed in ${(result.durationMs / 1000).toFixed(1)} s`,
+    ),
+    proofs(result.proofs.map((p) => ({ ...p, evidence: p.evidence.length > 60 ? `${p.evidence.slice(0, 57)}...` : p.evidence }))),
+    ...(result.error ? ['', `ERROR: ${result.error}`] : []),
+    '',
+    result.ok
+      ? 'Everything above ran against the emulator; the emulator and the local HTTP server are stopped.'
+      : 'The demo did not prove everything it set out to: see FAIL above.',
+  ].join('\n');
+}
