@@ -50,7 +50,11 @@ export interface KeyProbe {
  * A real request signed with `credentials` (`iam:ListUsers`, which an explicit deny refuses;
  * `sts:GetCallerIdentity` never is). One attempt, no retry.
  */
-export async function probeKey(endpoint: string, region: string, credentials: Credentials): Promise<KeyProbe> {
+export async function probeKey(
+  endpoint: string,
+  region: string,
+  credentials: Credentials,
+): Promise<KeyProbe> {
   const iam = new IAMClient({ endpoint, region, credentials, maxAttempts: 1 });
   try {
     const r = await iam.send(new ListUsersCommand({}));
@@ -85,7 +89,9 @@ export async function readUserState(iam: IAMClient, userName: string): Promise<U
   ]);
   return {
     userName,
-    keys: Object.fromEntries((keys.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId ?? '', k.Status ?? ''])),
+    keys: Object.fromEntries(
+      (keys.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId ?? '', k.Status ?? '']),
+    ),
     attachedPolicies: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ''),
     tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
   };

@@ -4,7 +4,6 @@ import {
   CreateRoleCommand,
   CreateVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
-  type IAMClient,
   ListUsersCommand,
   UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
@@ -152,7 +151,10 @@ export async function seedCompany(
   const janeTags = { 'employee-id': JANE.employeeId, email: JANE.email };
   const jane = await createUser(iam, 'jane.doe', { tags: janeTags, keys: 2, allowAll: true });
   await iam.send(
-    new CreateLoginProfileCommand({ UserName: 'jane.doe', Password: `Demo-${randomBytes(9).toString('hex')}!` }),
+    new CreateLoginProfileCommand({
+      UserName: 'jane.doe',
+      Password: `Demo-${randomBytes(9).toString('hex')}!`,
+    }),
   );
   const mfa = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'jane.doe' }));
   const mfaSerial = mfa.VirtualMFADevice?.SerialNumber ?? '';
@@ -214,7 +216,11 @@ export async function seedCompany(
   const arn = (user: string) => `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/${user}`;
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
   sessions.open(arn('jane.doe'), BASTION, minutesAgo(42));
-  sessions.open(`arn:aws:sts::${MOTO_ACCOUNT_ID}:assumed-role/${ROLE}/${JANE.email}`, DB_HOST, minutesAgo(17));
+  sessions.open(
+    `arn:aws:sts::${MOTO_ACCOUNT_ID}:assumed-role/${ROLE}/${JANE.email}`,
+    DB_HOST,
+    minutesAgo(17),
+  );
   sessions.open(arn(SAM.user), BASTION, minutesAgo(5));
 
   return {

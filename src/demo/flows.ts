@@ -157,7 +157,9 @@ export async function departureFlow(
   const queued = parseJson<{ queued?: string[] }>(accepted.body)?.queued ?? [];
   const deny = ctx.config.denyPolicyArn;
   const janeState = state[0];
-  const janeSessions = sessionsAfter.filter((s) => s.owner.endsWith('/jane.doe') || s.owner.endsWith(JANE.email));
+  const janeSessions = sessionsAfter.filter(
+    (s) => s.owner.endsWith('/jane.doe') || s.owner.endsWith(JANE.email),
+  );
   const others = sessionsAfter.filter((s) => !janeSessions.includes(s));
   const proofs: Proof[] = [
     proof(
@@ -179,7 +181,10 @@ export async function departureFlow(
       'the worker revokes every IAM user of the person',
       delivery.batchItemFailures.length === 0 &&
         report?.outcome === 'revoked' &&
-        report.principals.map((p) => p.principal.name).sort().join(',') === [...JANE.users].sort().join(','),
+        report.principals
+          .map((p) => p.principal.name)
+          .sort()
+          .join(',') === [...JANE.users].sort().join(','),
       `worker: ${delivery.received} record(s), ${delivery.batchItemFailures.length} failure(s); run ${report?.runId ?? '?'}: ${
         report?.outcome ?? 'no report received'
       } (${report?.principals.map((p) => `${p.principal.name} ${p.outcome}`).join(', ') ?? ''})`,
@@ -235,7 +240,11 @@ const SWEEP_WATCH = [SAM.user, SERVICE_USER, BREAK_GLASS, OPERATOR] as const;
  * Flow 2: the key sweep with its clock `offsetDays` ahead (moto stamps keys with the real time, so that is
  * how they become old): report mode changes nothing, enforce deactivates exactly the keys report named.
  */
-export async function sweepFlow(ctx: DemoContext, sweep: SweepFunction, offsetDays: number): Promise<SweepFlow> {
+export async function sweepFlow(
+  ctx: DemoContext,
+  sweep: SweepFunction,
+  offsetDays: number,
+): Promise<SweepFlow> {
   const now = new Date(Date.now() + offsetDays * 86_400_000);
   const deps = { config: ctx.config, clients: ctx.clients, now };
   const poll = { initialDelayMs: 50, maxPolls: 10 };
@@ -264,7 +273,9 @@ export async function sweepFlow(ctx: DemoContext, sweep: SweepFunction, offsetDa
   const sam = stateOf(afterEnforce, SAM.user);
   const breakGlass = stateOf(afterEnforce, BREAK_GLASS);
   const ci = stateOf(afterEnforce, SERVICE_USER);
-  const protectedKeys = [BREAK_GLASS, OPERATOR].flatMap((u) => Object.keys(stateOf(afterEnforce, u)?.keys ?? {}));
+  const protectedKeys = [BREAK_GLASS, OPERATOR].flatMap((u) =>
+    Object.keys(stateOf(afterEnforce, u)?.keys ?? {}),
+  );
   const same = (a: readonly string[], b: readonly string[]) => a.join(',') === b.join(',');
   const proofs: Proof[] = [
     proof(
@@ -398,7 +409,10 @@ export function viewNotification(n: ReceivedNotification): ReceivedNotificationV
 }
 
 /** Flow 4: the notifications as the topic's subscriber (a queue) received them: one per run. */
-export async function notificationsFlow(ctx: DemoContext, runIds: readonly string[]): Promise<NotificationsFlow> {
+export async function notificationsFlow(
+  ctx: DemoContext,
+  runIds: readonly string[],
+): Promise<NotificationsFlow> {
   await ctx.notifications.drain();
   const received = ctx.notifications.received.map(viewNotification);
   const got = received.map((n) => n.runId);

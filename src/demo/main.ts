@@ -9,8 +9,8 @@ import {
   OPERATOR,
   PROVIDERS,
   ROLE,
-  seedCompany,
   STACK_NAME,
+  seedCompany,
   WEBHOOK_SECRET_PREFIX,
 } from './company';
 import type { DemoContext, InvokeHandler, SweepFunction } from './flows';
@@ -167,12 +167,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const notifications = await notificationsFlow(ctx, runIds);
   out.say(render.renderNotifications(notifications));
 
-  const proofs: Proof[] = [
-    ...departure.proofs,
-    ...sweep.proofs,
-    ...incident.proofs,
-    ...notifications.proofs,
-  ];
+  const proofs: Proof[] = [...departure.proofs, ...sweep.proofs, ...incident.proofs, ...notifications.proofs];
   return {
     ok: proofs.every((p) => p.ok),
     startedAt,

@@ -123,7 +123,10 @@ export function renderSeed(seed: SeedSummary): string {
     '',
     'settings:',
     indent(
-      table([['variable', 'value'], ...Object.entries(seed.settings).map(([k, v]) => [k, v])]).replace(/^/, ''),
+      table([['variable', 'value'], ...Object.entries(seed.settings).map(([k, v]) => [k, v])]).replace(
+        /^/,
+        '',
+      ),
     ),
     '',
     ...seed.simulated.map((s) => `SIMULATED: ${s}`),
@@ -218,7 +221,8 @@ export function renderSweep(f: SweepFlow): string {
       f.enforce.breaker.tripped ? 'TRIPPED' : 'not tripped'
     }`,
     ...f.enforce.exemptions.map(
-      (e) => `  exemption: ${e.user} ${e.status}${e.until ? ` until ${e.until}` : ''}${e.reason ? `: ${e.reason}` : ''}`,
+      (e) =>
+        `  exemption: ${e.user} ${e.status}${e.until ? ` until ${e.until}` : ''}${e.reason ? `: ${e.reason}` : ''}`,
     ),
     `  drift among revoked users: ${f.enforce.drift.length ? f.enforce.drift.map((d) => d.user).join(', ') : 'none'}`,
     ...f.enforce.notes.map((n) => `  sweep note: ${n}`),
@@ -267,7 +271,12 @@ export function renderSummary(result: DemoResult): string {
     heading(
       `Summary: ${result.proofs.length - failed.length} of ${result.proofs.length} proofs passed in ${(result.durationMs / 1000).toFixed(1)} s`,
     ),
-    proofs(result.proofs.map((p) => ({ ...p, evidence: p.evidence.length > 60 ? `${p.evidence.slice(0, 57)}...` : p.evidence }))),
+    proofs(
+      result.proofs.map((p) => ({
+        ...p,
+        evidence: p.evidence.length > 60 ? `${p.evidence.slice(0, 57)}...` : p.evidence,
+      })),
+    ),
     ...(result.error ? ['', `ERROR: ${result.error}`] : []),
     '',
     result.ok
