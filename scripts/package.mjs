@@ -6,11 +6,11 @@
  *   node scripts/package.mjs [--stage local] [--out .serverless] [-- <more serverless args, e.g. --param k=v>]
  *
  * Nothing reaches AWS: dummy credentials and region, no profile or shared config. serverless-esbuild leaks
- * temporary directories into $TMPDIR on every package: each run gets its own TMPDIR and esbuild work folder
- * under `<repo>/.tmp` (git-ignored), removed when it ends, so concurrent runs (tests) do not collide.
+ * temporary directories into $TMPDIR on every package: each run gets its own TMPDIR and a staged copy of the
+ * service under `<repo>/.tmp` (git-ignored), removed when it ends, so concurrent runs (tests) do not collide.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,11 +43,18 @@ function parseArgs(argv) {
 }
 
 const options = parseArgs(process.argv.slice(2));
-// Everything this run writes besides the output: removed at the end (serverless-esbuild's leaked temp dirs too).
+// Everything this run writes besides the output is under runDir, removed at the end (serverless-esbuild's
+// leaked temp dirs too). The service is staged there: serverless and serverless-esbuild stage artifacts in
+// `<service>/.serverless` whatever `--package` says, so two runs in one checkout would overwrite each other.
 const runDir = join(repo, '.tmp', `package-${process.pid}`);
 const tmp = join(runDir, 'tmp');
+const service = join(runDir, 'service');
 mkdirSync(tmp, { recursive: true });
-const workFolder = relative(repo, join(runDir, 'esbuild'));
+mkdirSync(service, { recursive: true });
+for (const file of ['serverless.yml', 'package.json']) copyFileSync(join(repo, file), join(service, file));
+for (const path of ['handlers', 'src', 'node_modules', 'tsconfig.json']) {
+  if (existsSync(join(repo, path))) symlinkSync(join(repo, path), join(service, path));
+}
 const outDir = resolve(repo, options.out);
 
 const env = { ...process.env };
@@ -65,7 +72,6 @@ Object.assign(env, {
   AWS_EC2_METADATA_DISABLED: 'true',
   SLS_TELEMETRY_DISABLED: '1',
   SLS_NOTIFICATIONS_MODE: 'off',
-  OFFBOARDING_ESBUILD_WORK_FOLDER: workFolder,
 });
 
 const require = createRequire(import.meta.url);
@@ -73,7 +79,7 @@ const serverlessBin = join(dirname(require.resolve('serverless/package.json')), 
 const sls = spawnSync(
   process.execPath,
   [serverlessBin, 'package', '--stage', options.stage, '--package', outDir, ...options.extra],
-  { cwd: repo, env, stdio: 'inherit' },
+  { cwd: service, env, stdio: 'inherit' },
 );
 rmSync(runDir, { recursive: true, force: true });
 if (sls.error) fail(`could not run serverless: ${sls.error.message}`);
@@ -96,4 +102,6 @@ if (lint.error) {
 if (lint.status !== 0) fail(`cfn-lint found problems in ${relative(repo, template)} (exit ${lint.status})`);
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`package: ${relative(repo, template)} packaged (stage ${options.stage}), cfn-lint clean, ${seconds} s`);
+console.log(
+  `package: ${relative(repo, template)} packaged (stage ${options.stage}), cfn-lint clean, ${seconds} s`,
+);

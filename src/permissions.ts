@@ -5,11 +5,7 @@ import { STATE_PERMISSIONS } from './engine/state';
 import type { StepType } from './engine/types';
 import { NOTIFY_PERMISSIONS } from './notify';
 import { SWEEP_PERMISSIONS } from './sweep/permissions';
-import {
-  WEBHOOK_PERMISSIONS,
-  WORKER_PERMISSIONS,
-  WORKER_QUEUE_PERMISSIONS,
-} from './webhooks/permissions';
+import { WEBHOOK_PERMISSIONS, WORKER_PERMISSIONS, WORKER_QUEUE_PERMISSIONS } from './webhooks/permissions';
 
 /**
  * The IAM actions each function's code path calls, composed from what the code declares next to itself:
