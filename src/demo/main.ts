@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config';
-import { type Moto, MotoNotInstalledError, startMoto } from '../local/moto';
+import { findMotoServer, type Moto, MotoNotInstalledError, startMoto } from '../local/moto';
 import { motoClients } from '../local/seed';
 import { isolateAwsEnvironment } from './aws';
 import {
@@ -198,6 +198,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
     return 2;
   }
+  // Without the emulator there is nothing to show: say how to install it, in one line, before anything else.
+  if (!findMotoServer()) {
+    process.stderr.write(`${new MotoNotInstalledError().message}\n`);
+    return 1;
+  }
   // Quiet handler logs (they would interleave with the narration) and the SDK's Node version warning.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -210,6 +215,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // The reader went away (`npm run demo | head`): stop everything, end like a Unix tool on SIGPIPE.
+  const onStdoutError = () => {
+    void resources.stop().finally(() => process.exit(141));
+  };
+  process.stdout.once('error', onStdoutError);
 
   const out: Output = { say: (text) => (json ? undefined : process.stdout.write(`${text}\n`)) };
   try {
@@ -237,5 +247,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    process.stdout.removeListener('error', onStdoutError);
   }
 }

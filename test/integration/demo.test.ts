@@ -1,0 +1,192 @@
+/**
+ * `npm run demo` end to end: the demo runs as a child process (`tsx scripts/demo.ts --json`) against its own
+ * moto_server, and this test asserts on what it reports it saw on the emulator, flow by flow; then that it
+ * left nothing running, and that without moto it fails with the one-line install hint.
+ */
+import { execFile } from 'node:child_process';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import type { DemoResult } from '../../src/demo/types';
+import { findMotoServer, MOTO_INSTALL_HINT } from '../../src/local/moto';
+
+const ROOT = resolve(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the demo as `npm run demo` would (tsx), with `env` replacing the environment. */
+function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const started = Date.now();
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [TSX, 'scripts/demo.ts', ...args],
+      { cwd: ROOT, env, timeout: 90_000, maxBuffer: 32 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        done({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
+  });
+}
+
+const keysOf = (result: DemoResult, userName: string) =>
+  result.seed.users.find((u) => u.userName === userName)?.keys ?? [];
+
+describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
+  let run: Run;
+  let result: DemoResult;
+
+  beforeAll(async () => {
+    run = await runDemo(['--json'], { ...process.env });
+    result = JSON.parse(run.stdout) as DemoResult;
+  }, 90_000);
+
+  it('exits 0 in under 60 s with every proof passed', () => {
+    expect(run.code).toBe(0);
+    expect(run.ms).toBeLessThan(60_000);
+    expect(result.ok).toBe(true);
+    expect(result.proofs.filter((p) => !p.ok)).toEqual([]);
+    expect(result.proofs.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it("flow 1: Jane's key works, the signed webhook goes through receiver and worker, the same key is denied", () => {
+    const f = result.flows.departure;
+    if (!f) throw new Error('no departure flow in the result');
+    const janeKey = keysOf(result, 'jane.doe')[0];
+    const before = f.probes.find((p) => p.when === 'before' && p.accessKeyId === janeKey);
+    const after = f.probes.find((p) => p.when === 'after' && p.accessKeyId === janeKey);
+    expect(before?.probe.allowed).toBe(true);
+    expect(f.forged.status).toBe(401);
+    expect(f.webhook.status).toBe(202);
+    expect(f.delivery).toMatchObject({ received: 1, batchItemFailures: [] });
+    expect(f.report?.outcome).toBe('revoked');
+    expect(f.report?.principals.map((p) => p.principal.name).sort()).toEqual(['jane.doe', 'jane.doe-admin']);
+    expect(after?.probe).toMatchObject({
+      allowed: false,
+      errorCode: 'AccessDenied',
+      errorMessage: expect.stringContaining('not authorized to perform: iam:ListUsers'),
+    });
+    for (const s of f.state) {
+      expect(s.attachedPolicies).toContain(DENY);
+      expect(Object.values(s.keys).every((v) => v === 'Inactive')).toBe(true);
+    }
+    const steps = f.report?.principals.find((p) => p.principal.name === 'jane.doe')?.steps ?? [];
+    expect(Object.fromEntries(steps.map((s) => [s.type, s.outcome]))).toMatchObject({
+      'attach-deny': 'done',
+      'deactivate-access-key': 'done',
+      'delete-login-profile': 'done',
+      'deactivate-mfa': 'done',
+      'deactivate-ssh-key': 'done',
+      'terminate-sessions': 'done',
+    });
+    expect(f.sessionsAfter.map((s) => [s.owner.split(/[:/]/).pop(), s.status])).toEqual([
+      ['jane.doe', 'Terminated'],
+      ['jane.doe@example.com', 'Terminated'],
+      ['sam.lee', 'Connected'],
+    ]);
+  });
+
+  it("flow 2: report mode changes nothing; enforce deactivates exactly Sam's keys, never the protected user's", () => {
+    const f = result.flows.sweep;
+    if (!f) throw new Error('no sweep flow in the result');
+    const sam = [...keysOf(result, 'sam.lee')].sort();
+    expect(sam).toHaveLength(2);
+    expect(f.offsetDays).toBeGreaterThanOrEqual(90);
+    expect(f.report.outcome).toBe('reported');
+    for (const u of f.afterReport) expect(Object.values(u.keys).every((v) => v === 'Active')).toBe(true);
+    expect(f.enforce.outcome).toBe('enforced');
+    expect(
+      f.enforce.keys
+        .filter((k) => k.action === 'deactivated')
+        .map((k) => k.accessKeyId)
+        .sort(),
+    ).toEqual(sam);
+    const byUser = Object.fromEntries(f.afterEnforce.map((u) => [u.userName, u]));
+    expect(Object.values(byUser['sam.lee']?.keys ?? {})).toEqual(['Inactive', 'Inactive']);
+    const breakGlass = keysOf(result, 'break-glass');
+    expect(breakGlass).toHaveLength(1);
+    expect(byUser['break-glass']?.keys).toEqual({ [breakGlass[0] as string]: 'Active' });
+    expect(byUser['break-glass']?.attachedPolicies).toEqual([]);
+    expect(f.enforce.keys.map((k) => k.user)).not.toContain('break-glass');
+    expect(byUser['ci-deploy']?.keys).toEqual({ [keysOf(result, 'ci-deploy')[0] as string]: 'Active' });
+    expect(f.enforce.drift).toEqual([]);
+  });
+
+  it('flow 3: lockdown by access key id denies the key, restore makes the same key work again', () => {
+    const f = result.flows.incident;
+    if (!f) throw new Error('no incident flow in the result');
+    expect(f.accessKeyId).toBe(keysOf(result, 'ci-deploy')[0]);
+    expect(f.probes.map((p) => [p.when, p.probe.allowed, p.probe.errorCode])).toEqual([
+      ['before lockdown', true, undefined],
+      ['after lockdown', false, 'AccessDenied'],
+      ['after restore', true, undefined],
+    ]);
+    expect(f.lockdown.outcome).toBe('revoked');
+    expect(f.lockdown.principals[0]?.principal.name).toBe('ci-deploy');
+    expect(f.afterLockdown.keys[f.accessKeyId]).toBe('Inactive');
+    expect(f.afterLockdown.attachedPolicies).toContain(DENY);
+    expect(f.restore.outcome).toBe('restored');
+    expect(f.restore.undoes).toEqual([f.lockdown.runId]);
+    expect(f.afterRestore.keys[f.accessKeyId]).toBe('Active');
+    expect(f.afterRestore.attachedPolicies).not.toContain(DENY);
+  });
+
+  it('flow 4: the subscriber received one notification per run, with its attributes', () => {
+    const f = result.flows.notifications;
+    const runs = [
+      result.flows.departure?.report?.runId,
+      result.flows.sweep?.report.runId,
+      result.flows.sweep?.enforce.runId,
+      result.flows.incident?.lockdown.runId,
+      result.flows.incident?.restore.runId,
+    ];
+    expect(f?.received.map((n) => [n.runId, n.trigger, n.outcome])).toEqual([
+      [runs[0], 'departure', 'revoked'],
+      [runs[1], 'sweep', 'reported'],
+      [runs[2], 'sweep', 'enforced'],
+      [runs[3], 'lockdown', 'revoked'],
+      [runs[4], 'restore', 'restored'],
+    ]);
+  });
+
+  it('leaves nothing running: the emulator it used no longer answers', async () => {
+    await expect(fetch(`${result.seed.endpoint}/moto-api/data.json`)).rejects.toThrow();
+  });
+
+  it('says plainly that SSM sessions are simulated', () => {
+    expect(result.seed.simulated.join('\n')).toMatch(/SSM Session Manager sessions/);
+  });
+});
+
+describe('Script: npm run demo without moto', () => {
+  const motoDir = dirname(findMotoServer() ?? '/nonexistent/moto_server');
+  const withoutMoto = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((d) => d && resolve(d) !== resolve(motoDir))
+    .join(delimiter);
+
+  it.each([
+    ['moto_server absent from PATH', { PATH: withoutMoto, MOTO_SERVER_BIN: undefined }],
+    ['MOTO_SERVER_BIN naming a missing file', { MOTO_SERVER_BIN: join(ROOT, '.tmp', 'no-such-moto_server') }],
+  ])(
+    'exits non-zero with the one-line install hint when %s',
+    async (_case, overrides) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...overrides };
+      for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete env[k];
+
+      const r = await runDemo([], env);
+
+      expect(r.code).not.toBe(0);
+      expect(r.code).not.toBeNull();
+      expect(r.stderr).toBe(`${MOTO_INSTALL_HINT}\n`);
+      expect(r.stdout).toBe('');
+    },
+    60_000,
+  );
+});
