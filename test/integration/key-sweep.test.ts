@@ -247,7 +247,7 @@ describe('Integration: key sweep on moto', () => {
   });
 
   describe('credential report', () => {
-    beforeAll(async () => {
+    beforeEach(async () => {
       await freshAccount({}, false);
       await createUser(probe.iam, 'solo', { keys: 1 });
     });
@@ -263,6 +263,18 @@ describe('Integration: key sweep on moto', () => {
       expect(calls.filter((c) => c === 'IAM:GenerateCredentialReport')).toHaveLength(2);
       expect(calls.filter((c) => c === 'IAM:GetCredentialReport')).toHaveLength(1);
       expect(classOf(s)).toEqual({ solo: 'expired' });
+    });
+
+    it('fails clearly, alerting and acting on nothing, when the report is not ready within the bounded wait', async () => {
+      const run = runSweep({ mode: 'enforce' }, { config, clients, now: at(100) }, { poll: { maxPolls: 1 } });
+
+      await expect(run).rejects.toThrow(
+        'the IAM credential report was not ready after 1 polls (0 s waited; last state: STARTED): nothing was swept',
+      );
+      expect(writes()).toEqual([]);
+      expect(Object.values(await statuses('solo'))).toEqual(['Active']);
+      const [alert] = await drainInbox(probe.sqs, inbox.queueUrl);
+      expect(alert?.attributes).toEqual({ trigger: 'sweep', outcome: 'failed', severity: 'high' });
     });
   });
 
