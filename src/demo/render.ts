@@ -45,12 +45,18 @@ function probeRows(probes: readonly ProbeAt[]): string {
   ]);
 }
 
+/** A step's name: its type, or for a restore the step it undoes (`undo deactivate-access-key`). */
+const stepName = (step: StepResult) => {
+  const undo = /^\d+-undo-(.+)$/.exec(step.id);
+  return undo ? `undo ${undo[1]}` : step.type;
+};
+
 function stepRows(rows: readonly { user: string; step: StepResult }[]): string {
   return table([
     ['user', 'step', 'subject', 'outcome', 'detail'],
     ...rows.map(({ user, step }) => [
       user,
-      step.type,
+      stepName(step),
       step.subject,
       step.outcome,
       (step.error ?? step.detail ?? '').slice(0, 70),
