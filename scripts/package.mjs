@@ -10,7 +10,7 @@
  * service under `<repo>/.tmp` (git-ignored), removed when it ends, so concurrent runs (tests) do not collide.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,8 @@ function parseArgs(argv) {
 const options = parseArgs(process.argv.slice(2));
 // Everything this run writes besides the output is under runDir, removed at the end (serverless-esbuild's
 // leaked temp dirs too). The service is staged there: serverless and serverless-esbuild stage artifacts in
-// `<service>/.serverless` whatever `--package` says, so two runs in one checkout would overwrite each other.
+// `<service>/.serverless` (and bundle in `<service>/.esbuild`), so two runs in one checkout would otherwise
+// overwrite each other's.
 const runDir = join(repo, '.tmp', `package-${process.pid}`);
 const tmp = join(runDir, 'tmp');
 const service = join(runDir, 'service');
@@ -78,9 +79,15 @@ const require = createRequire(import.meta.url);
 const serverlessBin = join(dirname(require.resolve('serverless/package.json')), 'bin', 'serverless.js');
 const sls = spawnSync(
   process.execPath,
-  [serverlessBin, 'package', '--stage', options.stage, '--package', outDir, ...options.extra],
+  [serverlessBin, 'package', '--stage', options.stage, ...options.extra],
   { cwd: service, env, stdio: 'inherit' },
 );
+if (sls.status === 0) {
+  // The staged service's `.serverless` becomes the output (`--package` is not honoured for a path ending in
+  // `.serverless`, and the plugins stage there anyway).
+  rmSync(outDir, { recursive: true, force: true });
+  cpSync(join(service, '.serverless'), outDir, { recursive: true });
+}
 rmSync(runDir, { recursive: true, force: true });
 if (sls.error) fail(`could not run serverless: ${sls.error.message}`);
 if (sls.status !== 0) fail(`serverless package failed (exit ${sls.status ?? sls.signal})`);
