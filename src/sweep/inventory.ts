@@ -41,3 +41,11 @@ export async function readInventory(iam: IAMClient): Promise<Map<string, Invento
   }
   return users;
 }
+
+/** The person tags (`PERSON_TAG_KEYS`) of a user: the owner of its keys, for reports. */
+export function ownerOf(
+  tags: Readonly<Record<string, string>>,
+  keys: readonly string[],
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).filter(([k]) => keys.includes(k)));
+}

@@ -1,15 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { INLINE_DENY_POLICY_NAME } from '../engine/actions/common';
-import { executePlan } from '../engine/execute';
-import { type EngineDeps, runRevocation } from '../engine/revoke';
-import {
-  finishRevocationRecord,
-  principalKey,
-  putRecord,
-  type RevocationRecord,
-  recordSortKey,
-} from '../engine/state';
-import type { PlannedStep, PrincipalRef, RunOutcome, UserSnapshot } from '../engine/types';
 import { describeError } from '../errors';
 import { logger } from '../logger';
 import { publish } from '../notify';
@@ -26,26 +15,30 @@ import {
   type UserStanding,
 } from './classify';
 import { fetchCredentialReport, type PollOptions, type ReportUser } from './credential-report';
+import { findDrift, isRevoked, reRevoke } from './drift';
+import { deactivateKeys } from './enforce';
 import { parseSweepInput, type SweepInput } from './input';
-import { type InventoryUser, readInventory } from './inventory';
+import { type InventoryUser, ownerOf, readInventory } from './inventory';
 import { userProtectionReason } from './protection';
 import { type FreshKey, recheckKeys } from './recheck';
 import { sweepFailureNotification, sweepNotification } from './summary';
-import type { DriftEntry, ExemptionEntry, KeyAction, SweepOutcome, SweepSummary, SweptKey } from './types';
+import type {
+  DriftEntry,
+  ExemptionEntry,
+  KeyAction,
+  SweepDeps,
+  SweepOutcome,
+  SweepSummary,
+  SweptKey,
+} from './types';
 
-/** The sweep needs what the engine needs (drift is re-revoked through it). */
-export type SweepDeps = EngineDeps;
+export type { SweepDeps } from './types';
 
 export interface SweepOptions {
   /** Bounds of the wait for the credential report. */
   readonly poll?: PollOptions;
   readonly runId?: string;
 }
-
-/** Tag the engine sets on a revoked principal (`tag-principal`); restore sets it to `restored`. */
-const STATE_TAG = 'offboarding:state';
-const TRIGGER_TAG = 'offboarding:trigger';
-const REQUESTED_BY = 'key-sweep';
 
 interface UserView {
   readonly report: ReportUser | undefined;
@@ -64,127 +57,6 @@ interface Candidate {
 
 const lastUsedText = (k: KeyDates) =>
   k.lastUsedAt === null ? 'never' : k.lastUsedAt ? k.lastUsedAt.toISOString() : 'unknown';
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-function ownerOf(tags: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags).filter(([k]) => keys.includes(k)));
-}
-
-function hasDeny(user: InventoryUser, denyPolicyArn: string): boolean {
-  return (
-    user.attachedPolicyArns.includes(denyPolicyArn) ||
-    user.inlinePolicyNames.includes(INLINE_DENY_POLICY_NAME)
-  );
-}
-
-/**
- * What the sweep saw of a user, saved as the restore record's snapshot. The sweep reads keys, policies and
- * tags only; the notes say so, so nobody mistakes the empty lists for "none".
- */
-function sweepSnapshot(view: UserView, keys: readonly FreshKey[], now: Date): UserSnapshot {
-  const u = view.user;
-  return {
-    kind: 'user',
-    takenAt: now.toISOString(),
-    userName: u.userName,
-    userId: u.userId,
-    arn: u.arn,
-    path: u.path,
-    attachedPolicies: u.attachedPolicyArns.map((policyArn) => ({
-      policyArn,
-      policyName: policyArn.split('/').pop() ?? policyArn,
-    })),
-    inlinePolicyNames: u.inlinePolicyNames,
-    accessKeys: keys.map((k) => ({
-      accessKeyId: k.accessKeyId,
-      status: k.status as 'Active' | 'Inactive',
-      ...(k.createdAt ? { createDate: k.createdAt.toISOString() } : {}),
-      lastUsedDate:
-        k.lastUsedAt === undefined ? undefined : k.lastUsedAt === null ? null : k.lastUsedAt.toISOString(),
-    })),
-    loginProfile: null,
-    mfaDevices: [],
-    sshPublicKeys: [],
-    signingCertificates: [],
-    serviceCredentials: [],
-    tags: u.tags,
-    sessionOwners: { exact: [u.arn] },
-    sessions: [],
-    notes: [
-      'taken by the key sweep: access keys, attached and inline policy names and tags only; login profile, MFA, SSH keys, certificates, service credentials and sessions were not read',
-    ],
-  };
-}
-
-/**
- * Deactivates exactly `keys` (by id) of one user: the restore record first (trigger `sweep`, a plan of
- * `deactivate-access-key` steps, so `restore` reactivates exactly these keys), then the writes through the
- * engine's action, then the record completed. A record that cannot be written means nothing is changed.
- */
-async function deactivateKeys(
-  view: UserView,
-  keys: readonly { key: FreshKey; verdict: KeyVerdict }[],
-  allKeys: readonly FreshKey[],
-  runId: string,
-  deps: SweepDeps,
-): Promise<Map<string, { action: KeyAction; detail?: string }>> {
-  const { config, clients, now } = deps;
-  const principal: PrincipalRef = { kind: 'user', name: view.user.userName, arn: view.user.arn };
-  const plan: PlannedStep[] = keys.map(({ key }, i) => ({
-    type: 'deactivate-access-key',
-    accessKeyId: key.accessKeyId,
-    id: `${pad(i + 1)}-deactivate-access-key`,
-    state: 'todo',
-  }));
-  const record: RevocationRecord = {
-    pk: principalKey('user', principal.name),
-    sk: recordSortKey(now.toISOString(), runId),
-    kind: 'revocation',
-    runId,
-    trigger: 'sweep',
-    // The sweep only deactivates keys; `lockdown` is the mode that keeps everything else as it is.
-    mode: 'lockdown',
-    at: now.toISOString(),
-    principal,
-    requestedBy: REQUESTED_BY,
-    reason: keys
-      .map(({ key, verdict }) => `${key.accessKeyId} ${verdict.class}: ${verdict.reason}`)
-      .join('; '),
-    snapshot: sweepSnapshot(view, allKeys, now),
-    plan,
-    status: 'started',
-  };
-  const out = new Map<string, { action: KeyAction; detail?: string }>();
-  const store = { ddb: clients.ddb, table: config.stateTable };
-  try {
-    await putRecord(store, record);
-  } catch (err) {
-    const detail = `restore record not written, key left Active: ${describeError(err)}`;
-    for (const { key } of keys) out.set(key.accessKeyId, { action: 'failed', detail });
-    return out;
-  }
-  const { results } = await executePlan(
-    plan,
-    { principal, clients, now, runId },
-    { dryRun: false, concurrency: config.maxConcurrency },
-  );
-  results.forEach((r, i) => {
-    const id = keys[i]?.key.accessKeyId ?? r.subject;
-    if (r.outcome === 'done') out.set(id, { action: 'deactivated' });
-    else if (r.outcome === 'already')
-      out.set(id, { action: 'already', ...(r.detail ? { detail: r.detail } : {}) });
-    else out.set(id, { action: 'failed', detail: r.error ?? r.outcome });
-  });
-  const failed = results.filter((r) => r.outcome === 'failed').length;
-  const outcome: RunOutcome = failed === 0 ? 'revoked' : failed === results.length ? 'failed' : 'partial';
-  try {
-    await finishRevocationRecord(store, record, outcome, results);
-  } catch (err) {
-    logger.warn('sweep record not completed', { user: principal.name, error: describeError(err) });
-  }
-  return out;
-}
 
 function emptyCounts(): Record<KeyClass, number> {
   return Object.fromEntries(KEY_CLASSES.map((c) => [c, 0])) as Record<KeyClass, number>;
@@ -245,13 +117,12 @@ export async function runSweep(
       notes.push(`${r.userName} is in the credential report but not in IAM any more: skipped`);
       continue;
     }
+    const protectedBy = userProtectionReason(user, config);
+    const exemption = parseExemption(user.tags, now);
     views.push({
       report: r,
       user,
-      standing: {
-        ...(userProtectionReason(user, config) ? { protectedBy: userProtectionReason(user, config) } : {}),
-        ...(parseExemption(user.tags, now) ? { exemption: parseExemption(user.tags, now) } : {}),
-      },
+      standing: { ...(protectedBy ? { protectedBy } : {}), ...(exemption ? { exemption } : {}) },
       owner: ownerOf(user.tags, config.personTagKeys),
     });
   }
@@ -270,7 +141,6 @@ export async function runSweep(
     );
   }
 
-  const isRevoked = (u: InventoryUser) => u.tags[STATE_TAG] === 'revoked';
   const activeKeys = report.users.reduce((n, u) => n + u.keys.filter((k) => k.active).length, 0);
 
   // Exemptions as found (an expired or invalid one no longer exempts, and is reported).
@@ -336,14 +206,12 @@ export async function runSweep(
         ? 'planned'
         : 'failed';
   const toDeactivate: { c: Candidate; keys: { key: FreshKey; verdict: KeyVerdict }[] }[] = [];
-  let recheckFailures = 0;
   for (const c of candidates) {
     const { user } = c.view;
     if (!c.fresh) {
       // Halted before any re-read, or the re-read failed: what the report says, by slot.
       for (const s of c.slots) counts[s.verdict.class]++;
       if (c.error) {
-        recheckFailures++;
         notes.push(`${user.userName}: keys could not be re-read (${c.error}): not acted on`);
       }
       for (const s of c.slots) {
@@ -390,7 +258,7 @@ export async function runSweep(
   // Enforce: exact key ids only, a restore record per user before its write.
   if (writes && !halted) {
     const outcomes = await mapLimit(toDeactivate, config.maxConcurrency, ({ c, keys: act }) =>
-      deactivateKeys(c.view, act, c.fresh?.map((f) => f.key) ?? [], runId, deps),
+      deactivateKeys(c.view.user, act, c.fresh?.map((f) => f.key) ?? [], runId, deps),
     );
     const byId = new Map<string, { action: KeyAction; detail?: string }>();
     for (const m of outcomes) for (const [id, v] of m) byId.set(id, v);
@@ -403,60 +271,21 @@ export async function runSweep(
   }
 
   // Drift: people already revoked who are not any more.
-  const drift: DriftEntry[] = [];
-  for (const user of inventory.values()) {
-    if (!isRevoked(user)) continue;
-    const r = report.users.find((x) => x.userName === user.userName);
-    const findings: string[] = [];
-    const active = r ? r.keys.filter((k) => k.active).length : 0;
-    if (active) findings.push(`${active} Active access key${active > 1 ? 's' : ''}`);
-    if (!hasDeny(user, config.denyPolicyArn))
-      findings.push(`deny policy ${config.denyPolicyArn} not attached`);
-    if (!r)
-      notes.push(
-        `${user.userName} is tagged revoked but not in the credential report: keys not checked this run`,
-      );
-    if (!findings.length) continue;
-    const protectedBy = userProtectionReason(user, config);
-    drift.push({
-      user: user.userName,
-      arn: user.arn,
-      owner: ownerOf(user.tags, config.personTagKeys),
-      findings,
-      action: protectedBy
-        ? 'protected'
-        : halted
-          ? 'halted'
-          : mode === 'report'
-            ? 'reported'
-            : dryRun
-              ? 'planned'
-              : 'failed',
-      ...(protectedBy ? { detail: `protected: ${protectedBy}` } : {}),
-    });
-  }
-  if (writes && !halted) {
-    await mapLimit(drift, 2, async (d, i) => {
-      if (d.action === 'protected') return;
-      const user = inventory.get(d.user);
-      try {
-        const r = await runRevocation(
-          {
-            trigger: 'sweep',
-            // The same mode as the revocation that was undone behind our back; lockdown when unknown.
-            mode: user?.tags[TRIGGER_TAG] === 'departure' ? 'departure' : 'lockdown',
-            target: { userName: d.user },
-            reason: `key sweep drift: ${d.findings.join('; ')}`,
-            requestedBy: REQUESTED_BY,
-          },
-          deps,
-        );
-        drift[i] = { ...d, action: 're-revoked', outcome: r.outcome, runId: r.runId };
-      } catch (err) {
-        drift[i] = { ...d, action: 'failed', detail: describeError(err) };
-      }
-    });
-  }
+  const findings = findDrift(inventory, report, config);
+  notes.push(...findings.notes);
+  const driftAction: DriftEntry['action'] = halted
+    ? 'halted'
+    : mode === 'report'
+      ? 'reported'
+      : dryRun
+        ? 'planned'
+        : 'failed';
+  const drift: DriftEntry[] =
+    writes && !halted
+      ? await mapLimit(findings.entries, 2, async (d) =>
+          d.action === 'protected' ? d : await reRevoke(d, inventory, deps),
+        )
+      : findings.entries.map((d) => (d.action === 'protected' ? d : { ...d, action: driftAction }));
 
   const keyFailures = keys.filter((k) => k.action === 'failed').length;
   const driftFailures = drift.filter(
@@ -480,8 +309,6 @@ export async function runSweep(
   if (breaker.tripped && mode === 'report') {
     notes.push(`enforce mode would halt: ${breaker.reason}`);
   }
-  if (recheckFailures && outcome === 'enforced')
-    notes.push('some candidates could not be re-read: see above');
 
   const ageHours = report.generatedAt
     ? Math.max(0, Math.round(((now.getTime() - report.generatedAt.getTime()) / 3_600_000) * 10) / 10)

@@ -1,7 +1,11 @@
+import type { EngineDeps } from '../engine/revoke';
 import type { RunOutcome, Severity } from '../engine/types';
 import type { BreakerVerdict } from './breaker';
 import type { KeyClass, Thresholds } from './classify';
 import type { SweepMode } from './input';
+
+/** The sweep needs what the engine needs (drift is re-revoked through it). */
+export type SweepDeps = EngineDeps;
 
 /**
  * The run's outcome: `reported` (report mode), `planned` (enforce under dry run), `enforced` (every action
