@@ -131,6 +131,9 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
       'SSM Session Manager sessions. moto has no DescribeSessions/TerminateSession, so the three sessions above live in memory in this process and answer those two calls; every other call (IAM, SQS, SNS, DynamoDB, SSM parameters) goes to the emulator.',
       'API Gateway and Lambda. A local HTTP server turns each request into the API Gateway v2 event the real hr-webhook handler receives; the demo hands the departure queue to the real worker handler as Lambda would (an SQS batch) and invokes the lockdown/restore handlers directly.',
     ],
+    gaps: [
+      'service-specific credentials: moto has no ListServiceSpecificCredentials; the engine says in its notes that it could not list them (on AWS it can).',
+    ],
   };
   out.say(render.renderSeed(seed));
 

@@ -67,7 +67,7 @@ export async function deliverBatch(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 1,
+      WaitTimeSeconds: 0,
       MessageSystemAttributeNames: ['All'],
       MessageAttributeNames: ['All'],
     }),

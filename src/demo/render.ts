@@ -73,7 +73,16 @@ function revocationSteps(report: RevocationReport): string {
         (p.verification ? ` (${p.verification.checks.length} checks re-read)` : ''),
     )
     .join('; ');
-  return `${stepRows(rows)}\n\nrun ${report.runId}: ${report.outcome.toUpperCase()}   ${verified}`;
+  const notes = [
+    ...report.principals.flatMap((p) => p.notes.map((n) => `${p.principal.name}: ${n}`)),
+    ...report.notes,
+  ].map((n) => `engine note: ${n}`);
+  return [
+    stepRows(rows),
+    '',
+    `run ${report.runId}: ${report.outcome.toUpperCase()}   ${verified}`,
+    ...notes,
+  ].join('\n');
 }
 
 function restoreSteps(report: RestoreReport): string {
@@ -85,6 +94,7 @@ function restoreSteps(report: RestoreReport): string {
     }`,
   ];
   for (const n of report.notRestored) lines.push(`not restored: ${n}`);
+  for (const n of report.notes) lines.push(`engine note: ${n}`);
   return lines.join('\n');
 }
 
@@ -136,6 +146,7 @@ export function renderSeed(seed: SeedSummary): string {
     ),
     '',
     ...seed.simulated.map((s) => `SIMULATED: ${s}`),
+    ...seed.gaps.map((s) => `NOT IN THE EMULATOR: ${s}`),
   ].join('\n');
 }
 

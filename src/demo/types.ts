@@ -39,6 +39,8 @@ export interface SeedSummary {
   readonly sessions: readonly { sessionId: string; owner: string; target: string }[];
   readonly settings: Readonly<Record<string, string>>;
   readonly simulated: readonly string[];
+  /** What the emulator lacks and is not simulated either. */
+  readonly gaps: readonly string[];
 }
 
 export interface DepartureFlow {
