@@ -1,0 +1,105 @@
+import type { ColdStartResult } from './cold-start';
+import type { ContainmentResult } from './containment';
+import type { SweepScaleResult } from './sweep-scale';
+
+/** The targets of issue 8, evaluated on one run's figures. */
+export interface TargetCheck {
+  readonly area: 'containment' | 'sweep' | 'resolution' | 'cold start';
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
+
+/** 1 MB, in bytes. */
+export const BUNDLE_LIMIT_BYTES = 1_000_000;
+export const LOAD_LIMIT_MS = 150;
+export const RSS_LIMIT_MIB = 256;
+
+const mib = (kib: number) => kib / 1024;
+
+export function checkTargets(results: {
+  containment?: ContainmentResult;
+  sweep?: SweepScaleResult;
+  coldStart?: ColdStartResult;
+}): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const c = results.containment;
+  if (c) {
+    const worst = Math.max(...c.engine.runs.map((r) => r.roundTripsBeforeDeny));
+    checks.push({
+      area: 'containment',
+      target: 'deny attached after <= 2 round trips (user name known)',
+      measured: `${worst} (every run)`,
+      met: worst <= 2,
+    });
+    checks.push({
+      area: 'containment',
+      target: 'full revocation <= 0.4 x the sequential time',
+      measured: `${c.completionRatio.toFixed(2)} (${c.engine.completeMs.toFixed(0)} ms / ${c.sequential.completeMs.toFixed(0)} ms, medians)`,
+      met: c.completionRatio <= 0.4,
+    });
+  }
+  const s = results.sweep;
+  if (s) {
+    for (const size of s.sizes) {
+      const runs = [size.sweepReport, size.sweepEnforce];
+      const discovery = Math.max(...runs.map((r) => r.discoveryCalls));
+      checks.push({
+        area: 'sweep',
+        target: `discovery <= 5 calls (${size.users} users)`,
+        measured: String(discovery),
+        met: discovery <= 5,
+      });
+      for (const r of runs) {
+        const limit = 5 + 2 * r.candidateKeys;
+        checks.push({
+          area: 'sweep',
+          target: `total <= 5 + 2 x candidate keys (${size.users} users, ${r.task === 'sweep-report' ? 'report' : 'enforce'} mode, ${r.candidateKeys} candidates)`,
+          measured: `${r.calls} (limit ${limit})`,
+          met: r.calls <= limit,
+        });
+      }
+      const rss = Math.max(...runs.map((r) => mib(r.maxRssKiB)));
+      checks.push({
+        area: 'sweep',
+        target: `peak RSS < ${RSS_LIMIT_MIB} MiB (${size.users} users)`,
+        measured: `${rss.toFixed(0)} MiB`,
+        met: rss < RSS_LIMIT_MIB,
+      });
+    }
+    const largest = s.sizes[s.sizes.length - 1];
+    if (largest) {
+      checks.push({
+        area: 'sweep',
+        target: `>= 50x fewer calls than the naive peer (${largest.users} users)`,
+        measured: `${largest.callRatio.toFixed(0)}x (${largest.naive.calls} / ${largest.sweepReport.calls})`,
+        met: largest.callRatio >= 50,
+      });
+      const limit = Math.ceil(largest.users / 100) + 1;
+      checks.push({
+        area: 'resolution',
+        target: `person resolution <= ceil(${largest.users}/100) + 1 = ${limit} calls`,
+        measured: String(largest.resolve.calls),
+        met: largest.resolve.calls <= limit,
+      });
+    }
+  }
+  const cs = results.coldStart;
+  if (cs) {
+    for (const b of cs.bundles) {
+      checks.push({
+        area: 'cold start',
+        target: `${b.handler} (SDK ${b.sdk}) bundle <= 1 MB`,
+        measured: `${(b.bytes / 1_000_000).toFixed(3)} MB`,
+        met: b.bytes <= BUNDLE_LIMIT_BYTES,
+      });
+      checks.push({
+        area: 'cold start',
+        target: `${b.handler} (SDK ${b.sdk}) median load <= ${LOAD_LIMIT_MS} ms`,
+        measured: `${b.loadMsMedian.toFixed(0)} ms`,
+        met: b.loadMsMedian <= LOAD_LIMIT_MS,
+      });
+    }
+  }
+  return checks;
+}
