@@ -3,7 +3,7 @@
  * moto_server, and this test asserts on what it reports it saw on the emulator, flow by flow; then that it
  * left nothing running, and that without moto it fails with the one-line install hint.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import type { DemoResult } from '../../src/demo/types';
 import { findMotoServer, MOTO_INSTALL_HINT } from '../../src/local/moto';
@@ -162,6 +162,41 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
   it('says plainly that SSM sessions are simulated', () => {
     expect(result.seed.simulated.join('\n')).toMatch(/SSM Session Manager sessions/);
   });
+});
+
+describe('Script: npm run demo interrupted', () => {
+  it('stops the emulator and exits 130 on SIGINT', async () => {
+    const child = spawn(process.execPath, [TSX, 'scripts/demo.ts'], {
+      cwd: ROOT,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    let stdout = '';
+    try {
+      const endpoint = await new Promise<string>((done, fail) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const m = /moto_server at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+          if (m?.[1]) done(m[1]);
+        });
+        child.once('exit', () => fail(new Error(`the demo ended before its setup: ${stdout}`)));
+      });
+      // The emulator answers while the demo runs (any HTTP status: IAM enforcement may be on already).
+      expect((await fetch(`${endpoint}/moto-api/data.json`)).status).toBeGreaterThan(0);
+
+      child.kill('SIGINT');
+
+      expect(await exited).toBe(130);
+      await expect(fetch(`${endpoint}/moto-api/data.json`)).rejects.toThrow();
+    } finally {
+      // Whatever failed above, leave no demo (and so no emulator) behind.
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT');
+        await exited;
+      }
+    }
+  }, 60_000);
 });
 
 describe('Script: npm run demo without moto', () => {
