@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { median } from './stats';
 
@@ -157,5 +157,5 @@ export async function benchColdStart(
       );
     }
   }
-  return { outDir, bundles };
+  return { outDir: relative(root, outDir), bundles };
 }

@@ -1,0 +1,169 @@
+/**
+ * The benchmarks at a small size, asserting on AWS call counts and round trips (waves) only, never on time.
+ * moto behind the fault proxy; SSM Session Manager is the benchmark's fake behind the same proxy.
+ * The proxy's added latency only keeps concurrent calls visibly concurrent; nothing asserts on it.
+ */
+import { join } from 'node:path';
+import { GenerateCredentialReportCommand } from '@aws-sdk/client-iam';
+import { awsPaging, chain } from '../../bench/aws-paging';
+import { type ContainmentBed, runVariant, startContainmentBed } from '../../bench/containment';
+import { motoGaps } from '../../bench/moto-gaps';
+import { naiveKeyAudit } from '../../bench/naive-sweep';
+import { ACTIONABLE_PER_BATCH, DUE_PER_BATCH, emailOf, seedBatch, userName } from '../../bench/seed-account';
+import { type Clients, makeClients } from '../../src/clients';
+import type { Config } from '../../src/config';
+import { usersOfPerson } from '../../src/engine/resolve';
+import { type Moto, startMoto } from '../../src/local/moto';
+import { type FaultProxy, startFaultProxy } from '../../src/local/proxy';
+import { createLocalStack } from '../../src/local/seed';
+import { runSweep } from '../../src/sweep/sweep';
+
+const LATENCY_MS = 25;
+const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+describe('Benchmark (small): containment round trips', () => {
+  let bed: ContainmentBed;
+
+  beforeAll(async () => {
+    bed = await startContainmentBed();
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  it('attaches the deny after at most 2 round trips when the user name is known, and revokes everything', async () => {
+    const run = await runVariant(bed, 'engine', 'leaver-a', LATENCY_MS);
+
+    expect(run.roundTripsBeforeDeny).toBeLessThanOrEqual(2);
+    expect(run.outcome).toBe('revoked');
+    expect(run.sessionsLeft).toBe(0);
+    expect(run.byOperation['ssm:TerminateSession']).toBe(3);
+    expect(run.byOperation['iam:AttachUserPolicy']).toBe(1);
+  });
+
+  it('attaches the deny after at most 3 round trips when the person is named by email', async () => {
+    const run = await runVariant(bed, 'engine-by-email', 'leaver-b', LATENCY_MS);
+
+    expect(run.roundTripsBeforeDeny).toBeLessThanOrEqual(3);
+    expect(run.outcome).toBe('revoked');
+  });
+
+  it('runs the sequential peer strictly one call at a time with the same calls as the engine', async () => {
+    const engine = await runVariant(bed, 'engine', 'leaver-c', LATENCY_MS);
+    const sequential = await runVariant(bed, 'sequential', 'leaver-d', LATENCY_MS);
+
+    expect(sequential.outcome).toBe('revoked');
+    expect(sequential.sessionsLeft).toBe(0);
+    expect(sequential.byOperation).toEqual(engine.byOperation);
+    expect(sequential.waves).toBe(sequential.calls);
+    // The engine's critical path is at most 0.4 of the sequential one, in round trips.
+    expect(engine.waves).toBeLessThanOrEqual(0.4 * sequential.waves);
+  });
+});
+
+describe('Benchmark (small): sweep, naive peer and person resolution calls', () => {
+  let moto: Moto;
+  let proxy: FaultProxy;
+  let clients: Clients;
+  let config: Config;
+  let users = 0;
+  let keys = 0;
+
+  const sweepCalls = async (mode: 'report' | 'enforce') => {
+    proxy.reset();
+    const summary = await runSweep({ mode }, { config, clients, now: new Date() });
+    return { summary, calls: proxy.stats().byOperation };
+  };
+  const discovery = (calls: Record<string, number>) =>
+    (calls['iam:GenerateCredentialReport'] ?? 0) +
+    (calls['iam:GetCredentialReport'] ?? 0) +
+    (calls['iam:GetAccountAuthorizationDetails'] ?? 0);
+  const seed = async (to: number) => {
+    const batch = await seedBatch(clients.iam, moto.endpoint, users, to, { concurrency: 8 });
+    users = to;
+    keys += batch.keys;
+  };
+
+  beforeAll(async () => {
+    const savedBin = process.env.MOTO_SERVER_BIN;
+    process.env.MOTO_SERVER_BIN = join(__dirname, '..', '..', 'bench', 'moto_server.py');
+    try {
+      moto = await startMoto();
+    } finally {
+      if (savedBin === undefined) delete process.env.MOTO_SERVER_BIN;
+      else process.env.MOTO_SERVER_BIN = savedBin;
+    }
+    proxy = await startFaultProxy({ upstream: moto.endpoint, intercept: chain(motoGaps, awsPaging()) });
+    clients = makeClients({ region: 'us-east-1', endpoint: proxy.endpoint, credentials: CREDENTIALS });
+    // Small sizes hold proportionally many actionable keys: the breaker is lifted for the test.
+    ({ config } = await createLocalStack(clients, { sweepMaxFraction: 1, sweepMaxActions: 1000 }));
+    await clients.iam.send(new GenerateCredentialReportCommand({}));
+    await seed(40);
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await moto?.stop();
+  });
+
+  it('discovers in a constant number of calls and re-reads candidates only', async () => {
+    const small = await sweepCalls('report');
+    await seed(100);
+    const large = await sweepCalls('report');
+
+    expect(discovery(small.calls)).toBe(3);
+    expect(discovery(large.calls)).toBe(3);
+    for (const { summary, calls } of [small, large]) {
+      const candidateUsers = new Set(summary.keys.map((k) => k.user)).size;
+      expect(summary.outcome).toBe('reported');
+      expect(calls['iam:ListAccessKeys']).toBe(candidateUsers);
+      // The last use of each Active key of a candidate user: one or two keys each.
+      expect(calls['iam:GetAccessKeyLastUsed']).toBeLessThanOrEqual(2 * candidateUsers);
+      expect(calls['sns:Publish']).toBe(1);
+      expect(Object.keys(calls).every((op) => !/Update|Put|Delete|Attach/.test(op))).toBe(true);
+    }
+    // Two batches: each holds 20 keys to act on and 5 to warn about.
+    expect(large.summary.keys).toHaveLength(2 * (ACTIONABLE_PER_BATCH + DUE_PER_BATCH));
+  });
+
+  it('makes per-key writes only for the keys it deactivates in enforce mode', async () => {
+    const { summary, calls } = await sweepCalls('enforce');
+
+    const deactivated = summary.keys.filter((k) => k.action === 'deactivated');
+    const actedUsers = new Set(deactivated.map((k) => k.user)).size;
+    expect(summary.outcome).toBe('enforced');
+    expect(deactivated).toHaveLength(2 * ACTIONABLE_PER_BATCH);
+    expect(discovery(calls)).toBe(3);
+    expect(calls['iam:UpdateAccessKey']).toBe(deactivated.length);
+    expect(calls['dynamodb:PutItem']).toBe(actedUsers);
+    expect(calls['dynamodb:UpdateItem']).toBe(actedUsers);
+  });
+
+  it('costs the naive peer a call per page of users, per user and per key', async () => {
+    proxy.reset();
+
+    const audit = await naiveKeyAudit(clients.iam, new Date());
+
+    const calls = proxy.stats().byOperation;
+    expect(audit.users).toBe(users);
+    expect(audit.keys).toBe(keys);
+    expect(calls['iam:ListUsers']).toBe(Math.ceil(users / 100));
+    expect(calls['iam:ListAccessKeys']).toBe(users);
+    expect(calls['iam:GetAccessKeyLastUsed']).toBe(keys);
+  });
+
+  it.each([
+    [1000, 1],
+    [10, 10],
+  ])('resolves a person in ceil(users / page) calls with pages of at most %i users', async (page, calls) => {
+    proxy.configure({ intercept: chain(motoGaps, awsPaging({ maxPageSize: page })) });
+    proxy.reset();
+
+    const found = await usersOfPerson(clients.iam, { email: emailOf(57) }, config.personTagKeys);
+
+    expect(found.map((u) => u.userName)).toEqual([userName(57)]);
+    expect(proxy.stats().byOperation).toEqual({ 'iam:GetAccountAuthorizationDetails': calls });
+    expect(calls).toBe(Math.ceil(users / page));
+  });
+});
