@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { Config } from '../config';
 import { MOTO_ACCOUNT_ID, type Moto } from '../local/moto';
 import {
   type Credentials,
@@ -62,7 +61,7 @@ export interface DemoUser {
 }
 
 export interface Company {
-  readonly config: Config;
+  readonly stateTable: string;
   readonly inbox: Inbox;
   readonly departureQueueUrl: string;
   readonly departureDlqUrl: string;
@@ -127,25 +126,13 @@ async function putSecrets(ssm: SSMClient): Promise<Company['secrets']> {
   return secrets;
 }
 
-/**
- * Seeds the company on a fresh emulator and opens the simulated SSM sessions. The configuration returned is
- * what the demo's handlers and flows run with (`overrides` on top of the test defaults).
- */
-export async function seedCompany(
-  moto: Moto,
-  sessions: SimulatedSessions,
-  overrides: Partial<Config>,
-  now: Date,
-): Promise<Company> {
+/** Seeds the company on a fresh emulator (IAM enforcement still off) and opens the simulated SSM sessions. */
+export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: Date): Promise<Company> {
   const setup = motoClients(moto);
   const { iam, sqs } = setup;
   const operator = await createAdmin(iam, OPERATOR);
   const { queueUrl, dlqUrl } = await createDepartureQueues(sqs);
-  const stack = await createLocalStack(
-    setup,
-    { departureQueueUrl: queueUrl, webhookSecretPrefix: WEBHOOK_SECRET_PREFIX, ...overrides },
-    STACK_NAME,
-  );
+  const stack = await createLocalStack(setup, {}, STACK_NAME);
   const secrets = await putSecrets(setup.ssmHome);
 
   const janeTags = { 'employee-id': JANE.employeeId, email: JANE.email };
@@ -224,7 +211,7 @@ export async function seedCompany(
   sessions.open(arn(SAM.user), BASTION, minutesAgo(5));
 
   return {
-    config: stack.config,
+    stateTable: stack.config.stateTable,
     inbox: stack.inbox,
     departureQueueUrl: queueUrl,
     departureDlqUrl: dlqUrl,

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import type { RestoreReport, RevocationReport } from '../engine/types';
 import type { Moto } from '../local/moto';
 import { drainInbox, type ReceivedNotification } from '../local/seed';
-import type { SweepSummary } from '../sweep/types';
+import type { keySweep } from '../sweep/sweep';
 import { signatureHeaders } from '../webhooks/sign';
 import { probeKey, readUserState, type UserState } from './aws';
 import { BREAK_GLASS, type Company, JANE, keyOf, OPERATOR, SAM, SERVICE_USER, userOf } from './company';
@@ -26,11 +26,8 @@ import type {
 
 export type InvokeHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-export type SweepFunction = (
-  event: unknown,
-  deps: { config: Config; clients: Clients; now: Date },
-  options?: { poll?: { initialDelayMs?: number; maxPolls?: number } },
-) => Promise<SweepSummary>;
+/** The sweep's entry (`keySweep`): the demo passes its own clock, `offsetDays` ahead. */
+export type SweepFunction = typeof keySweep;
 
 export interface DemoContext {
   readonly moto: Moto;

@@ -4,16 +4,8 @@ import type { Config } from '../config';
 import { findMotoServer, type Moto, MotoNotInstalledError, startMoto } from '../local/moto';
 import { motoClients } from '../local/seed';
 import { isolateAwsEnvironment } from './aws';
-import {
-  type Company,
-  OPERATOR,
-  PROVIDERS,
-  ROLE,
-  STACK_NAME,
-  seedCompany,
-  WEBHOOK_SECRET_PREFIX,
-} from './company';
-import type { DemoContext, InvokeHandler, SweepFunction } from './flows';
+import { type Company, OPERATOR, PROVIDERS, ROLE, seedCompany, WEBHOOK_SECRET_PREFIX } from './company';
+import type { DemoContext, InvokeHandler } from './flows';
 import type { HttpApiHandler, LocalHttpApi } from './http';
 import type { SqsHandler } from './queue';
 import { SimulatedSessions } from './sessions';
@@ -40,7 +32,7 @@ interface Output {
 function settingsOf(company: Company): Record<string, string> {
   return {
     NOTIFY_TOPIC_ARN: company.inbox.topicArn,
-    STATE_TABLE: `${STACK_NAME}-state`,
+    STATE_TABLE: company.stateTable,
     DEPARTURE_QUEUE_URL: company.departureQueueUrl,
     WEBHOOK_SECRET_PREFIX,
     PROTECTED_PRINCIPALS: OPERATOR,
@@ -74,17 +66,15 @@ class Resources {
 async function run(out: Output, resources: Resources, repoRoot: string): Promise<DemoResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
+  // Before anything starts (the emulator inherits this environment too): no AWS_* of the user's survives.
+  isolateAwsEnvironment(process.env, repoRoot, { AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION });
   const moto = await startMoto({ region: REGION });
   resources.moto = moto;
-  isolateAwsEnvironment(process.env, repoRoot, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
-  });
+  process.env.AWS_ENDPOINT_URL = moto.endpoint;
   const { sessions } = resources;
   sessions.install();
 
-  const company = await seedCompany(moto, sessions, {}, new Date());
+  const company = await seedCompany(moto, sessions, new Date());
   await moto.enableIamEnforcement();
 
   // The handlers read their environment once, at import (cold start): set it first, import them after.
@@ -154,7 +144,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const departure = await departureFlow(ctx, api, worker);
   out.say(render.renderDeparture(departure));
 
-  const sweep = await sweepFlow(ctx, keySweep as SweepFunction, SWEEP_OFFSET_DAYS);
+  const sweep = await sweepFlow(ctx, keySweep, SWEEP_OFFSET_DAYS);
   out.say(render.renderSweep(sweep));
 
   const incident = await incidentFlow(ctx, lockdown, restore);

@@ -43,11 +43,17 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
   let result: DemoResult;
 
   beforeAll(async () => {
-    run = await runDemo(['--json'], { ...process.env });
+    // A user's AWS settings must not leak in: an unknown profile and a dead IAM endpoint would break the run.
+    run = await runDemo(['--json'], {
+      ...process.env,
+      AWS_PROFILE: 'demo-must-not-read-this-profile',
+      AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'AKIAUSERSOWNKEY00000',
+    });
     result = JSON.parse(run.stdout) as DemoResult;
   }, 90_000);
 
-  it('exits 0 in under 60 s with every proof passed', () => {
+  it("exits 0 in under 60 s with every proof passed, whatever the user's AWS environment says", () => {
     expect(run.code).toBe(0);
     expect(run.ms).toBeLessThan(60_000);
     expect(result.ok).toBe(true);
