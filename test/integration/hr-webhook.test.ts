@@ -42,6 +42,9 @@ const signed = (provider: ProviderName, secret: string = SECRETS[provider][0], a
   signEvent(provider, sample(`hr-${provider}.json`), secret, at);
 const queued = () => drainBodies(clients.sqs, queueUrl);
 
+// jest.config's per-project testTimeout is not applied (a global option): say it here.
+jest.setTimeout(30_000);
+
 beforeAll(async () => {
   moto = await startMoto();
   clients = makeClients({
@@ -55,7 +58,7 @@ beforeAll(async () => {
   const handler = webhookHandler({ config: testConfig({ departureQueueUrl: queueUrl }), clients });
   invoke = (event) =>
     handler(event, lambdaContext('hr-webhook')) as Promise<APIGatewayProxyStructuredResultV2>;
-});
+}, 60_000);
 
 afterAll(async () => {
   await moto?.stop();

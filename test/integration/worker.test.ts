@@ -112,6 +112,9 @@ const worker = (c: Clients = clients) => {
   return (event: SQSEvent) => w.process(event, lambdaContext('revocation-worker'));
 };
 
+// jest.config's per-project testTimeout is not applied (a global option): say it here.
+jest.setTimeout(30_000);
+
 beforeAll(async () => {
   moto = await startMoto();
   const setup = motoClients(moto);
@@ -139,7 +142,7 @@ beforeAll(async () => {
     },
   );
   config = { ...stack.config, departureQueueUrl: queue.url, webhookSecretPrefix: PREFIX };
-});
+}, 60_000);
 
 afterAll(async () => {
   await moto?.stop();
