@@ -3,6 +3,7 @@ import { RESOLVE_PERMISSIONS } from './engine/resolve';
 import { SNAPSHOT_PERMISSIONS } from './engine/snapshot';
 import { STATE_PERMISSIONS } from './engine/state';
 import type { StepType } from './engine/types';
+import { VERIFY_PERMISSIONS } from './engine/verify';
 import { NOTIFY_PERMISSIONS } from './notify';
 import { SWEEP_PERMISSIONS } from './sweep/permissions';
 import { WEBHOOK_PERMISSIONS, WORKER_PERMISSIONS, WORKER_QUEUE_PERMISSIONS } from './webhooks/permissions';
@@ -28,12 +29,6 @@ const ROLE_ONLY_STEPS: readonly StepType[] = ['put-role-session-deny'];
  * only ever handles users (departures, the sweep) leaves the role half out.
  */
 const isRoleApi = (action: string): boolean => /^iam:[A-Za-z]*Role/.test(action);
-
-/**
- * The engine's role verification re-reads the session deny it put (`GetRolePolicy`, src/engine/verify.ts
- * `verifyRole`), which no engine constant declares yet: declared here until the engine exports it.
- */
-const VERIFY_ROLE_PERMISSIONS = ['iam:GetRolePolicy'] as const;
 
 /**
  * A webhook secret stored as a SecureString under a customer managed KMS key needs `kms:Decrypt` (through
@@ -87,7 +82,7 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
     ...SNAPSHOT_PERMISSIONS,
     ...RESOLVE_PERMISSIONS,
     ...forward(allSteps),
-    ...VERIFY_ROLE_PERMISSIONS,
+    ...VERIFY_PERMISSIONS,
     ...STATE_PERMISSIONS,
     ...NOTIFY_PERMISSIONS,
   ]),

@@ -5,6 +5,9 @@ import { INLINE_DENY_POLICY_NAME } from './actions/common';
 import { readUserSnapshot } from './snapshot';
 import type { PlannedStep, StepResult, Verification } from './types';
 
+/** IAM actions verification reads beyond the snapshot's (a role's session deny). */
+export const VERIFY_PERMISSIONS = ['iam:GetRolePolicy'] as const;
+
 type Check = Verification['checks'][number];
 
 function sessionChecks(plan: readonly PlannedStep[], results: readonly StepResult[]): Check[] {

@@ -23,6 +23,7 @@ import {
   ListUserPoliciesCommand,
   ListUserTagsCommand,
   NoSuchEntityException,
+  PutRolePolicyCommand,
   PutUserPolicyCommand,
   TagUserCommand,
   UpdateAccessKeyCommand,
@@ -30,7 +31,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeSessionsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import { makeClients } from '../../src/clients';
 import { type Config, testConfig } from '../../src/config';
 import type { EngineDeps } from '../../src/engine/revoke';
@@ -52,11 +53,13 @@ export interface FakeUser {
   path?: string;
 }
 
+type Stub = ReturnType<typeof mockClient>;
+
 export interface Mocks {
-  iam: AwsStub<any, any, any>;
-  ssm: AwsStub<any, any, any>;
-  sns: AwsStub<any, any, any>;
-  ddb: AwsStub<any, any, any>;
+  iam: Stub;
+  ssm: Stub;
+  sns: Stub;
+  ddb: Stub;
   deps(config?: Partial<Config>): EngineDeps;
 }
 
@@ -217,13 +220,10 @@ export function answerRole(
     IsTruncated: false,
   });
   m.iam.on(GetRolePolicyCommand).callsFake(async () => {
-    const put = m.iam.calls().find((c) => c.args[0].constructor.name === 'PutRolePolicyCommand');
+    const put = m.iam.commandCalls(PutRolePolicyCommand)[0];
     if (!put) throw noSuchEntity('no role policy');
-    return {
-      RoleName: roleName,
-      PolicyName: put.args[0].input.PolicyName,
-      PolicyDocument: put.args[0].input.PolicyDocument,
-    };
+    const input = put.args[0].input;
+    return { RoleName: roleName, PolicyName: input.PolicyName, PolicyDocument: input.PolicyDocument };
   });
 }
 
