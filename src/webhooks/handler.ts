@@ -37,8 +37,9 @@ export function webhookHandler(deps: WebhookHandlerDeps) {
   if (!queueUrl) throw new ConfigError('Environment variable DEPARTURE_QUEUE_URL is required');
   const secrets = deps.secrets ?? new SsmSecretCache(deps.clients.ssmHome, deps.config.webhookSecretPrefix);
   const clock = deps.clock ?? (() => new Date());
+  // Never log the event, even with POWERTOOLS_LOGGER_LOG_EVENT=true: its headers carry signatures and secrets.
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-    .use(injectLambdaContext(logger, { clearState: true }))
+    .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
     .use(webhookErrorResponses())
     .handler(async (event) =>
       toResponse(await receiveWebhook(event, { clients: deps.clients, queueUrl, secrets, now: clock() })),
