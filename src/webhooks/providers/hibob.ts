@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { emailSchema, employeeIdSchema, issuesOf } from '../../departures/message';
 import { InvalidRequestError, SignatureError } from '../../errors';
 import { logger } from '../../logger';

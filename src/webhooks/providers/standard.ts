@@ -1,5 +1,5 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { z } from 'zod';
+import * as z from 'zod';
 import { emailSchema, employeeIdSchema, issuesOf, reasonSchema } from '../../departures/message';
 import { InvalidRequestError, SignatureError, TransientError } from '../../errors';
 import { logger } from '../../logger';
