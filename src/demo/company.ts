@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
+  CreateAccessKeyCommand,
   CreateLoginProfileCommand,
   CreateRoleCommand,
   CreateVirtualMFADeviceCommand,
@@ -38,7 +39,13 @@ export const JANE = {
   email: 'jane.doe@example.com',
   users: ['jane.doe', 'jane.doe-admin'],
 } as const;
-/** Sam stays; his keys are the ones the sweep finds too old (flow 2). */
+/**
+ * Sam stays. He created a second key and switched to it, but left his first one Active: the sweep (flow 2)
+ * deactivates the first and warns about the second. The emulator stamps keys with the real time, so the
+ * two are created at least this far apart and the sweep's clock is set between their 90th birthdays.
+ */
+export const SAM_KEY_GAP_MS = 2500;
+/** Sam stays; his first key is the one the sweep finds too old (flow 2). */
 export const SAM = { name: 'Sam Lee', employeeId: 'E-2001', email: 'sam.lee@example.com', user: 'sam.lee' };
 /** A service user with a sweep exemption; its key is the one leaked in the incident (flow 3). */
 export const SERVICE_USER = 'ci-deploy';
@@ -131,6 +138,13 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
   const setup = motoClients(moto);
   const { iam, sqs } = setup;
   const operator = await createAdmin(iam, OPERATOR);
+  // Sam's first key comes first of all, his second last (see SAM_KEY_GAP_MS).
+  const sam = await createUser(iam, SAM.user, {
+    tags: { 'employee-id': SAM.employeeId, email: SAM.email },
+    keys: 1,
+    allowAll: true,
+  });
+  const samFirstAt = Date.now();
   const { queueUrl, dlqUrl } = await createDepartureQueues(sqs);
   const stack = await createLocalStack(setup, {}, STACK_NAME);
   const secrets = await putSecrets(setup.ssmHome);
@@ -158,11 +172,6 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
   );
   const janeAdmin = await createUser(iam, 'jane.doe-admin', { tags: janeTags, keys: 1, allowAll: true });
 
-  const sam = await createUser(iam, SAM.user, {
-    tags: { 'employee-id': SAM.employeeId, email: SAM.email },
-    keys: 2,
-    allowAll: true,
-  });
   const exemptUntil = new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10);
   const ci = await createUser(iam, SERVICE_USER, {
     tags: {
@@ -194,11 +203,15 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
     }),
   );
 
-  // Sam used his first key (IAM records its last use); his second was never used.
-  const samFirst = sam.keys[0];
-  if (samFirst) {
-    await motoClients(moto, samFirst).iam.send(new ListUsersCommand({ MaxItems: 1 }));
-  }
+  const wait = SAM_KEY_GAP_MS - (Date.now() - samFirstAt);
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const created = await iam.send(new CreateAccessKeyCommand({ UserName: SAM.user }));
+  const samSecond = {
+    accessKeyId: created.AccessKey?.AccessKeyId ?? '',
+    secretAccessKey: created.AccessKey?.SecretAccessKey ?? '',
+  };
+  // Sam uses his second key (IAM records its last use); the first one was never used.
+  await motoClients(moto, samSecond).iam.send(new ListUsersCommand({ MaxItems: 1 }));
 
   const arn = (user: string) => `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/${user}`;
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
@@ -240,8 +253,8 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
       {
         userName: SAM.user,
         who: `${SAM.name} (${SAM.employeeId})`,
-        keys: sam.keys.map((k) => key(SAM.user, k)),
-        extras: ['first key used, second never used'],
+        keys: [...sam.keys, samSecond].map((k) => key(SAM.user, k)),
+        extras: ['first key never used, second key created later and in use'],
       },
       {
         userName: SERVICE_USER,

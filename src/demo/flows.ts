@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import type { Context } from 'aws-lambda';
 import type { Clients } from '../clients';
 import type { Config } from '../config';
@@ -6,9 +7,10 @@ import type { RestoreReport, RevocationReport } from '../engine/types';
 import type { Moto } from '../local/moto';
 import { drainInbox, type ReceivedNotification } from '../local/seed';
 import type { keySweep } from '../sweep/sweep';
+import type { SweepSummary } from '../sweep/types';
 import { signatureHeaders } from '../webhooks/sign';
 import { probeKey, readUserState, type UserState } from './aws';
-import { BREAK_GLASS, type Company, JANE, keyOf, OPERATOR, SAM, SERVICE_USER, userOf } from './company';
+import { BREAK_GLASS, type Company, JANE, keyOf, OPERATOR, SAM, SERVICE_USER } from './company';
 import { type LocalHttpApi, lambdaContext } from './http';
 import { deliverBatch, type SqsHandler } from './queue';
 import type { SimulatedSessions } from './sessions';
@@ -233,16 +235,37 @@ export async function departureFlow(
 /** Users whose keys flow 2 watches. */
 const SWEEP_WATCH = [SAM.user, SERVICE_USER, BREAK_GLASS, OPERATOR] as const;
 
+const DAY_MS = 86_400_000;
+
 /**
- * Flow 2: the key sweep with its clock `offsetDays` ahead (moto stamps keys with the real time, so that is
- * how they become old): report mode changes nothing, enforce deactivates exactly the keys report named.
+ * The sweep's clock: half a second after Sam's first key turns `maxAgeDays` days old by IAM's own
+ * `CreateDate`. His second key, created `SAM_KEY_GAP_MS` later, is then one day short of it. (The
+ * credential report dates keys to the second, hence the gap of more than two seconds.)
  */
-export async function sweepFlow(
+async function sweepClock(
   ctx: DemoContext,
-  sweep: SweepFunction,
-  offsetDays: number,
-): Promise<SweepFlow> {
-  const now = new Date(Date.now() + offsetDays * 86_400_000);
+  maxAgeDays: number,
+): Promise<{ now: Date; old: string; fresh: string }> {
+  const listed = await ctx.clients.iam.send(new ListAccessKeysCommand({ UserName: SAM.user }));
+  const keys = (listed.AccessKeyMetadata ?? [])
+    .map((k) => ({ id: k.AccessKeyId ?? '', at: k.CreateDate?.getTime() ?? 0 }))
+    .sort((a, b) => a.at - b.at);
+  const [old, fresh] = keys;
+  if (!old || !fresh || fresh.at - old.at < 2000) {
+    throw new Error(
+      `demo seed: Sam's two keys must be created more than 2 s apart (${JSON.stringify(keys)})`,
+    );
+  }
+  return { now: new Date(old.at + maxAgeDays * DAY_MS + 500), old: old.id, fresh: fresh.id };
+}
+
+/**
+ * Flow 2: the key sweep with its clock moved to the day Sam's first key turns 90 (moto stamps keys with
+ * the real time, so that is how a key becomes old): report mode changes nothing, enforce deactivates
+ * exactly the key report named, and warns about the one that expires next.
+ */
+export async function sweepFlow(ctx: DemoContext, sweep: SweepFunction): Promise<SweepFlow> {
+  const { now, old, fresh } = await sweepClock(ctx, ctx.config.keyMaxAgeDays);
   const deps = { config: ctx.config, clients: ctx.clients, now };
   const poll = { initialDelayMs: 50, maxPolls: 10 };
   const read = () => Promise.all(SWEEP_WATCH.map((u) => readUserState(ctx.clients.iam, u)));
@@ -254,17 +277,14 @@ export async function sweepFlow(
   const afterEnforce = await read();
   await ctx.notifications.drain();
 
-  const expected = userOf(ctx.company, SAM.user)
-    .keys.map((k) => k.accessKeyId)
-    .sort();
-  const deactivated = enforce.keys
-    .filter((k) => k.action === 'deactivated')
-    .map((k) => k.accessKeyId ?? '?')
-    .sort();
-  const reported = report.keys
-    .filter((k) => k.action === 'reported')
-    .map((k) => k.accessKeyId ?? '?')
-    .sort();
+  const ids = (s: SweepSummary, action: string) =>
+    s.keys
+      .filter((k) => k.action === action)
+      .map((k) => k.accessKeyId ?? '?')
+      .sort();
+  const deactivated = ids(enforce, 'deactivated');
+  const warned = ids(enforce, 'warned');
+  const reported = ids(report, 'reported');
   const stateOf = (states: readonly UserState[], user: string) => states.find((s) => s.userName === user);
   const unchanged = JSON.stringify(beforeState) === JSON.stringify(afterReport);
   const sam = stateOf(afterEnforce, SAM.user);
@@ -276,16 +296,25 @@ export async function sweepFlow(
   const same = (a: readonly string[], b: readonly string[]) => a.join(',') === b.join(',');
   const proofs: Proof[] = [
     proof(
-      'report mode names the old keys and changes nothing',
-      report.outcome === 'reported' && same(reported, expected) && unchanged,
-      `outcome ${report.outcome}; would deactivate ${reported.join(', ') || 'nothing'}; IAM unchanged: ${unchanged ? 'yes' : 'NO'}`,
+      "report mode names Sam's old key, warns about his new one, and changes nothing",
+      report.outcome === 'reported' &&
+        same(reported, [old]) &&
+        same(ids(report, 'warned'), [fresh]) &&
+        unchanged,
+      `outcome ${report.outcome}; would deactivate ${reported.join(', ') || 'nothing'}; warned ${
+        ids(report, 'warned').join(', ') || 'nothing'
+      }; IAM unchanged: ${unchanged ? 'yes' : 'NO'}`,
     ),
     proof(
-      "enforce deactivates exactly Sam's two old keys",
+      "enforce deactivates exactly Sam's old key; his new key is warned and stays Active",
       enforce.outcome === 'enforced' &&
-        same(deactivated, expected) &&
-        expected.every((id) => sam?.keys[id] === 'Inactive'),
-      `outcome ${enforce.outcome}; deactivated ${deactivated.join(', ') || 'nothing'}; IAM: ${sam ? statuses(sam) : '?'}`,
+        same(deactivated, [old]) &&
+        same(warned, [fresh]) &&
+        sam?.keys[old] === 'Inactive' &&
+        sam?.keys[fresh] === 'Active',
+      `outcome ${enforce.outcome}; deactivated ${deactivated.join(', ') || 'nothing'}; warned ${
+        warned.join(', ') || 'nothing'
+      }; IAM: ${sam ? statuses(sam) : '?'}`,
     ),
     proof(
       'the protected break-glass user is untouched',
@@ -313,14 +342,16 @@ export async function sweepFlow(
     ),
   ];
   return {
-    offsetDays,
+    offsetDays: Math.round(((now.getTime() - Date.now()) / DAY_MS) * 10) / 10,
     clock: now.toISOString(),
     report,
     enforce,
     afterReport,
     afterEnforce,
-    expectedDeactivated: expected,
+    expectedDeactivated: [old],
+    expectedWarned: [fresh],
     deactivated,
+    warned,
     proofs,
   };
 }

@@ -223,9 +223,13 @@ export function renderSweep(f: SweepFlow): string {
       ]),
     );
   const lines = [
-    heading(`Flow 2: the scheduled key sweep, its clock ${f.offsetDays} days ahead`),
-    `The emulator stamps keys with today's date; the sweep runs as if it were ${f.clock.slice(0, 10)}, so every key`,
-    `is ${f.offsetDays} days old (limits: ${f.enforce.thresholds.keyMaxAgeDays} days old, ${f.enforce.thresholds.keyMaxIdleDays} days idle).`,
+    heading(
+      `Flow 2: the scheduled key sweep, on the day Sam's first key turns ${f.enforce.thresholds.keyMaxAgeDays}`,
+    ),
+    "The emulator stamps keys with the real time, so the sweep's clock is moved instead:",
+    `it runs as if it were ${f.clock} (${f.offsetDays} days from now), when Sam's first key is`,
+    `${f.enforce.thresholds.keyMaxAgeDays} days old and his second, created a few seconds later, is one day short of it`,
+    `(limits: ${f.enforce.thresholds.keyMaxAgeDays} days old, ${f.enforce.thresholds.keyMaxIdleDays} days idle, warned ${f.enforce.thresholds.keyWarnDays} days ahead).`,
     '',
     `Report mode (run ${f.report.runId}): ${f.report.outcome.toUpperCase()}; keys by class: ${counts(f.report)}`,
     sweepKeys(f.report),
@@ -234,7 +238,7 @@ export function renderSweep(f: SweepFlow): string {
     '',
     `Enforce mode (run ${f.enforce.runId}): ${f.enforce.outcome.toUpperCase()}; keys by class: ${counts(f.enforce)}`,
     sweepKeys(f.enforce),
-    `  breaker: ${f.enforce.breaker.wouldDeactivate} of ${f.enforce.activeKeys} active keys, limits ${f.enforce.breaker.maxActions} keys / ${f.enforce.breaker.maxFraction} of active: ${
+    `  breaker: ${f.enforce.breaker.wouldDeactivate} of ${f.enforce.activeKeys} active keys to deactivate, limits ${f.enforce.breaker.maxActions} keys and ${f.enforce.breaker.maxFraction} of active keys: ${
       f.enforce.breaker.tripped ? 'TRIPPED' : 'not tripped'
     }`,
     ...f.enforce.exemptions.map(

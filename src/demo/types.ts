@@ -67,6 +67,7 @@ export interface DepartureFlow {
 }
 
 export interface SweepFlow {
+  /** How far ahead of the real time the sweep's clock ran, in days (one decimal). */
   readonly offsetDays: number;
   readonly clock: string;
   readonly report: SweepSummary;
@@ -75,7 +76,9 @@ export interface SweepFlow {
   readonly afterReport: readonly UserState[];
   readonly afterEnforce: readonly UserState[];
   readonly expectedDeactivated: readonly string[];
+  readonly expectedWarned: readonly string[];
   readonly deactivated: readonly string[];
+  readonly warned: readonly string[];
   readonly proofs: readonly Proof[];
 }
 
