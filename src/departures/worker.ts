@@ -140,7 +140,8 @@ export function departureWorker(deps: WorkerDeps) {
     {
       persistenceStore: deps.persistenceStore ?? departurePersistence(deps.config, deps.clients),
       config: idempotencyConfig,
-      keyPrefix: 'departure',
+      // A dry run must not use up the departure: with DRY_RUN turned off, the same id revokes for real.
+      keyPrefix: deps.config.dryRun ? 'departure-dry-run' : 'departure',
     },
   );
 

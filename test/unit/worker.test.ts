@@ -144,6 +144,21 @@ describe('Function: departureWorker', () => {
     expect(e.calls).toHaveLength(1);
   });
 
+  it('revokes for real a departure already planned in a dry run', async () => {
+    const e = engine(report('planned', [principal('planned')]), report('revoked', [principal('revoked')]));
+    const store = new MemoryPersistence();
+    const dry = departureWorker({
+      config: testConfig({ dryRun: true }),
+      clients,
+      revoke: e.revoke,
+      persistenceStore: store,
+    });
+    await dry.process(batch(record(sampleMessage)), context);
+    await dry.process(batch(record(sampleMessage)), context);
+    await worker(e.revoke, store).process(batch(record(sampleMessage)), context);
+    expect(e.calls).toHaveLength(2);
+  });
+
   it.each([
     ['a failed run', report('failed', [principal('failed')])],
     ['a principal that could not be read', report('partial', [principal('revoked'), principal('failed')])],
