@@ -46,7 +46,8 @@ function settingsOf(company: Company): Record<string, string> {
 
 /** Everything the demo starts, stopped once whatever happens (normal end, error, SIGINT, SIGTERM). */
 class Resources {
-  moto: Moto | undefined;
+  /** The emulator, from the moment it is being started (a signal during its start still stops it). */
+  moto: Promise<Moto> | undefined;
   api: LocalHttpApi | undefined;
   readonly sessions = new SimulatedSessions();
   #stopped: Promise<void> | undefined;
@@ -55,7 +56,8 @@ class Resources {
     this.#stopped ??= (async () => {
       this.sessions.uninstall();
       await this.api?.close().catch(() => undefined);
-      await this.moto?.stop().catch(() => undefined);
+      const moto = await this.moto?.catch(() => undefined);
+      await moto?.stop().catch(() => undefined);
     })();
     return this.#stopped;
   }
@@ -66,8 +68,8 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const startedAt = new Date(started).toISOString();
   // Before anything starts (the emulator inherits this environment too): no AWS_* of the user's survives.
   isolateAwsEnvironment(process.env, repoRoot, { AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION });
-  const moto = await startMoto({ region: REGION });
-  resources.moto = moto;
+  resources.moto = startMoto({ region: REGION });
+  const moto = await resources.moto;
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
   const { sessions } = resources;
   sessions.install();
