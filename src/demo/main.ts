@@ -117,6 +117,9 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
     role: ROLE,
     sessions: sessions.all().map((s) => ({ sessionId: s.sessionId, owner: s.owner, target: s.target })),
     settings,
+    settingNotes: [
+      "KEY_MAX_IDLE_DAYS is 90, not the default 45: the emulator records real times, so every seeded key is as idle as it is old, and the idle rule would catch Sam's new key along with his old one. Every other threshold and limit is the default.",
+    ],
     simulated: [
       'SSM Session Manager sessions. moto has no DescribeSessions/TerminateSession, so the three sessions above live in memory in this process and answer those two calls; every other call (IAM, SQS, SNS, DynamoDB, SSM parameters) goes to the emulator.',
       'API Gateway and Lambda. A local HTTP server turns each request into the API Gateway v2 event the real hr-webhook handler receives; the demo hands the departure queue to the real worker handler as Lambda would (an SQS batch) and invokes the lockdown/restore handlers directly.',

@@ -144,6 +144,7 @@ export function renderSeed(seed: SeedSummary): string {
         '',
       ),
     ),
+    ...seed.settingNotes.map((n) => `  note: ${n}`),
     '',
     ...seed.simulated.map((s) => `SIMULATED: ${s}`),
     ...seed.gaps.map((s) => `NOT IN THE EMULATOR: ${s}`),

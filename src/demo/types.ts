@@ -38,6 +38,8 @@ export interface SeedSummary {
   readonly role: string;
   readonly sessions: readonly { sessionId: string; owner: string; target: string }[];
   readonly settings: Readonly<Record<string, string>>;
+  /** Why a setting differs from its default. */
+  readonly settingNotes: readonly string[];
   readonly simulated: readonly string[];
   /** What the emulator lacks and is not simulated either. */
   readonly gaps: readonly string[];
