@@ -100,7 +100,10 @@ export async function readUserSnapshot(
     } catch (err) {
       if (isNoSuchEntity(err)) throw err;
       // Some partitions and emulators lack this API: say so rather than fail the revocation.
-      notes.push(`service-specific credentials could not be listed (${describeError(err).split('\n')[0]})`);
+      const why = /Deserialization error|XML parse error/.test(describeError(err))
+        ? 'the endpoint does not implement ListServiceSpecificCredentials'
+        : describeError(err).split('\n')[0];
+      notes.push(`service-specific credentials could not be listed (${why})`);
       return [];
     }
   };
