@@ -8,6 +8,8 @@ const common = {
   setupFilesAfterEnv: ['<rootDir>/test/support/matchers.ts'],
 };
 module.exports = {
+  // Jest reads testTimeout only at the top level: integration hooks start moto and seed it.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
@@ -15,7 +17,6 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/require-moto.ts',
-      testTimeout: 60000,
     },
   ],
 };
