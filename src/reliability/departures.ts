@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { type Account, type ScenarioStack, type SeededPerson, WEBHOOK_SECRETS } from './account';
+import {
+  type Functions,
+  httpStatus,
+  mapLimit,
+  type ProxyFigures,
+  proxyFigures,
+  sleep,
+  type WorkerFigures,
+  workerFigures,
+} from './common';
+import { checkPerson, departureIdOf, drainQueue, type PersonCheck, receivedReports } from './verify';
+import { departureDelivery } from './webhook-events';
+
+/**
+ * Scenario 1: one departure per person, each sent by its HR provider through the real hr-webhook handler,
+ * queued on a real moto queue and delivered by the event source to the real revocation worker, with a
+ * fraction of every AWS call faulted by the proxy (webhook and worker alike). Each person ends verified
+ * revoked on moto's state, or their departure sits in the DLQ with a failure notification; anything else is
+ * lost. People with only protected users must end untouched. Never bundled into a handler.
+ */
+
+/** A sender's retries on 503 (BambooHR 5, HiBob 6): it keeps the body and signs each attempt anew. */
+const SENDER_ATTEMPTS = 6;
+
+export type PersonOutcome =
+  | 'revoked'
+  | 'protected'
+  | 'dlq-notified'
+  | 'dlq-silent'
+  | 'lost'
+  | 'protected-touched'
+  | 'undelivered';
+
+export interface PersonResult {
+  readonly person: string;
+  readonly departureId: string;
+  readonly outcome: PersonOutcome;
+  /** The person's departure was revoked in part (deny or a key) but is neither complete nor in the DLQ. */
+  readonly halfDone: boolean;
+  readonly notifications: readonly string[];
+  readonly problems: readonly string[];
+}
+
+export interface DeparturesResult {
+  readonly people: number;
+  readonly users: number;
+  readonly protectedUsers: number;
+  readonly delivery: {
+    readonly requests: number;
+    readonly accepted: number;
+    /** Answers other than 202 (503 under faults), each retried by the sender. */
+    readonly retriedAnswers: Record<string, number>;
+    readonly undelivered: number;
+  };
+  readonly worker: WorkerFigures;
+  readonly proxy: ProxyFigures;
+  readonly notifications: Record<string, number>;
+  readonly dlq: number;
+  readonly outcomes: Record<PersonOutcome, number>;
+  readonly lost: number;
+  readonly halfDoneSilently: number;
+  readonly failures: readonly PersonResult[];
+  readonly durationMs: number;
+}
+
+const eventIdOf = (seed: number, person: SeededPerson) =>
+  createHash('sha256').update(`${seed}:${person.employeeId}`).digest('hex').slice(0, 32);
+
+function classify(
+  check: PersonCheck,
+  departureId: string,
+  dlqIds: ReadonlySet<string>,
+  outcomes: readonly string[],
+): PersonResult {
+  const { person } = check;
+  const revokeProblems = Object.entries(check.revoked).flatMap(([u, ps]) => ps.map((p) => `${u}: ${p}`));
+  if (check.federatedConnected > 0) revokeProblems.push(`${check.federatedConnected} federated session(s)`);
+  const touched = Object.entries(check.untouched).flatMap(([u, ps]) => ps.map((p) => `${u}: ${p}`));
+  const toRevoke = Object.keys(check.revoked).length;
+  let outcome: PersonOutcome;
+  if (!departureId) outcome = 'undelivered';
+  else if (touched.length) outcome = 'protected-touched';
+  else if (toRevoke === 0) outcome = 'protected';
+  else if (revokeProblems.length === 0) outcome = 'revoked';
+  else if (dlqIds.has(departureId)) {
+    outcome = outcomes.some((o) => o !== 'revoked') ? 'dlq-notified' : 'dlq-silent';
+  } else outcome = 'lost';
+  return {
+    person: person.employeeId,
+    departureId,
+    outcome,
+    halfDone: outcome === 'lost' && check.anyRevocationVisible,
+    notifications: outcomes,
+    problems: [...touched, ...(outcome === 'revoked' ? [] : revokeProblems)],
+  };
+}
+
+export interface DeparturesOptions {
+  readonly faultRate: number;
+  readonly seed: number;
+  readonly webhookConcurrency: number;
+  readonly drainTimeoutMs: number;
+}
+
+/** Runs scenario 1 on seeded people (see `seedPeople`) with the stack's functions. */
+export async function runDepartures(
+  account: Account,
+  stack: ScenarioStack,
+  fns: Functions,
+  people: readonly SeededPerson[],
+  options: DeparturesOptions,
+): Promise<DeparturesResult> {
+  const started = Date.now();
+  fns.source.start();
+  const retriedAnswers: Record<string, number> = {};
+  let requests = 0;
+  const departureIds = await mapLimit(people, options.webhookConcurrency, async (person) => {
+    const delivery = departureDelivery(
+      person.provider,
+      person,
+      eventIdOf(options.seed, person),
+      WEBHOOK_SECRETS[person.provider],
+      new Date(),
+    );
+    for (let attempt = 1; attempt <= SENDER_ATTEMPTS; attempt++) {
+      requests++;
+      const r = await fns.webhook.invoke(delivery.signedAt(new Date()));
+      const status = httpStatus(r);
+      if (status === 202 && r.status === 'ok') {
+        const body = JSON.parse((r.value as { body?: string }).body ?? '{}') as { queued?: string[] };
+        return body.queued?.[0] ?? '';
+      }
+      retriedAnswers[String(status)] = (retriedAnswers[String(status)] ?? 0) + 1;
+      await sleep(200 * attempt);
+    }
+    return '';
+  });
+  await fns.source.drained(options.drainTimeoutMs);
+  await fns.source.stop();
+
+  const dlqIds = new Set((await drainQueue(account.clients, stack.queue.dlqUrl)).map(departureIdOf));
+  const reports = await receivedReports(account.clients, stack.inbox.queueUrl);
+  const byRun = new Map<string, string[]>();
+  const notifications: Record<string, number> = {};
+  for (const r of reports) {
+    byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r.outcome]);
+    notifications[r.outcome] = (notifications[r.outcome] ?? 0) + 1;
+  }
+  const results: PersonResult[] = [];
+  for (const [i, person] of people.entries()) {
+    const id = departureIds[i] ?? '';
+    results.push(classify(await checkPerson(account, person), id, dlqIds, byRun.get(id) ?? []));
+  }
+  const outcomes: Record<PersonOutcome, number> = {
+    revoked: 0,
+    protected: 0,
+    'dlq-notified': 0,
+    'dlq-silent': 0,
+    lost: 0,
+    'protected-touched': 0,
+    undelivered: 0,
+  };
+  for (const r of results) outcomes[r.outcome]++;
+  const users = people.flatMap((p) => p.users);
+  return {
+    people: people.length,
+    users: users.length,
+    protectedUsers: users.filter((u) => u.protection !== 'none').length,
+    delivery: {
+      requests,
+      accepted: departureIds.filter(Boolean).length,
+      retriedAnswers,
+      undelivered: departureIds.filter((id) => !id).length,
+    },
+    worker: workerFigures(fns.worker, fns.source),
+    proxy: proxyFigures(stack, options.faultRate),
+    notifications,
+    dlq: dlqIds.size,
+    outcomes,
+    // Lost: neither verified revoked (or rightly untouched) nor in the DLQ with a failure notification.
+    lost: outcomes.lost + outcomes['dlq-silent'] + outcomes.undelivered,
+    halfDoneSilently: results.filter((r) => r.halfDone).length,
+    failures: results.filter((r) => r.outcome !== 'revoked' && r.outcome !== 'protected'),
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,278 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Account,
+  createScenarioStack,
+  type ScenarioStack,
+  seedPeople,
+  seedProtectedRoles,
+  startAccount,
+} from './account';
+import { stackFunctions, type WorkerTiming } from './common';
+import { CrashAfterDeny, type CrashResult, runCrash } from './crash';
+import { type DeparturesResult, runDepartures } from './departures';
+import { type DuplicatesResult, runDuplicates } from './duplicates';
+import {
+  type AdminResult,
+  type HostileWebhookResult,
+  type ProtectedLockdownResult,
+  runHostileWebhook,
+  runMalformedAdmin,
+  runProtectedLockdowns,
+} from './hostile-run';
+import { LambdaFunction, REPO_ROOT } from './lambda';
+
+/**
+ * The reliability suite: scenarios 1-5 of issue 7 on one local account, each with its own stack and fault
+ * proxy, run one after another. `npm run reliability` runs {@link FULL_CONFIG} and writes RELIABILITY.md;
+ * `test/integration/reliability.test.ts` runs {@link REDUCED_CONFIG} and asserts the same figures.
+ * Never bundled into a handler.
+ */
+
+export interface ReliabilityConfig {
+  readonly seed: number;
+  /** Fraction of AWS calls faulted in scenario 1. */
+  readonly faultRate: number;
+  readonly people: number;
+  readonly duplicates: number;
+  readonly hostileRequests: number;
+  readonly adminInputs: number;
+  readonly timing: WorkerTiming;
+  /** Worker environments in scenario 2 (more than the deployment's 2, to race the copies harder). */
+  readonly duplicatesConcurrency: number;
+  readonly webhookConcurrency: number;
+  readonly drainTimeoutMs: number;
+  /** Where the functions' logs go (one file per function); none when absent. */
+  readonly logDir?: string;
+}
+
+/** Scaled from serverless.yml: timeout 120 s -> 30 s, visibility 900 s -> 35 s; maxReceiveCount, batch, concurrency as deployed. */
+export const FULL_CONFIG: ReliabilityConfig = {
+  seed: 7,
+  faultRate: 0.2,
+  people: 100,
+  duplicates: 50,
+  hostileRequests: 650,
+  adminInputs: 200,
+  timing: {
+    timeoutMs: 15_000,
+    visibilityTimeoutSeconds: 20,
+    maxReceiveCount: 5,
+    batchSize: 5,
+    concurrency: 2,
+  },
+  duplicatesConcurrency: 5,
+  webhookConcurrency: 4,
+  drainTimeoutMs: 6 * 60_000,
+};
+
+/** The same scenarios, smaller and faster, for `npm test`. */
+export const REDUCED_CONFIG: ReliabilityConfig = {
+  seed: 11,
+  faultRate: 0.2,
+  people: 10,
+  duplicates: 10,
+  hostileRequests: 104,
+  adminInputs: 40,
+  timing: {
+    timeoutMs: 10_000,
+    visibilityTimeoutSeconds: 11,
+    maxReceiveCount: 5,
+    batchSize: 2,
+    concurrency: 2,
+  },
+  duplicatesConcurrency: 3,
+  webhookConcurrency: 3,
+  drainTimeoutMs: 70_000,
+};
+
+export interface Machine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly moto: string;
+}
+
+export interface ProtectedFigures {
+  /** Protected principals seeded (users and roles). */
+  readonly principals: number;
+  /** Writes the proxies saw naming a protected principal (user/role name, its key or session id), per scenario. */
+  readonly writesByScenario: Record<string, number>;
+  readonly writes: number;
+  /** IAM writes naming no user or role (IAM would apply them to the caller). */
+  readonly unattributedIamWrites: number;
+}
+
+export interface ReliabilityResults {
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly machine: Machine;
+  readonly config: ReliabilityConfig;
+  readonly departures: DeparturesResult;
+  readonly duplicates: DuplicatesResult;
+  readonly crash: CrashResult;
+  readonly hostileWebhook: HostileWebhookResult;
+  readonly malformedAdmin: AdminResult;
+  readonly protectedLockdowns: ProtectedLockdownResult;
+  readonly protected: ProtectedFigures;
+}
+
+function machine(): Machine {
+  const moto = spawnSync('python3', ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8' });
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    moto: moto.status === 0 ? moto.stdout.trim() : 'unknown',
+  };
+}
+
+/** Runs every scenario; `progress` receives one line per step. */
+export async function runReliability(
+  config: ReliabilityConfig,
+  progress: (line: string) => void = () => undefined,
+): Promise<ReliabilityResults> {
+  const started = Date.now();
+  if (config.logDir) mkdirSync(config.logDir, { recursive: true });
+  mkdirSync(join(REPO_ROOT, '.tmp', 'reliability'), { recursive: true });
+  const account: Account = await startAccount();
+  const stacks: ScenarioStack[] = [];
+  try {
+    progress('seeding the account');
+    const people = await seedPeople(account, 's1', config.people, config.seed);
+    const [duplicated] = await seedPeople(account, 's2', 1, config.seed);
+    const [crashed] = await seedPeople(account, 's3', 1, config.seed);
+    const roles = await seedProtectedRoles(account, 's4');
+    if (!duplicated || !crashed) throw new Error('seeding failed');
+
+    const queue = (faultRate: number) => ({
+      faultRate,
+      seed: config.seed,
+      visibilityTimeoutSeconds: config.timing.visibilityTimeoutSeconds,
+      maxReceiveCount: config.timing.maxReceiveCount,
+    });
+    const fnOptions = (concurrency = config.webhookConcurrency) => ({
+      webhookConcurrency: concurrency,
+      ...(config.logDir ? { logDir: config.logDir } : {}),
+    });
+
+    progress(`scenario 1: ${config.people} departures, ${config.faultRate * 100}% of AWS calls faulted`);
+    const s1 = await createScenarioStack(account, 's1', queue(config.faultRate));
+    stacks.push(s1);
+    const f1 = stackFunctions(account, s1, config.timing, fnOptions());
+    let departures: DeparturesResult;
+    try {
+      departures = await runDepartures(account, s1, f1, people, {
+        faultRate: config.faultRate,
+        seed: config.seed,
+        webhookConcurrency: config.webhookConcurrency,
+        drainTimeoutMs: config.drainTimeoutMs,
+      });
+    } finally {
+      await f1.close();
+    }
+
+    progress(`scenario 2: one departure delivered ${config.duplicates} times at once`);
+    const s2 = await createScenarioStack(account, 's2', queue(0));
+    stacks.push(s2);
+    const f2 = stackFunctions(
+      account,
+      s2,
+      { ...config.timing, concurrency: config.duplicatesConcurrency },
+      fnOptions(config.duplicatesConcurrency),
+    );
+    let duplicates: DuplicatesResult;
+    try {
+      duplicates = await runDuplicates(account, s2, f2, duplicated, {
+        copies: config.duplicates,
+        faultRate: 0,
+        drainTimeoutMs: config.drainTimeoutMs,
+      });
+    } finally {
+      await f2.close();
+    }
+
+    progress('scenario 3: the worker killed right after the deny');
+    const crash = new CrashAfterDeny(crashed.users[0]?.userName ?? '');
+    const s3 = await createScenarioStack(account, 's3', { ...queue(0), intercept: crash.intercept });
+    stacks.push(s3);
+    const f3 = stackFunctions(account, s3, { ...config.timing, concurrency: 1 }, fnOptions(1));
+    let crashResult: CrashResult;
+    try {
+      crashResult = await runCrash(account, s3, f3, crashed, crash, {
+        crashTimeoutMs: 60_000,
+        drainTimeoutMs: config.drainTimeoutMs,
+      });
+    } finally {
+      await f3.close();
+    }
+
+    progress(
+      `scenario 4: ${config.hostileRequests} hostile webhook requests, ${config.adminInputs} malformed admin inputs`,
+    );
+    const s4 = await createScenarioStack(account, 's4', queue(0));
+    stacks.push(s4);
+    const f4 = stackFunctions(account, s4, config.timing, fnOptions(1));
+    const admin = (name: 'lockdown' | 'restore') =>
+      new LambdaFunction({
+        name: `s4-${name}`,
+        handler: `handlers/${name}.ts`,
+        env: s4.functionEnv(),
+        // serverless.yml: 300 s; nothing here should take more than a few.
+        timeoutMs: 30_000,
+        concurrency: 1,
+        ...(config.logDir ? { logFile: join(config.logDir, `s4-${name}.log`) } : {}),
+      });
+    const lockdown = admin('lockdown');
+    const restore = admin('restore');
+    let hostileWebhook: HostileWebhookResult;
+    let malformedAdmin: AdminResult;
+    let protectedLockdowns: ProtectedLockdownResult;
+    try {
+      hostileWebhook = await runHostileWebhook(account, s4, f4.webhook, {
+        requests: config.hostileRequests,
+        seed: config.seed,
+      });
+      malformedAdmin = await runMalformedAdmin(
+        s4,
+        { lockdown, restore },
+        { inputs: config.adminInputs, seed: config.seed },
+      );
+      protectedLockdowns = await runProtectedLockdowns(account, s4, lockdown, {
+        users: people.filter((p) => p.users.some((u) => u.protection !== 'none')).slice(0, 4),
+        roles,
+      });
+    } finally {
+      await Promise.all([f4.close(), lockdown.close(), restore.close()]);
+    }
+
+    const writesByScenario = Object.fromEntries(
+      stacks.map((s) => [s.name, s.proxy.writesOn(account.protectedIds).length]),
+    );
+    return {
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      machine: machine(),
+      config,
+      departures,
+      duplicates,
+      crash: crashResult,
+      hostileWebhook,
+      malformedAdmin,
+      protectedLockdowns,
+      protected: {
+        principals: account.protectedNames.size,
+        writesByScenario,
+        writes: Object.values(writesByScenario).reduce((a, b) => a + b, 0),
+        unattributedIamWrites: stacks.reduce((n, s) => n + s.proxy.unattributedIamWrites().length, 0),
+      },
+    };
+  } finally {
+    await Promise.all(stacks.map((s) => s.close()));
+    await account.stop();
+  }
+}
