@@ -1,6 +1,6 @@
 import type { ColdStartResult } from './cold-start';
 import type { ContainmentResult } from './containment';
-import type { SweepRun, SweepScaleResult } from './sweep-scale';
+import { CAPPED_OLD_SPACE_MIB, type SweepRun, type SweepScaleResult } from './sweep-scale';
 import type { TargetCheck } from './targets';
 
 /** Everything one `npm run bench` measured, as written to bench/results.json. */
@@ -133,6 +133,25 @@ function sweepSection(sw: SweepScaleResult): string {
     `${((z.seeding.apiMs / z.seeding.apiCalls) * 1).toFixed(1)} ms`,
     ms(z.seeding.backdateMs),
   ]);
+  const largest = sw.sizes[sw.sizes.length - 1];
+  const reportParse = (z: (typeof sw.sizes)[number]) =>
+    z.credentialReport.result as { heapUsedAfterMiB: number; contentBytes: number };
+  const memRows = sw.sizes.map((z) => [
+    z.users,
+    mib(z.sweepReport.baselineRssKiB),
+    mib(z.sweepReport.maxRssKiB),
+    mib(z.sweepEnforce.maxRssKiB),
+    mib(z.naive.maxRssKiB),
+    mib(z.resolve.maxRssKiB),
+    `${mib(z.credentialReport.maxRssKiB)} (heap ${reportParse(z).heapUsedAfterMiB} MiB after the parse, report ${(reportParse(z).contentBytes / 1e6).toFixed(1)} MB)`,
+  ]);
+  const capped = largest?.sweepCappedHeap;
+  const cappedText = !capped
+    ? ''
+    : 'failed' in capped
+      ? `With V8's old generation capped (\`--max-old-space-size=${CAPPED_OLD_SPACE_MIB}\`), the report-mode sweep at ${largest?.users} users **did not complete**: ${capped.failed}`
+      : `With V8's old generation capped (\`--max-old-space-size=${CAPPED_OLD_SPACE_MIB}\`), the report-mode sweep at ${largest?.users} users completed in ${s(capped.wallMs)} with a peak RSS of ${mib(capped.maxRssKiB)}.`;
+  const gaklu = (z: (typeof sw.sizes)[number]) => z.naive.medianMsByOperation['iam:GetAccessKeyLastUsed'];
   const explanations: string[] = [];
   const overDiscovery = sw.sizes.filter((z) => z.sweepReport.discoveryCalls > 5);
   if (overDiscovery.length) {
@@ -144,9 +163,9 @@ function sweepSection(sw: SweepScaleResult): string {
         )
         .join(
           '; ',
-        )}. The credential report costs 2 calls at any size, but the user inventory (tags for exemptions, protection, owners and drift; attached policies for the deny check) is read from GetAccountAuthorizationDetails, ${
+        )}. The credential report costs 2 calls at any size, but the user inventory (tags for exemptions, protection, owners and drift; attached policies for the deny check) comes from GetAccountAuthorizationDetails, ${
         sw.pageSize.max
-      } users a page at most, so discovery is 2 + ceil(users / ${sw.pageSize.max}). On moto unpaged it would look constant (3), which is why the proxy pages.`,
+      } users a page at most: discovery is 2 + ceil(users / ${sw.pageSize.max}). On moto unpaged it would look constant (3), which is why the proxy pages. *What would meet it*: discovery from the credential report alone (2 calls), tags read only for candidate users (ListUserTags each), and revoked users for the drift check found in the state table rather than in tags. That trades ceil(users / ${sw.pageSize.max}) pages for one call per candidate user, which costs more calls whenever candidate users outnumber the pages (${largest ? `${largest.sweepReport.candidateUsers} candidate users against ${largest.sweepReport.byOperation['iam:GetAccountAuthorizationDetails'] ?? 0} pages at ${largest.users} users` : ''}): the current design is the cheaper one in total, and the target may be better stated as 2 + ceil(users / 1000).`,
     );
   }
   const overTotal = sw.sizes.flatMap((z) =>
@@ -157,11 +176,27 @@ function sweepSection(sw: SweepScaleResult): string {
       `- **Total over 5 + 2 x candidate keys**: ${overTotal
         .map(
           ({ z, r }) =>
-            `${r.task === 'sweep-report' ? 'report' : 'enforce'} mode at ${z.users} users: ${r.calls} calls for ${r.candidateKeys} candidate keys (re-check ${r.byOperation['iam:ListAccessKeys'] ?? 0} ListAccessKeys + ${r.byOperation['iam:GetAccessKeyLastUsed'] ?? 0} GetAccessKeyLastUsed, writes ${r.writeCalls})`,
+            `${r.task === 'sweep-report' ? 'report' : 'enforce'} mode at ${z.users} users: ${r.calls} calls for ${r.candidateKeys} candidate keys (discovery ${r.discoveryCalls}, re-check ${r.byOperation['iam:ListAccessKeys'] ?? 0} ListAccessKeys + ${r.byOperation['iam:GetAccessKeyLastUsed'] ?? 0} GetAccessKeyLastUsed, writes ${r.writeCalls}, notification ${r.notifyCalls})`,
         )
         .join(
           '; ',
-        )}. The re-check reads the last use of *every* Active key of a candidate user, so the other key of a two-key user costs a GetAccessKeyLastUsed although it was not flagged; enforce mode adds per user acted on a DynamoDB PutItem and UpdateItem (the restore record) around the UpdateAccessKey.`,
+        )}. Three causes: discovery above 5 (previous point); the re-check reads the last use of *every* Active key of a candidate user, so the unflagged second key of a two-key user costs a GetAccessKeyLastUsed too; enforce mode adds, per user acted on, the restore record (DynamoDB PutItem and UpdateItem) around the UpdateAccessKey. *What would fix the re-check*: match the report's flagged slot to a key id by creation date (\`access_key_N_last_rotated\` = the key's CreateDate) and read last use only for flagged keys, and not at all for keys flagged by age alone (age comes from ListAccessKeys): at most 2 calls per candidate key. The restore-record writes are the price of a restorable deactivation; counting writes apart is the honest reading of the target.`,
+    );
+  }
+  const overRss = sw.sizes.filter((z) =>
+    [z.sweepReport, z.sweepEnforce].some((r) => r.maxRssKiB / 1024 >= 256),
+  );
+  if (overRss.length) {
+    explanations.push(
+      `- **Peak RSS of 256 MiB or more**: ${overRss
+        .map((z) => `${mib(Math.max(z.sweepReport.maxRssKiB, z.sweepEnforce.maxRssKiB))} at ${z.users} users`)
+        .join(
+          '; ',
+        )}. A single GetCredentialReport through the SDK, in a process of its own, peaks at ${overRss
+        .map((z) => `${mib(z.credentialReport.maxRssKiB)} at ${z.users} users`)
+        .join(
+          '; ',
+        )}: the SDK's XML deserializer turns the one base64 element of a multi-megabyte response into garbage many times its size, and the sweep fetches it while it pages the inventory. ${cappedText} *What would fix it*: read GetCredentialReport without the generic XML parse (a deserialize-step middleware on the sweep's IAM client that takes the \`<Content>\` text out of the raw body and decodes it with \`Buffer.from(base64)\`), or give the sweep function 512 MB.`,
     );
   }
   return `## Sweep scale
@@ -170,9 +205,10 @@ ${sw.note} Users are seeded over the IAM API (bounded parallel CreateUser with t
 with the runs), half with one key and half with two; key dates are then set through a benchmark-only route of
 the moto server (\`bench/moto_server.py\`; the API cannot backdate a key). Each batch of users holds 10 expired,
 5 idle, 5 never-used and 5 due keys, 2 protected and 2 exempt users with old keys; every other key is young and
-recently used. Sizes are cumulative: at each size the sweep runs in report mode, then the naive peer, then the
-sweep in enforce mode (which deactivates the batch's 20 actionable keys, so the next size starts with them
-Inactive), then person resolution. Each task runs in a child process of its own (bundled with esbuild, SDK
+recently used. Sizes are cumulative: at each size the sweep runs in report mode (at the largest size a second
+time with a capped V8 heap), then the naive peer, then the sweep in enforce mode (which deactivates the batch's
+20 actionable keys, so the next size starts with them Inactive), then person resolution, then one
+GetCredentialReport alone (what that response costs in memory). Each task runs in a child process of its own (bundled with esbuild, SDK
 inside, plain \`node\`, logger at INFO), talking to the proxy; peak RSS is that process's \`maxRSS\`, start-up
 included. Calls are counted by the proxy (SDK retries would count; there were none without faults).
 The naive peer (\`bench/naive-sweep.ts\`) lists users, each user's keys and each key's last use, one call
@@ -207,6 +243,21 @@ costs tens of milliseconds, the naive peer's time grows with its call count.
 ### AWS calls by operation
 
 ${table(['operation', ...sw.sizes.flatMap((z) => [`${z.users}: report`, `${z.users}: enforce`, `${z.users}: naive`])], opRows)}
+
+### Memory (peak RSS of each child process, start-up included)
+
+${table(
+  ['users', 'start-up', 'sweep report', 'sweep enforce', 'naive', 'resolution', 'GetCredentialReport alone'],
+  memRows,
+)}
+
+${cappedText}
+
+### moto's own time per call
+
+moto 5.2.1's GetAccessKeyLastUsed scans every access key of the account, so each such call gets slower as the
+account grows (median as the proxy saw it, naive peer: ${sw.sizes.map((z) => `${gaklu(z) ?? '-'} ms at ${z.users} users`).join(', ')}). AWS has no
+such cost; the naive peer's time at large sizes is inflated by it, its call count is not.
 
 ### Seeding (not in the figures above)
 

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { GetCredentialReportCommand } from '@aws-sdk/client-iam';
 import { makeClients } from '../src/clients';
 import { loadConfig } from '../src/config';
 import { usersOfPerson } from '../src/engine/resolve';
@@ -8,12 +9,13 @@ import { naiveKeyAudit } from './naive-sweep';
 /**
  * One measured task in a process of its own, so that its peak RSS is its own: bundled by esbuild and run
  * by plain `node` (see sweep-scale.ts). Input from the environment:
- * `BENCH_TASK` = `sweep-report` | `sweep-enforce` | `naive` | `resolve`, `BENCH_ENDPOINT` (the proxy),
+ * `BENCH_TASK` = `sweep-report` | `sweep-enforce` | `naive` | `resolve` | `credential-report` (one
+ * GetCredentialReport through the SDK, nothing else: what its response alone costs), `BENCH_ENDPOINT` (the proxy),
  * `BENCH_NOW` (the sweep's clock), `BENCH_EMAIL` (resolve), `BENCH_OUT` (where to write the result), and
  * the project's own variables (`STATE_TABLE`, `NOTIFY_TOPIC_ARN`, `AWS_REGION`...).
  */
 
-export type ChildTask = 'sweep-report' | 'sweep-enforce' | 'naive' | 'resolve';
+export type ChildTask = 'sweep-report' | 'sweep-enforce' | 'naive' | 'resolve' | 'credential-report';
 
 export interface ChildResult {
   readonly task: ChildTask;
@@ -64,6 +66,12 @@ async function main(): Promise<void> {
   } else if (task === 'resolve') {
     const users = await usersOfPerson(clients.iam, { email: env.BENCH_EMAIL ?? '' }, config.personTagKeys);
     result = { found: users.map((u) => u.userName) };
+  } else if (task === 'credential-report') {
+    const r = await clients.iam.send(new GetCredentialReportCommand({}));
+    result = {
+      heapUsedAfterMiB: Math.round(process.memoryUsage().heapUsed / 1048576),
+      contentBytes: r.Content?.length ?? 0,
+    };
   } else {
     throw new Error(`unknown BENCH_TASK ${String(task)}`);
   }

@@ -5,11 +5,12 @@ import { GenerateCredentialReportCommand } from '@aws-sdk/client-iam';
 import { build } from 'esbuild';
 import { makeClients } from '../src/clients';
 import { startMoto } from '../src/local/moto';
-import { startFaultProxy } from '../src/local/proxy';
+import { type FaultProxy, startFaultProxy } from '../src/local/proxy';
 import { createLocalStack } from '../src/local/seed';
 import { awsPaging, chain } from './aws-paging';
 import { motoGaps } from './moto-gaps';
 import { emailOf, type SeedBatch, seedBatch, userName } from './seed-account';
+import { median } from './stats';
 import type { ChildResult, ChildTask } from './sweep-child';
 
 /**
@@ -17,8 +18,9 @@ import type { ChildResult, ChildTask } from './sweep-child';
  * each task in a child process of its own (bundled, plain node) for its peak RSS, every AWS call counted by
  * the proxy. The proxy pages IAM lists as AWS does (bench/aws-paging.ts): moto would answer ListUsers and
  * GetAccountAuthorizationDetails in one page whatever the size. Sizes are cumulative: each size adds users
- * to the previous ones (seeding timed apart), then runs, in order: the sweep in report mode, the naive
- * peer, the sweep in enforce mode (it deactivates that batch's actionable keys), person resolution.
+ * to the previous ones (seeding timed apart), then runs, in order: the sweep in report mode (at the largest
+ * size, again with a capped V8 heap), the naive peer, the sweep in enforce mode (it deactivates that
+ * batch's actionable keys), person resolution, one GetCredentialReport alone.
  */
 
 const REGION = 'us-east-1';
@@ -44,6 +46,10 @@ export interface TaskRun {
   readonly baselineRssKiB: number;
   readonly calls: number;
   readonly byOperation: Record<string, number>;
+  /** Median duration of each operation's requests as the proxy saw them (moto's time plus the proxy's). */
+  readonly medianMsByOperation: Record<string, number>;
+  /** Node flags of the child, when any. */
+  readonly nodeFlags: readonly string[];
   readonly result: unknown;
 }
 
@@ -66,6 +72,10 @@ export interface SizeResult {
   readonly sweepEnforce: SweepRun;
   readonly naive: TaskRun;
   readonly resolve: TaskRun;
+  /** One GetCredentialReport through the SDK in a process of its own: what parsing the report costs. */
+  readonly credentialReport: TaskRun;
+  /** The report-mode sweep again with V8's old generation capped (largest size only), or why it failed. */
+  readonly sweepCappedHeap?: TaskRun | { readonly failed: string };
   /** naive / sweep (report mode): calls and wall time. */
   readonly callRatio: number;
   readonly timeRatio: number;
@@ -95,9 +105,17 @@ async function bundleChild(root: string): Promise<string> {
   return outfile;
 }
 
-function runChild(bundle: string, env: Record<string, string>, outFile: string): Promise<ChildResult> {
+/** Old-generation cap of the extra sweep run at the largest size (MiB), leaving room within 256 MiB. */
+export const CAPPED_OLD_SPACE_MIB = 192;
+
+function runChild(
+  bundle: string,
+  env: Record<string, string>,
+  outFile: string,
+  nodeFlags: readonly string[] = [],
+): Promise<ChildResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bundle], {
+    const child = spawn(process.execPath, [...nodeFlags, bundle], {
       env: { PATH: process.env.PATH ?? '', ...env, BENCH_OUT: outFile },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -114,6 +132,16 @@ function runChild(bundle: string, env: Record<string, string>, outFile: string):
       resolvePromise(JSON.parse(readFileSync(outFile, 'utf8')) as ChildResult);
     });
   });
+}
+
+function medianDurations(proxy: FaultProxy): Record<string, number> {
+  const byOp: Record<string, number[]> = {};
+  for (const e of proxy.timeline()) {
+    const list = byOp[e.operation] ?? [];
+    list.push(e.end - e.start);
+    byOp[e.operation] = list;
+  }
+  return Object.fromEntries(Object.entries(byOp).map(([op, d]) => [op, Math.round(median(d) * 10) / 10]));
 }
 
 function phaseCounts(byOperation: Record<string, number>) {
@@ -168,19 +196,20 @@ export async function benchSweepScale(
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_SERVICE_NAME: 'offboarding',
       };
-      const run = async (task: ChildTask): Promise<TaskRun> => {
+      const run = async (task: ChildTask, nodeFlags: readonly string[] = []): Promise<TaskRun> => {
         proxy.reset();
         const r = await runChild(
           bundle,
           { ...env, BENCH_TASK: task },
           join(root, '.tmp', 'bench', `${task}.json`),
+          nodeFlags,
         );
         const byOperation = proxy.stats().byOperation;
         const calls = Object.values(byOperation).reduce((s, n) => s + n, 0);
         log(
-          `${size} users, ${task}: ${calls} calls, ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`,
+          `${size} users, ${task}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}: ${calls} calls, ${(r.wallMs / 1000).toFixed(2)} s, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`,
         );
-        return { ...r, calls, byOperation };
+        return { ...r, calls, byOperation, medianMsByOperation: medianDurations(proxy), nodeFlags };
       };
       const sweepRun = async (task: 'sweep-report' | 'sweep-enforce'): Promise<SweepRun> => {
         const r = await run(task);
@@ -198,6 +227,16 @@ export async function benchSweepScale(
         };
       };
       const sweepReport = await sweepRun('sweep-report');
+      // The same state as the report run above: before enforce changes it.
+      let sweepCappedHeap: SizeResult['sweepCappedHeap'];
+      if (size === sizes[sizes.length - 1]) {
+        try {
+          sweepCappedHeap = await run('sweep-report', [`--max-old-space-size=${CAPPED_OLD_SPACE_MIB}`]);
+        } catch (err) {
+          sweepCappedHeap = { failed: (err as Error).message.split('\n').slice(0, 3).join(' ') };
+          log(`${size} users, capped sweep failed: ${sweepCappedHeap.failed}`);
+        }
+      }
       const naive = await run('naive');
       const sweepEnforce = await sweepRun('sweep-enforce');
       const resolved = await run('resolve');
@@ -205,6 +244,7 @@ export async function benchSweepScale(
       if (found.length !== 1 || found[0] !== userName(Math.floor(size / 2))) {
         throw new Error(`person resolution found ${JSON.stringify(found)}`);
       }
+      const credentialReport = await run('credential-report');
       results.push({
         users: size,
         keys,
@@ -213,6 +253,8 @@ export async function benchSweepScale(
         sweepEnforce,
         naive,
         resolve: resolved,
+        credentialReport,
+        ...(sweepCappedHeap ? { sweepCappedHeap } : {}),
         callRatio: naive.calls / sweepReport.calls,
         timeRatio: naive.wallMs / sweepReport.wallMs,
       });

@@ -86,18 +86,22 @@ export function checkTargets(results: {
   }
   const cs = results.coldStart;
   if (cs) {
-    for (const b of cs.bundles) {
+    for (const sdk of ['bundled', 'external'] as const) {
+      const bundles = cs.bundles.filter((b) => b.sdk === sdk);
+      if (!bundles.length) continue;
+      const biggest = bundles.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+      const slowest = bundles.reduce((a, b) => (b.loadMsMedian > a.loadMsMedian ? b : a));
       checks.push({
         area: 'cold start',
-        target: `${b.handler} (SDK ${b.sdk}) bundle <= 1 MB`,
-        measured: `${(b.bytes / 1_000_000).toFixed(3)} MB`,
-        met: b.bytes <= BUNDLE_LIMIT_BYTES,
+        target: `every handler bundle <= 1 MB (SDK ${sdk})`,
+        measured: `largest ${(biggest.bytes / 1_000_000).toFixed(3)} MB (${biggest.handler})`,
+        met: bundles.every((b) => b.bytes <= BUNDLE_LIMIT_BYTES),
       });
       checks.push({
         area: 'cold start',
-        target: `${b.handler} (SDK ${b.sdk}) median load <= ${LOAD_LIMIT_MS} ms`,
-        measured: `${b.loadMsMedian.toFixed(0)} ms`,
-        met: b.loadMsMedian <= LOAD_LIMIT_MS,
+        target: `every handler median load <= ${LOAD_LIMIT_MS} ms (SDK ${sdk})`,
+        measured: `slowest ${slowest.loadMsMedian.toFixed(0)} ms (${slowest.handler})`,
+        met: bundles.every((b) => b.loadMsMedian <= LOAD_LIMIT_MS),
       });
     }
   }
