@@ -1,6 +1,5 @@
 import type { Config } from '../config';
 import { protectionReason } from '../engine/protection';
-import type { UserSnapshot } from '../engine/types';
 import type { InventoryUser } from './inventory';
 
 /**
@@ -9,28 +8,11 @@ import type { InventoryUser } from './inventory';
  * applied to what the sweep has read, so the sweep and the engine can never disagree.
  */
 export function userProtectionReason(
-  user: Pick<InventoryUser, 'userName' | 'arn' | 'path' | 'tags' | 'userId'>,
+  user: Pick<InventoryUser, 'userName' | 'arn' | 'path' | 'tags'>,
   config: Pick<Config, 'protectedPrincipals' | 'protectedTagKey' | 'projectRolePrefix'>,
 ): string | undefined {
-  const view: UserSnapshot = {
-    kind: 'user',
-    takenAt: '',
-    userName: user.userName,
-    userId: user.userId,
-    arn: user.arn,
-    path: user.path,
-    attachedPolicies: [],
-    inlinePolicyNames: [],
-    accessKeys: [],
-    loginProfile: null,
-    mfaDevices: [],
-    sshPublicKeys: [],
-    signingCertificates: [],
-    serviceCredentials: [],
-    tags: user.tags,
-    sessionOwners: {},
-    sessions: [],
-    notes: [],
-  };
-  return protectionReason(view, config);
+  return protectionReason(
+    { kind: 'user', name: user.userName, arn: user.arn, path: user.path, tags: user.tags },
+    config,
+  );
 }

@@ -1,40 +1,19 @@
 import { testConfig } from '../../../src/config';
-import { protectionReason } from '../../../src/engine/protection';
-import type { RoleSnapshot, UserSnapshot } from '../../../src/engine/types';
+import { type ProtectionSubject, protectionReason } from '../../../src/engine/protection';
 
-const userSnap = (userName: string, tags: Record<string, string> = {}, path = '/'): UserSnapshot => ({
+const userSnap = (name: string, tags: Record<string, string> = {}, path = '/'): ProtectionSubject => ({
   kind: 'user',
-  takenAt: '',
-  userName,
-  userId: '',
-  arn: `arn:aws:iam::123456789012:user${path}${userName}`,
+  name,
+  arn: `arn:aws:iam::123456789012:user${path}${name}`,
   path,
-  attachedPolicies: [],
-  inlinePolicyNames: [],
-  accessKeys: [],
-  loginProfile: null,
-  mfaDevices: [],
-  sshPublicKeys: [],
-  signingCertificates: [],
-  serviceCredentials: [],
   tags,
-  sessionOwners: {},
-  sessions: [],
-  notes: [],
 });
-const roleSnap = (roleName: string, path = '/'): RoleSnapshot => ({
+const roleSnap = (name: string, path = '/'): ProtectionSubject => ({
   kind: 'role',
-  takenAt: '',
-  roleName,
-  roleId: '',
-  arn: `arn:aws:iam::123456789012:role${path}${roleName}`,
+  name,
+  arn: `arn:aws:iam::123456789012:role${path}${name}`,
   path,
-  inlinePolicyNames: [],
-  attachedPolicies: [],
   tags: {},
-  sessionOwners: {},
-  sessions: [],
-  notes: [],
 });
 
 describe('Function: protectionReason', () => {
