@@ -10,7 +10,14 @@ import {
   type WorkerFigures,
   workerFigures,
 } from './common';
-import { checkPerson, departureIdOf, drainQueue, type PersonCheck, receivedReports } from './verify';
+import {
+  checkPerson,
+  departureIdOf,
+  drainQueue,
+  idempotencyRecords,
+  type PersonCheck,
+  receivedReports,
+} from './verify';
 import { departureDelivery } from './webhook-events';
 
 /**
@@ -58,6 +65,20 @@ export interface DeparturesResult {
   readonly proxy: ProxyFigures;
   readonly notifications: Record<string, number>;
   readonly dlq: number;
+  /** Most notifications one departure received (each retried attempt that ran the engine sends one). */
+  readonly maxNotificationsPerDeparture: number;
+  /** Departures notified more than once, with the outcomes received. */
+  readonly notifiedMoreThanOnce: readonly {
+    readonly departureId: string;
+    readonly outcomes: readonly string[];
+  }[];
+  /** `sns:Publish` requests the proxy reset after SNS had them (the publisher never learned it published). */
+  readonly publishesResetAfterForward: number;
+  /** Powertools idempotency records by status, and those saved without an in-progress expiry. */
+  readonly idempotency: {
+    readonly byStatus: Record<string, number>;
+    readonly withoutInProgressExpiry: number;
+  };
   readonly outcomes: Record<PersonOutcome, number>;
   readonly lost: number;
   readonly halfDoneSilently: number;
@@ -148,6 +169,7 @@ export async function runDepartures(
     byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r.outcome]);
     notifications[r.outcome] = (notifications[r.outcome] ?? 0) + 1;
   }
+  const idempotency = await idempotencyRecords(account.clients, stack.stateTable);
   const results: PersonResult[] = [];
   for (const [i, person] of people.entries()) {
     const id = departureIds[i] ?? '';
@@ -178,6 +200,19 @@ export async function runDepartures(
     proxy: proxyFigures(stack, options.faultRate),
     notifications,
     dlq: dlqIds.size,
+    maxNotificationsPerDeparture: Math.max(0, ...[...byRun.values()].map((v) => v.length)),
+    notifiedMoreThanOnce: [...byRun.entries()]
+      .filter(([, v]) => v.length > 1)
+      .map(([departureId, outcomes]) => ({ departureId, outcomes })),
+    publishesResetAfterForward:
+      stack.proxy.stats().faultsByOperation['sns:Publish']?.['reset-after-forward'] ?? 0,
+    idempotency: {
+      byStatus: idempotency.reduce<Record<string, number>>((acc, r) => {
+        acc[r.status] = (acc[r.status] ?? 0) + 1;
+        return acc;
+      }, {}),
+      withoutInProgressExpiry: idempotency.filter((r) => r.inProgressExpiration === undefined).length,
+    },
     outcomes,
     // Lost: neither verified revoked (or rightly untouched) nor in the DLQ with a failure notification.
     lost: outcomes.lost + outcomes['dlq-silent'] + outcomes.undelivered,

@@ -270,7 +270,8 @@ const deepNesting: fc.Arbitrary<HostileRecipe> = fc.oneof(
         },
       }),
     ),
-  fc.tuple(provider, fc.integer({ min: 500, max: 100_000 })).map(([p, depth]) =>
+  // 6 bytes a level: at most 40,000 levels stay under the size limit (checked before the signature).
+  fc.tuple(provider, fc.integer({ min: 500, max: 40_000 })).map(([p, depth]) =>
     recipe({
       kind: 'deep-nesting',
       variant: `an object nested ${depth} deep, unsigned`,
@@ -281,6 +282,14 @@ const deepNesting: fc.Arbitrary<HostileRecipe> = fc.oneof(
     }),
   ),
 );
+
+/**
+ * A body that is not UTF-8, signed over its raw bytes: verified, then not JSON (400), except for the standard
+ * provider, whose reference library (`standardwebhooks`, Webhook.sign) signs the body's UTF-8 decoding
+ * (`payload.toString()`), so invalid bytes become U+FFFD and the raw-byte signature does not match (401).
+ * Refused either way; the difference is the library's, recorded in docs/reliability.md.
+ */
+const notUtf8Expected = (p: ProviderName) => (p === 'standard' ? 401 : 400);
 
 const wrongEncoding: fc.Arbitrary<HostileRecipe> = fc.oneof(
   // Okta's secret does not cover the body: with a valid secret the garbled body is a 400, not a 401.
@@ -315,7 +324,7 @@ const wrongEncoding: fc.Arbitrary<HostileRecipe> = fc.oneof(
       kind: 'wrong-encoding',
       variant: 'UTF-16LE body with a BOM, signed over its bytes',
       provider: p,
-      expected: 400,
+      expected: notUtf8Expected(p),
       validlySigned: true,
       build: (now, t) => {
         const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body(p, t, now), 'utf16le')]);
@@ -328,7 +337,7 @@ const wrongEncoding: fc.Arbitrary<HostileRecipe> = fc.oneof(
       kind: 'wrong-encoding',
       variant: `${random.length + 1} bytes that are not UTF-8, signed over them`,
       provider: p,
-      expected: 400,
+      expected: notUtf8Expected(p),
       validlySigned: true,
       build: (now, t) => {
         const bytes = Buffer.concat([Buffer.from([0xff]), Buffer.from(random)]);

@@ -57,8 +57,8 @@ export const FULL_CONFIG: ReliabilityConfig = {
   hostileRequests: 650,
   adminInputs: 200,
   timing: {
-    timeoutMs: 15_000,
-    visibilityTimeoutSeconds: 20,
+    timeoutMs: 30_000,
+    visibilityTimeoutSeconds: 35,
     maxReceiveCount: 5,
     batchSize: 5,
     concurrency: 2,
