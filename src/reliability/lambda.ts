@@ -9,7 +9,9 @@ import type { ChildMessage, ParentMessage } from './lambda-protocol';
  * A local stand-in for the Lambda service: runs a real handler module (`handlers/*.ts`) in execution
  * environments that are separate Node processes, at most `concurrency` at a time, each serving one
  * invocation at a time. An environment's first invocation pays its cold start (the module's top level builds
- * config and clients from the function's environment variables). An invocation that runs past the timeout
+ * config and clients from the function's environment variables). Between invocations an environment is
+ * frozen (SIGSTOP), as Lambda freezes it: work a handler left running after it returned resumes only during
+ * the environment's next invocation. An invocation that runs past the timeout
  * is killed with its environment (SIGKILL), as Lambda does; {@link LambdaFunction.crashBusy} kills busy
  * environments on purpose (the crash scenario). Either way none of the handler's `catch`/`finally` runs.
  * Never bundled into a handler.
@@ -56,6 +58,7 @@ class Environment {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
   busy = false;
+  frozen = false;
   served = 0;
   exited = false;
   readonly exit: Promise<void>;
@@ -104,6 +107,21 @@ class Environment {
         rejectReady(new Error(`${fn.name} environment exited during init: ${this.#stderr.trim()}`)),
       );
     });
+  }
+
+  /** Lambda freezes an environment between invocations: nothing in it runs until the next one. */
+  freeze(): void {
+    if (!this.exited && !this.frozen) {
+      this.child.kill('SIGSTOP');
+      this.frozen = true;
+    }
+  }
+
+  thaw(): void {
+    if (!this.exited && this.frozen) {
+      this.child.kill('SIGCONT');
+      this.frozen = false;
+    }
   }
 
   kill(reason: string, timeout: boolean): Promise<void> {
@@ -163,6 +181,8 @@ export class LambdaFunction {
   }
 
   #release(env: Environment): void {
+    // Work the handler left running (e.g. after middy's early timeout) resumes only in the next invocation.
+    env.freeze();
     env.busy = false;
     env.pending = undefined;
     this.#waiting.shift()?.();
@@ -187,6 +207,7 @@ export class LambdaFunction {
           env.ready.then(
             () => {
               clearTimeout(timer);
+              env.thaw();
               const deadline = Date.now() + this.#options.timeoutMs;
               timer = setTimeout(() => void env.kill('timeout', true), this.#options.timeoutMs);
               const message: ParentMessage = {
@@ -255,6 +276,7 @@ export class LambdaFunction {
       started.push(env);
     }
     await Promise.all(started.map((e) => e.ready));
+    for (const e of started) e.freeze();
   }
 
   /** Stops every environment. */
