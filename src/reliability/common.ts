@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Account, REGION, type ScenarioStack } from './account';
 import { SqsEventSource } from './event-source';
@@ -67,6 +68,8 @@ export function workerFigures(fn: LambdaFunction, source: SqsEventSource): Worke
 }
 
 export interface Functions {
+  /** The worker's log file, when logs are kept. */
+  readonly workerLog?: string;
   readonly webhook: LambdaFunction;
   readonly worker: LambdaFunction;
   readonly source: SqsEventSource;
@@ -110,6 +113,7 @@ export function stackFunctions(
     batchWindowSeconds: 1,
   });
   return {
+    ...(options.logDir ? { workerLog: join(options.logDir, `${stack.name}-revocation-worker.log`) } : {}),
     webhook,
     worker,
     source,
@@ -142,6 +146,26 @@ export async function mapLimit<T, R>(
     }
   });
   await Promise.all(lanes);
+  return out;
+}
+
+/**
+ * Why the worker sent departures back to the queue, from its structured log ("departure will be retried"
+ * lines): error class and code, counted. Read after the function is closed (the log is flushed).
+ */
+export function retriedErrors(logFile: string | undefined): Record<string, number> {
+  if (!logFile || !existsSync(logFile)) return {};
+  const out: Record<string, number> = {};
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('departure will be retried')) continue;
+    try {
+      const entry = JSON.parse(line) as { error?: string };
+      const key = (entry.error ?? 'unknown').split(':')[0]?.trim() || 'unknown';
+      out[key] = (out[key] ?? 0) + 1;
+    } catch {
+      // not a JSON log line
+    }
+  }
   return out;
 }
 

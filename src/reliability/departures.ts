@@ -72,6 +72,8 @@ export interface DeparturesResult {
     readonly departureId: string;
     readonly outcomes: readonly string[];
   }[];
+  /** Departures queued as more than one message (a SendMessageBatch retried after its answer was lost). */
+  readonly queuedMoreThanOnce: number;
   /** `sns:Publish` requests the proxy reset after SNS had them (the publisher never learned it published). */
   readonly publishesResetAfterForward: number;
   /** Powertools idempotency records by status, and those saved without an in-progress expiry. */
@@ -83,6 +85,8 @@ export interface DeparturesResult {
   readonly lost: number;
   readonly halfDoneSilently: number;
   readonly failures: readonly PersonResult[];
+  /** Why departures went back to the queue, from the worker's log (empty when logs are not kept). */
+  readonly retriedErrors: Record<string, number>;
   readonly durationMs: number;
 }
 
@@ -204,6 +208,15 @@ export async function runDepartures(
     notifiedMoreThanOnce: [...byRun.entries()]
       .filter(([, v]) => v.length > 1)
       .map(([departureId, outcomes]) => ({ departureId, outcomes })),
+    queuedMoreThanOnce: [
+      ...fns.source.deliveries
+        .reduce((acc, d) => {
+          const id = departureIdOf(d.body);
+          acc.set(id, (acc.get(id) ?? new Set<string>()).add(d.messageId));
+          return acc;
+        }, new Map<string, Set<string>>())
+        .values(),
+    ].filter((ids) => ids.size > 1).length,
     publishesResetAfterForward:
       stack.proxy.stats().faultsByOperation['sns:Publish']?.['reset-after-forward'] ?? 0,
     idempotency: {
@@ -218,6 +231,7 @@ export async function runDepartures(
     lost: outcomes.lost + outcomes['dlq-silent'] + outcomes.undelivered,
     halfDoneSilently: results.filter((r) => r.halfDone).length,
     failures: results.filter((r) => r.outcome !== 'revoked' && r.outcome !== 'protected'),
+    retriedErrors: {},
     durationMs: Date.now() - started,
   };
 }

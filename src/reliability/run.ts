@@ -10,7 +10,7 @@ import {
   seedProtectedRoles,
   startAccount,
 } from './account';
-import { stackFunctions, type WorkerTiming } from './common';
+import { retriedErrors, stackFunctions, type WorkerTiming } from './common';
 import { CrashAfterDeny, type CrashResult, runCrash } from './crash';
 import { type DeparturesResult, runDepartures } from './departures';
 import { type DuplicatesResult, runDuplicates } from './duplicates';
@@ -175,6 +175,7 @@ export async function runReliability(
     } finally {
       await f1.close();
     }
+    departures = { ...departures, retriedErrors: retriedErrors(f1.workerLog) };
 
     progress(`scenario 2: one departure delivered ${config.duplicates} times at once`);
     const s2 = await createScenarioStack(account, 's2', queue(0));
