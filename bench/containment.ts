@@ -40,6 +40,8 @@ export interface VariantRun {
   readonly outcome: string;
   /** Sessions of the user still open afterwards (must be 0). */
   readonly sessionsLeft: number;
+  /** The operations of each wave, in order (`iam:GetUser x1`...): where the round trips go. */
+  readonly waveOps: readonly string[][];
 }
 
 export interface VariantSummary {
@@ -163,15 +165,26 @@ function measure(
   const deny = timeline.find((e) => e.operation === 'iam:AttachUserPolicy');
   if (!deny) throw new Error(`no AttachUserPolicy call in the ${userName} run (outcome ${report.outcome})`);
   const arn = `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/${userName}`;
+  const waves = waveNumbers(timeline);
+  const perWave: Record<string, number>[] = [];
+  timeline.forEach((e, i) => {
+    const w = (waves[i] as number) - 1;
+    const ops = perWave[w] ?? {};
+    ops[e.operation] = (ops[e.operation] ?? 0) + 1;
+    perWave[w] = ops;
+  });
   return {
     denyMs: deny.end - t0,
     completeMs: t1 - t0,
     roundTripsBeforeDeny: bed.proxy.roundTripsBefore((e) => e.operation === 'iam:AttachUserPolicy') ?? -1,
-    waves: waveNumbers(timeline).reduce((m, w) => Math.max(m, w), 0),
+    waves: waves.reduce((m, w) => Math.max(m, w), 0),
     calls: timeline.length,
     byOperation: bed.proxy.stats().byOperation,
     outcome: report.outcome,
     sessionsLeft: bed.ssm.active().filter((s) => s.Owner === arn).length,
+    waveOps: Array.from(perWave, (ops) =>
+      Object.entries(ops ?? {}).map(([op, n]) => (n > 1 ? `${op} x${n}` : op)),
+    ),
   };
 }
 

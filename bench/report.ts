@@ -80,13 +80,16 @@ ${table(
 )}
 
 Engine / sequential completion: **${c.completionRatio.toFixed(2)}**. Deny: ${(c.engine.denyMs / c.sequential.denyMs).toFixed(2)} of the sequential
-time. The engine's path to the deny: wave 1, every snapshot read in parallel; wave 2, the state record
-(DynamoDB PutItem) with the keys' last use; wave 3, the deny. By email, one more wave first
-(GetAccountAuthorizationDetails). The sequential peer makes the same ${c.sequential.calls} calls one at a time through
-the engine's own functions and action registry. At ${c.latencyMs} ms a call, the floor is
-${c.engine.waves} x ${c.latencyMs} = ${c.engine.waves * c.latencyMs} ms for the engine's waves and ${c.sequential.calls} x ${c.latencyMs} = ${
-    c.sequential.calls * c.latencyMs
-  } ms for the peer; the rest is SDK, moto and proxy time.
+time. The sequential peer makes the same ${c.sequential.calls} calls one at a time through the engine's own functions and
+action registry. At ${c.latencyMs} ms a call, the floor is ${c.engine.waves} x ${c.latencyMs} = ${c.engine.waves * c.latencyMs} ms for the engine's waves and
+${c.sequential.calls} x ${c.latencyMs} = ${c.sequential.calls * c.latencyMs} ms for the peer; the rest is SDK, moto and proxy time.
+
+Where the engine's round trips go (its first measured run, user name known):
+
+${table(
+  ['wave', 'calls in flight together'],
+  (c.engine.runs[0]?.waveOps ?? []).map((ops, i) => [i + 1, ops.map((o) => `\`${o}\``).join(', ')]),
+)}
 ${missed.length ? `\n**Missed:** ${missed.join(' ')}\n` : ''}`;
 }
 
@@ -143,7 +146,7 @@ function sweepSection(sw: SweepScaleResult): string {
     mib(z.sweepEnforce.maxRssKiB),
     mib(z.naive.maxRssKiB),
     mib(z.resolve.maxRssKiB),
-    `${mib(z.credentialReport.maxRssKiB)} (heap ${reportParse(z).heapUsedAfterMiB} MiB after the parse, report ${(reportParse(z).contentBytes / 1e6).toFixed(1)} MB)`,
+    `${mib(z.credentialReport.maxRssKiB)} (heap ${reportParse(z).heapUsedAfterMiB} MiB right after the SDK parsed it; report CSV ${(reportParse(z).contentBytes / 1e6).toFixed(1)} MB)`,
   ]);
   const capped = largest?.sweepCappedHeap;
   const cappedText = !capped
@@ -194,9 +197,14 @@ function sweepSection(sw: SweepScaleResult): string {
           '; ',
         )}. A single GetCredentialReport through the SDK, in a process of its own, peaks at ${overRss
         .map((z) => `${mib(z.credentialReport.maxRssKiB)} at ${z.users} users`)
+        .join('; ')} (heap ${overRss
+        .map(
+          (z) =>
+            `${reportParse(z).heapUsedAfterMiB} MiB right after the SDK parsed a ${(reportParse(z).contentBytes / 1e6).toFixed(1)} MB report`,
+        )
         .join(
           '; ',
-        )}: the SDK's XML deserializer turns the one base64 element of a multi-megabyte response into garbage many times its size, and the sweep fetches it while it pages the inventory. ${cappedText} *What would fix it*: read GetCredentialReport without the generic XML parse (a deserialize-step middleware on the sweep's IAM client that takes the \`<Content>\` text out of the raw body and decodes it with \`Buffer.from(base64)\`), or give the sweep function 512 MB.`,
+        )}): the SDK's XML deserialization of that one multi-megabyte base64 element dominates the sweep's peak, and the sweep fetches it while it pages the inventory. ${cappedText} *What would fix it*: read GetCredentialReport without the generic XML parse (a deserialize-step middleware on the sweep's IAM client that takes the \`<Content>\` text out of the raw body and decodes it with \`Buffer.from(base64)\`), or give the sweep function 512 MB.`,
     );
   }
   return `## Sweep scale
@@ -237,8 +245,9 @@ ${table(
   rows,
 )}
 
-Time ratios are on loopback, where an AWS call costs a few milliseconds of moto; against AWS, where a call
-costs tens of milliseconds, the naive peer's time grows with its call count.
+Time ratios are local: loopback, a few milliseconds of moto per call. They say nothing of AWS's latency per
+call; with a network round trip per call, a peer that makes one call after another spends at least its call
+count times that round trip (the containment section measures the same effect at 50 ms a call).
 
 ### AWS calls by operation
 
@@ -255,8 +264,8 @@ ${cappedText}
 
 ### moto's own time per call
 
-moto 5.2.1's GetAccessKeyLastUsed scans every access key of the account, so each such call gets slower as the
-account grows (median as the proxy saw it, naive peer: ${sw.sizes.map((z) => `${gaklu(z) ?? '-'} ms at ${z.users} users`).join(', ')}). AWS has no
+moto 5.2.1's GetAccessKeyLastUsed finds the key by scanning every access key of the account (moto's source), and
+its time rose with the account (median as the proxy saw it, naive peer: ${sw.sizes.map((z) => `${gaklu(z) ?? '-'} ms at ${z.users} users`).join(', ')}). AWS has no
 such cost; the naive peer's time at large sizes is inflated by it, its call count is not.
 
 ### Seeding (not in the figures above)

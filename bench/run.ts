@@ -1,6 +1,6 @@
 import './env';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchColdStart, type ColdStartResult } from './cold-start';
@@ -14,6 +14,7 @@ import { checkTargets } from './targets';
  * in one run; writes BENCHMARKS.md and bench/results.json from that run.
  *   --quick               small sizes and fewer repetitions, written to .tmp/bench/ (not the published files)
  *   --only=a,b            run only some parts: containment, sweep, cold-start
+ *   --render              measure nothing: write BENCHMARKS.md again from bench/results.json (the same run)
  */
 
 const args = process.argv.slice(2);
@@ -46,6 +47,12 @@ const noteLoad = (part: string) => {
 };
 
 async function main(): Promise<void> {
+  if (args.includes('--render')) {
+    const results = JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf8')) as BenchResults;
+    writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results));
+    log(`rendered BENCHMARKS.md from bench/results.json (run of ${results.generatedAt})`);
+    return;
+  }
   let containment: ContainmentResult | undefined;
   let sweep: SweepScaleResult | undefined;
   let coldStart: ColdStartResult | undefined;
