@@ -113,11 +113,15 @@ const defects = (handler: 'lockdown' | 'restore'): Defect[] => [
         fc.oneof(
           fc.integer(),
           fc.constant('true'),
+          fc.boolean(),
           fc.array(fc.string(), { minLength: 1, maxLength: 2 }),
           fc.constant(null),
         ),
       )
-      .filter(([key, value]) => !(key === 'dryRun' && typeof value === 'boolean'))
+      // Each key's own type is left out: text for reason/requestedBy, a boolean for dryRun.
+      .filter(([key, value]) =>
+        key === 'dryRun' ? typeof value !== 'boolean' : key === 'target' || typeof value !== 'string',
+      )
       .map(([key, value]) => ({ defect: `${key} of the wrong type`, event: { ...r, [key]: value } })),
   (r) =>
     fc
