@@ -36,6 +36,7 @@ export type PersonOutcome =
   | 'protected'
   | 'dlq-notified'
   | 'dlq-silent'
+  | 'partial-not-retried'
   | 'lost'
   | 'protected-touched'
   | 'undelivered';
@@ -44,7 +45,10 @@ export interface PersonResult {
   readonly person: string;
   readonly departureId: string;
   readonly outcome: PersonOutcome;
-  /** The person's departure was revoked in part (deny or a key) but is neither complete nor in the DLQ. */
+  /**
+   * Revoked in part (deny or a key), neither complete nor in the DLQ, and no notification said so (a
+   * `partial-not-retried` departure was notified: it is lost, but not silently).
+   */
   readonly halfDone: boolean;
   readonly notifications: readonly string[];
   readonly problems: readonly string[];
@@ -93,7 +97,7 @@ export interface DeparturesResult {
 const eventIdOf = (seed: number, person: SeededPerson) =>
   createHash('sha256').update(`${seed}:${person.employeeId}`).digest('hex').slice(0, 32);
 
-function classify(
+export function classify(
   check: PersonCheck,
   departureId: string,
   dlqIds: ReadonlySet<string>,
@@ -111,7 +115,8 @@ function classify(
   else if (revokeProblems.length === 0) outcome = 'revoked';
   else if (dlqIds.has(departureId)) {
     outcome = outcomes.some((o) => o !== 'revoked') ? 'dlq-notified' : 'dlq-silent';
-  } else outcome = 'lost';
+  } else if (outcomes.some((o) => o !== 'revoked')) outcome = 'partial-not-retried';
+  else outcome = 'lost';
   return {
     person: person.employeeId,
     departureId,
@@ -184,6 +189,7 @@ export async function runDepartures(
     protected: 0,
     'dlq-notified': 0,
     'dlq-silent': 0,
+    'partial-not-retried': 0,
     lost: 0,
     'protected-touched': 0,
     undelivered: 0,
@@ -228,7 +234,7 @@ export async function runDepartures(
     },
     outcomes,
     // Lost: neither verified revoked (or rightly untouched) nor in the DLQ with a failure notification.
-    lost: outcomes.lost + outcomes['dlq-silent'] + outcomes.undelivered,
+    lost: outcomes.lost + outcomes['partial-not-retried'] + outcomes['dlq-silent'] + outcomes.undelivered,
     halfDoneSilently: results.filter((r) => r.halfDone).length,
     failures: results.filter((r) => r.outcome !== 'revoked' && r.outcome !== 'protected'),
     retriedErrors: {},

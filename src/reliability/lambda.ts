@@ -48,6 +48,8 @@ export interface LambdaStats {
   errors: number;
   timeouts: number;
   crashes: number;
+  /** Longest invocation that returned (ok or error), cold start excluded. */
+  maxDurationMs: number;
 }
 
 interface Pending {
@@ -134,7 +136,14 @@ class Environment {
 }
 
 export class LambdaFunction {
-  readonly stats: LambdaStats = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0, crashes: 0 };
+  readonly stats: LambdaStats = {
+    invocations: 0,
+    coldStarts: 0,
+    errors: 0,
+    timeouts: 0,
+    crashes: 0,
+    maxDurationMs: 0,
+  };
   readonly #options: LambdaFunctionOptions;
   readonly #environments = new Set<Environment>();
   readonly #waiting: (() => void)[] = [];
@@ -196,6 +205,7 @@ export class LambdaFunction {
     this.stats.invocations++;
     const { env, cold } = await this.#acquire();
     const started = Date.now();
+    let sentAt = started;
     const durationMs = () => Date.now() - started;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -208,6 +218,7 @@ export class LambdaFunction {
             () => {
               clearTimeout(timer);
               env.thaw();
+              sentAt = Date.now();
               const deadline = Date.now() + this.#options.timeoutMs;
               timer = setTimeout(() => void env.kill('timeout', true), this.#options.timeoutMs);
               const message: ParentMessage = {
@@ -238,6 +249,7 @@ export class LambdaFunction {
         this.stats.crashes++;
         return { status: 'crashed', reason: answer.reason, durationMs: durationMs(), coldStart: cold };
       }
+      this.stats.maxDurationMs = Math.max(this.stats.maxDurationMs, Date.now() - sentAt);
       if (answer.type === 'result' && answer.ok) {
         return { status: 'ok', value: answer.value as T, durationMs: durationMs(), coldStart: cold };
       }

@@ -23,16 +23,17 @@ function faults(p: ProxyFigures): string {
 
 function retries(p: ProxyFigures): string {
   const r = p.retries;
-  return `${n(r.retries)} SDK retries over ${n(r.commands)} commands (${kv(r.retriesByService)}; highest attempt ${r.maxAttemptSeen}); ${n(r.gaveUp)} commands gave up on an injected fault${r.gaveUp ? ` (${kv(r.gaveUpByOperation)})` : ''}`;
+  return `${n(r.retries)} SDK retries over ${n(r.commands)} commands (${kv(r.retriesByService)}; highest attempt ${r.maxAttemptSeen}); ${n(r.gaveUp)} commands gave up on an injected fault${r.gaveUp ? ` (${kv(r.gaveUpByOperation)}), ${n(r.gaveUpAtMaxAttempts)} of them at the attempt limit` : ''}`;
 }
 
 function worker(w: WorkerFigures): string {
-  return `${n(w.lambda.invocations)} invocations (${n(w.lambda.coldStarts)} cold starts, ${n(w.lambda.timeouts)} killed at the timeout, ${n(w.lambda.crashes)} crashed, ${n(w.lambda.errors)} errors), ${n(w.batches)} batches, ${n(w.records)} records received, ${n(w.redeliveries)} redeliveries (highest receive count ${w.highestReceiveCount}), ${n(w.itemFailures)} batch item failures, ${n(w.failedBatches)} batches failed whole${w.failedBatches ? ` (records: ${kv(w.batchFailures)})` : ''}`;
+  return `${n(w.lambda.invocations)} invocations (longest ${s(w.lambda.maxDurationMs)}; ${n(w.lambda.coldStarts)} cold starts, ${n(w.lambda.timeouts)} killed at the timeout, ${n(w.lambda.crashes)} crashed, ${n(w.lambda.errors)} errors), ${n(w.batches)} batches, ${n(w.records)} records received, ${n(w.redeliveries)} redeliveries (highest receive count ${w.highestReceiveCount}), ${n(w.itemFailures)} batch item failures, ${n(w.failedBatches)} batches failed whole${w.failedBatches ? ` (records: ${kv(w.batchFailures)})` : ''}`;
 }
 
 export function renderReport(r: ReliabilityResults): string {
   const d = r.departures;
   const dup = r.duplicates;
+  const wf = r.writeFailure;
   const c = r.crash;
   const h = r.hostileWebhook;
   const a = r.malformedAdmin;
@@ -54,7 +55,12 @@ export function renderReport(r: ReliabilityResults): string {
     row([
       `departures lost of ${d.people} under ${r.config.faultRate * 100}% faults`,
       0,
-      `**${d.lost}** (${d.outcomes.revoked} revoked and verified, ${d.outcomes.protected} protected-only left untouched, ${d.outcomes['dlq-notified']} in the DLQ with a failure notification)`,
+      `**${d.lost}** (${d.outcomes.revoked} revoked and verified, ${d.outcomes.protected} protected-only left untouched, ${d.outcomes['dlq-notified']} in the DLQ with a failure notification${d.outcomes['partial-not-retried'] ? `; ${d.outcomes['partial-not-retried']} left partly revoked and not retried, see 1b` : ''})`,
+    ]),
+    row([
+      'scenario 1b: a key deactivation failing on all 5 SDK attempts ends revoked or in the DLQ',
+      'yes',
+      `**${wf.outcome === 'revoked' || wf.outcome === 'dlq-notified' ? 'yes' : 'no'}** (${wf.outcome})`,
     ]),
     row([
       `runs / notifications of ${dup.copies} duplicates`,
@@ -87,7 +93,7 @@ export function renderReport(r: ReliabilityResults): string {
       faults(d.proxy),
       `${retries(d.proxy)}; HR senders: ${d.delivery.requests > d.people ? `${n(d.delivery.requests - d.people)} redeliveries after ${kv(d.delivery.retriedAnswers)}` : 'none needed'}; worker: ${n(d.worker.redeliveries)} SQS redeliveries`,
       `${d.outcomes.revoked} revoked and verified, ${d.outcomes.protected} protected-only untouched, ${d.outcomes['dlq-notified']} in the DLQ with a failure notification, ${d.outcomes['protected-touched']} protected touched`,
-      `**${d.lost}** (${d.outcomes.lost} not revoked, ${d.outcomes['dlq-silent']} in the DLQ without a failure notification, ${d.outcomes.undelivered} never accepted; half-done silently: ${d.halfDoneSilently})`,
+      `**${d.lost}** (${d.outcomes['partial-not-retried']} partly revoked, notified and not retried; ${d.outcomes.lost} not revoked and not notified; ${d.outcomes['dlq-silent']} in the DLQ without a failure notification; ${d.outcomes.undelivered} never accepted; half-done silently: ${d.halfDoneSilently})`,
     ]),
     '',
     `- Webhook: ${n(d.delivery.requests)} requests, ${n(d.delivery.accepted)} departures accepted (202), ${n(d.delivery.undelivered)} never accepted; ${d.queuedMoreThanOnce} departures queued twice (a SendMessageBatch retried after its answer was lost), absorbed by the worker's idempotency.`,
@@ -107,6 +113,26 @@ export function renderReport(r: ReliabilityResults): string {
         ]
       : []),
     '',
+    '## 1b. A key deactivation that fails on every SDK attempt',
+    '',
+    "What scenario 1 meets by chance (a write whose 5 attempts are all faulted), made deterministic: the proxy answers 503 to the first 5 `iam:UpdateAccessKey` requests for one of the user's two keys, later ones go through. No other fault.",
+    '',
+    row(['load', 'faults injected', 'retries observed', 'outcome', 'lost']),
+    row(['---', '---', '---', '---', '---']),
+    row([
+      'one departure (user with 2 keys, login profile, MFA, an SSM session)',
+      `${wf.injected} × 503 on one key's UpdateAccessKey`,
+      `${wf.injected - 1} SDK retries; receive counts ${wf.receiveCounts.join(', ')}`,
+      `${wf.outcome}: ${wf.problems.join('; ') || 'verified revoked'}; deny attached ${yes(wf.afterRun.denyAttached)}, own key ${wf.afterRun.ownKey}, tag offboarding:state=${wf.afterRun.tags['offboarding:state'] ?? 'none'}; notifications: ${wf.notifications.join(', ') || 'none'}; DLQ ${wf.dlq}`,
+      wf.outcome === 'revoked' || wf.outcome === 'dlq-notified' ? 0 : 1,
+    ]),
+    '',
+    ...(wf.outcome === 'revoked' || wf.outcome === 'dlq-notified'
+      ? []
+      : [
+          "Diagnosis: the engine records the failed step and ends the run `partial` (deny attached, the other key deactivated, one key Active); `needsRetry` in src/departures/worker.ts retries a run only when it `failed`, a principal failed or a deny step failed, so this departure is acknowledged and deleted: neither verified revoked nor in the DLQ. The notification says `partial` (severity high) and the key is blocked by the deny, but nothing deactivates it until a key sweep in `enforce` mode finds the drift (the user is tagged `offboarding:state=revoked`). Fix recommended to the worker's owner: send a departure back to the queue whenever a principal's verification fails or a step failed (not only the deny), and let maxReceiveCount and the DLQ (with each attempt's notification) take what keeps failing.",
+          '',
+        ]),
     `## 2. One departure delivered ${dup.copies} times at once`,
     '',
     row(['load', 'faults injected', 'retries observed', 'outcome', 'lost']),

@@ -23,6 +23,7 @@ import {
   runProtectedLockdowns,
 } from './hostile-run';
 import { LambdaFunction, REPO_ROOT } from './lambda';
+import { FailKeyDeactivation, runWriteFailure, type WriteFailureResult } from './write-failure';
 
 /**
  * The reliability suite: scenarios 1-5 of issue 7 on one local account, each with its own stack and fault
@@ -112,6 +113,7 @@ export interface ReliabilityResults {
   readonly machine: Machine;
   readonly config: ReliabilityConfig;
   readonly departures: DeparturesResult;
+  readonly writeFailure: WriteFailureResult;
   readonly duplicates: DuplicatesResult;
   readonly crash: CrashResult;
   readonly hostileWebhook: HostileWebhookResult;
@@ -144,10 +146,11 @@ export async function runReliability(
   try {
     progress('seeding the account');
     const people = await seedPeople(account, 's1', config.people, config.seed);
+    const [keyFailure] = await seedPeople(account, 's1b', 1, config.seed);
     const [duplicated] = await seedPeople(account, 's2', 1, config.seed);
     const [crashed] = await seedPeople(account, 's3', 1, config.seed);
     const roles = await seedProtectedRoles(account, 's4');
-    if (!duplicated || !crashed) throw new Error('seeding failed');
+    if (!keyFailure || !duplicated || !crashed) throw new Error('seeding failed');
 
     const queue = (faultRate: number) => ({
       faultRate,
@@ -176,6 +179,21 @@ export async function runReliability(
       await f1.close();
     }
     departures = { ...departures, retriedErrors: retriedErrors(f1.workerLog) };
+
+    progress('scenario 1b: an access key deactivation that fails on every SDK attempt');
+    // maxAttempts of the IAM client (src/clients.ts): the first command gives up, later ones go through.
+    const failure = new FailKeyDeactivation(5);
+    const s1b = await createScenarioStack(account, 's1b', { ...queue(0), intercept: failure.intercept });
+    stacks.push(s1b);
+    const f1b = stackFunctions(account, s1b, { ...config.timing, concurrency: 1 }, fnOptions(1));
+    let writeFailure: WriteFailureResult;
+    try {
+      writeFailure = await runWriteFailure(account, s1b, f1b, keyFailure, failure, {
+        drainTimeoutMs: config.drainTimeoutMs,
+      });
+    } finally {
+      await f1b.close();
+    }
 
     progress(`scenario 2: one departure delivered ${config.duplicates} times at once`);
     const s2 = await createScenarioStack(account, 's2', queue(0));
@@ -260,6 +278,7 @@ export async function runReliability(
       machine: machine(),
       config,
       departures,
+      writeFailure,
       duplicates,
       crash: crashResult,
       hostileWebhook,
