@@ -40,6 +40,7 @@ async function main(args: readonly string[]): Promise<number> {
     [
       `done in ${(results.durationMs / 1000).toFixed(0)} s${out ? `: ${out}` : ''} (function logs in ${logDir})`,
       `1. lost ${d.lost} of ${d.people} under ${config.faultRate * 100}% faults`,
+      `1b. a key deactivation failing on every SDK attempt: ${results.writeFailure.outcome}`,
       `2. ${results.duplicates.runs} run(s), ${results.duplicates.notifications} notification(s) of ${results.duplicates.copies} duplicates`,
       `3. crash after the deny completed: ${results.crash.completed}`,
       `4. ${results.hostileWebhook.fiveXx} 5xx, ${results.hostileWebhook.unsignedQueued} unsigned queued of ${results.hostileWebhook.requests}; ${results.malformedAdmin.awsWrites} writes from ${results.malformedAdmin.invocations} malformed admin inputs`,
@@ -49,6 +50,7 @@ async function main(args: readonly string[]): Promise<number> {
   );
   const held =
     d.lost === 0 &&
+    ['revoked', 'dlq-notified'].includes(results.writeFailure.outcome) &&
     results.duplicates.runs === 1 &&
     results.duplicates.notifications === 1 &&
     results.crash.completed &&

@@ -13,6 +13,8 @@ const kv = (o: Record<string, number>) =>
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${k} ${n(v)}`)
     .join(', ') || 'none';
+/** `1 command`, `2 commands`. */
+const count = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
 const yes = (b: boolean) => (b ? 'yes' : '**NO**');
 const row = (cells: readonly (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
 
@@ -23,11 +25,11 @@ function faults(p: ProxyFigures): string {
 
 function retries(p: ProxyFigures): string {
   const r = p.retries;
-  return `${n(r.retries)} SDK retries over ${n(r.commands)} commands (${kv(r.retriesByService)}; highest attempt ${r.maxAttemptSeen}); ${n(r.gaveUp)} commands gave up on an injected fault${r.gaveUp ? ` (${kv(r.gaveUpByOperation)}), ${n(r.gaveUpAtMaxAttempts)} of them at the attempt limit` : ''}`;
+  return `${n(r.retries)} SDK retries over ${n(r.commands)} commands (${kv(r.retriesByService)}; highest attempt ${r.maxAttemptSeen}); ${count(r.gaveUp, 'command')} gave up on an injected fault${r.gaveUp ? ` (${kv(r.gaveUpByOperation)}), ${n(r.gaveUpAtMaxAttempts)} of them at the attempt limit` : ''}`;
 }
 
 function worker(w: WorkerFigures): string {
-  return `${n(w.lambda.invocations)} invocations (longest ${s(w.lambda.maxDurationMs)}; ${n(w.lambda.coldStarts)} cold starts, ${n(w.lambda.timeouts)} killed at the timeout, ${n(w.lambda.crashes)} crashed, ${n(w.lambda.errors)} errors), ${n(w.batches)} batches, ${n(w.records)} records received, ${n(w.redeliveries)} redeliveries (highest receive count ${w.highestReceiveCount}), ${n(w.itemFailures)} batch item failures, ${n(w.failedBatches)} batches failed whole${w.failedBatches ? ` (records: ${kv(w.batchFailures)})` : ''}`;
+  return `${n(w.lambda.invocations)} invocations (longest ${s(w.lambda.maxDurationMs)}; ${n(w.lambda.coldStarts)} cold starts, ${n(w.lambda.timeouts)} killed at the timeout, ${n(w.lambda.crashes)} crashed, ${n(w.lambda.errors)} errors), ${n(w.batches)} batches, ${n(w.records)} records received, ${count(w.redeliveries, 'redelivery', 'redeliveries')} (highest receive count ${w.highestReceiveCount}), ${count(w.itemFailures, 'batch item failure')}, ${count(w.failedBatches, 'batch', 'batches')} failed whole${w.failedBatches ? ` (records: ${kv(w.batchFailures)})` : ''}`;
 }
 
 export function renderReport(r: ReliabilityResults): string {
@@ -96,9 +98,9 @@ export function renderReport(r: ReliabilityResults): string {
       `**${d.lost}** (${d.outcomes['partial-not-retried']} partly revoked, notified and not retried; ${d.outcomes.lost} not revoked and not notified; ${d.outcomes['dlq-silent']} in the DLQ without a failure notification; ${d.outcomes.undelivered} never accepted; half-done silently: ${d.halfDoneSilently})`,
     ]),
     '',
-    `- Webhook: ${n(d.delivery.requests)} requests, ${n(d.delivery.accepted)} departures accepted (202), ${n(d.delivery.undelivered)} never accepted; ${d.queuedMoreThanOnce} departures queued twice (a SendMessageBatch retried after its answer was lost), absorbed by the worker's idempotency.`,
+    `- Webhook: ${n(d.delivery.requests)} requests, ${n(d.delivery.accepted)} departures accepted (202), ${n(d.delivery.undelivered)} never accepted; ${count(d.queuedMoreThanOnce, 'departure')} queued twice (a SendMessageBatch retried after its answer was lost), absorbed by the worker's idempotency.`,
     `- Worker: ${worker(d.worker)}. Departures sent back to the queue, by error (worker log): ${kv(d.retriedErrors)}.`,
-    `- Notifications received: ${kv(d.notifications)}; at most ${d.maxNotificationsPerDeparture} for one departure (${d.notifiedMoreThanOnce.length} departures notified more than once: ${d.notifiedMoreThanOnce.map((x) => x.outcomes.join(' + ')).join('; ') || 'none'}; sns:Publish answers lost after SNS had the message: ${d.publishesResetAfterForward}). DLQ: ${d.dlq}.`,
+    `- Notifications received: ${kv(d.notifications)}; at most ${d.maxNotificationsPerDeparture} for one departure (${count(d.notifiedMoreThanOnce.length, 'departure')} notified more than once: ${d.notifiedMoreThanOnce.map((x) => x.outcomes.join(' + ')).join('; ') || 'none'}; sns:Publish answers lost after SNS had the message: ${d.publishesResetAfterForward}). DLQ: ${d.dlq}.`,
     `- Idempotency records: ${kv(d.idempotency.byStatus)}; saved without an in-progress expiry: ${d.idempotency.withoutInProgressExpiry}.`,
     '- "Verified revoked" means, read back from moto for every non-protected user of the person: the deny policy attached, no access key Active, no login profile, no MFA device, no SSM session connected (own and federated), and the user\'s own key answered `AccessDenied`; every protected user unchanged (keys Active, login profile, MFA, session, no `offboarding:` tag, own key allowed).',
     ...(d.failures.length
