@@ -1,7 +1,7 @@
 import { actions } from './engine/actions';
 import { RESOLVE_PERMISSIONS } from './engine/resolve';
 import { SNAPSHOT_PERMISSIONS } from './engine/snapshot';
-import { STATE_PERMISSIONS } from './engine/state';
+import { RESTORE_STATE_PERMISSIONS, STATE_PERMISSIONS } from './engine/state';
 import type { StepType } from './engine/types';
 import { VERIFY_PERMISSIONS } from './engine/verify';
 import { NOTIFY_PERMISSIONS } from './notify';
@@ -94,6 +94,7 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
     ...undo(allSteps),
     ...usersOnly(SNAPSHOT_PERMISSIONS),
     ...STATE_PERMISSIONS.filter((a) => a !== 'dynamodb:UpdateItem'),
+    ...RESTORE_STATE_PERMISSIONS,
     ...NOTIFY_PERMISSIONS,
   ]),
 });

@@ -77,7 +77,10 @@ export async function executePlan(
   for (const s of plan) if (!todo.includes(s)) results.set(s.id, notRun(s, ctx, options.dryRun));
 
   for (const s of todo.filter(isDenyStep)) results.set(s.id, await runStep(s, ctx, sessions));
-  const middle = todo.filter((s) => !isDenyStep(s) && s.type !== 'tag-principal');
+  // Session steps first: describe, terminate and describe again is the longest chain after the deny.
+  const middle = todo
+    .filter((s) => !isDenyStep(s) && s.type !== 'tag-principal')
+    .sort((a, b) => Number(b.type === 'terminate-sessions') - Number(a.type === 'terminate-sessions'));
   await mapLimit(middle, options.concurrency, async (s) => {
     results.set(s.id, await runStep(s, ctx, sessions));
   });

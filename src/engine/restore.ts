@@ -12,6 +12,7 @@ import {
   putRecord,
   type RevocationRecord,
   recordSortKey,
+  removeFromRevokedIndex,
   unrestoredRevocations,
 } from './state';
 import type { PlannedStep, PrincipalKind, RestoreReport, StepResult, Verification } from './types';
@@ -183,6 +184,7 @@ export async function runRestore(request: RestoreRequestInput, deps: EngineDeps)
         outcome,
         results,
       });
+      if (kind === 'user' && outcome === 'restored') await removeFromRevokedIndex(store, name);
     } catch (err) {
       (report.notes as string[]).push(
         `restore record not saved (${describeError(err)}): a new restore would repeat it`,

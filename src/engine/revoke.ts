@@ -18,6 +18,7 @@ import {
   putRecord,
   type RevocationRecord,
   recordSortKey,
+  revokedIndexEntry,
 } from './state';
 import type {
   PlannedStep,
@@ -205,8 +206,10 @@ async function revokePrincipal(p: Principal, run: RunContext, deps: EngineDeps):
     plan,
     status: 'started',
   };
-  const [, keys] = await Promise.all([
-    putRecord({ ddb: clients.ddb, table: config.stateTable }, record),
+  const store = { ddb: clients.ddb, table: config.stateTable };
+  const [, , keys] = await Promise.all([
+    putRecord(store, record),
+    p.kind === 'user' ? putRecord(store, revokedIndexEntry(record)) : undefined,
     snapshot.kind === 'user' ? readKeyLastUse(clients.iam, snapshot.accessKeys) : Promise.resolve([]),
   ]);
 
@@ -220,7 +223,7 @@ async function revokePrincipal(p: Principal, run: RunContext, deps: EngineDeps):
       : await verifyRole(clients.iam, p.name, plan, results);
   const outcome = outcomeOf(results, verification);
   try {
-    await finishRevocationRecord({ ddb: clients.ddb, table: config.stateTable }, record, outcome, results);
+    await finishRevocationRecord(store, record, outcome, results);
   } catch (err) {
     base.notes.push(
       `the state record could not be completed (${describeError(err)}); restore still works from it`,

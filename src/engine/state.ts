@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../clients';
 import type {
   PlannedStep,
@@ -51,7 +51,28 @@ export interface RestoreRecord {
   readonly results: readonly StepResult[];
 }
 
-export type StateRecord = RevocationRecord | RestoreRecord;
+/**
+ * The index of revoked users: one item per user under a single partition, written with the revocation
+ * record (before the first write) and deleted by restore. The sweep's drift check reads it with one Query
+ * (a page per 1 MB) instead of listing every user's tags.
+ */
+export interface RevokedIndexEntry {
+  readonly pk: typeof REVOKED_INDEX_PK;
+  readonly sk: string;
+  readonly kind: 'revoked-index';
+  readonly userName: string;
+  readonly runId: string;
+  readonly at: string;
+  readonly trigger: Trigger;
+  readonly mode: RevocationMode;
+}
+
+export const REVOKED_INDEX_PK = 'index#revoked-users';
+
+/** DynamoDB actions restore adds: it removes the user from the revoked index. */
+export const RESTORE_STATE_PERMISSIONS = ['dynamodb:DeleteItem'] as const;
+
+export type StateRecord = RevocationRecord | RestoreRecord | RevokedIndexEntry;
 
 export const principalKey = (kind: PrincipalKind, name: string) => `principal#${kind}#${name}`;
 export const recordSortKey = (at: string, runId: string) => `${at}#${runId}`;
@@ -103,6 +124,46 @@ export async function unrestoredRevocations(
       if (item.kind === 'restore') return found;
       if (item.kind === 'revocation') found.push(item);
     }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return found;
+}
+
+/** The index entry that goes with a user's revocation record. */
+export function revokedIndexEntry(record: RevocationRecord): RevokedIndexEntry {
+  return {
+    pk: REVOKED_INDEX_PK,
+    sk: record.principal.name,
+    kind: 'revoked-index',
+    userName: record.principal.name,
+    runId: record.runId,
+    at: record.at,
+    trigger: record.trigger,
+    mode: record.mode,
+  };
+}
+
+/** Removes a restored user from the revoked index (idempotent). */
+export async function removeFromRevokedIndex(store: Store, userName: string): Promise<void> {
+  await store.ddb.send(
+    new DeleteCommand({ TableName: store.table, Key: { pk: REVOKED_INDEX_PK, sk: userName } }),
+  );
+}
+
+/** Every user in the revoked index (paginated Query: one call per 1 MB, about 5000 entries). */
+export async function listRevokedUsers(store: Store): Promise<RevokedIndexEntry[]> {
+  const found: RevokedIndexEntry[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.ddb.send(
+      new QueryCommand({
+        TableName: store.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': REVOKED_INDEX_PK },
+        ExclusiveStartKey,
+      }),
+    );
+    found.push(...((page.Items ?? []) as RevokedIndexEntry[]));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return found;

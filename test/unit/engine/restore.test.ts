@@ -1,5 +1,5 @@
 import { DetachUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../../../src/config';
 import { runRestore } from '../../../src/engine/restore';
 import { runRevocation } from '../../../src/engine/revoke';
@@ -91,6 +91,17 @@ describe('Function: runRestore', () => {
     await runRestore(request, m.deps());
     expect(state.keys?.[0]?.status).toBe('Active');
     expect(state.attached).toEqual([]);
+  });
+
+  it('takes a restored user out of the revoked index the sweep re-checks', async () => {
+    recordTable();
+    m.ddb.on(DeleteCommand).resolves({});
+    answerUser(m, { userName: 'alice', keys: [{ id: 'AKIAALICE00000000001' }] });
+    await lockdown();
+    await runRestore(request, m.deps());
+    expect(m.ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: 'index#revoked-users', sk: 'alice' },
+    });
   });
 
   it('plans without writing in a dry run', async () => {

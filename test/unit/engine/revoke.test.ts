@@ -60,7 +60,23 @@ describe('Function: runRevocation', () => {
 
     const report = await runRevocation(lockdownOf({ userName: 'alice' }), m.deps());
 
-    expect(order).toEqual(['PutItem', 'AttachUserPolicy', 'UpdateAccessKey', 'UpdateAccessKey', 'TagUser']);
+    // The revocation record and the revoked-index entry, then the deny, then the rest.
+    expect(order).toEqual([
+      'PutItem',
+      'PutItem',
+      'AttachUserPolicy',
+      'UpdateAccessKey',
+      'UpdateAccessKey',
+      'TagUser',
+    ]);
+    expect(m.ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({
+        pk: 'index#revoked-users',
+        sk: 'alice',
+        kind: 'revoked-index',
+        mode: 'lockdown',
+      }),
+    });
     expect(m.ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: expect.objectContaining({ pk: 'principal#user#alice', kind: 'revocation', status: 'started' }),
     });
