@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     send({ type: 'init-error', ...errorOf(err) });
     process.exit(1);
   }
+  // The parent (the local Lambda service) is gone: so is this environment.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (message: ParentMessage) => {
     if (message.type !== 'invoke') return;
     handler(message.event, contextFor(message)).then(

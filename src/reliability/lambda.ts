@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ChildMessage, ParentMessage } from './lambda-protocol';
 
@@ -20,6 +20,12 @@ import type { ChildMessage, ParentMessage } from './lambda-protocol';
 export const REPO_ROOT = resolve(__dirname, '../..');
 const RUNTIME = join(__dirname, 'lambda-runtime.ts');
 const INIT_TIMEOUT_MS = 10_000;
+
+/** Every live environment of this process, killed when it exits (a frozen one could not notice by itself). */
+const LIVE = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of LIVE) child.kill('SIGKILL');
+});
 
 export type InvokeResult<T = unknown> = (
   | { readonly status: 'ok'; readonly value: T }
@@ -82,6 +88,7 @@ class Environment {
       },
       stdio: ['ignore', log ? 'pipe' : 'ignore', 'pipe', 'ipc'],
     });
+    LIVE.add(this.child);
     if (log) this.child.stdout?.pipe(log, { end: false });
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString()).slice(-4000);
@@ -89,6 +96,7 @@ class Environment {
     });
     this.exit = new Promise((r) => {
       this.child.once('exit', () => {
+        LIVE.delete(this.child);
         this.exited = true;
         this.pending?.resolve({ type: 'killed', reason: 'the environment exited', timeout: false });
         r();
@@ -147,12 +155,18 @@ export class LambdaFunction {
   readonly #options: LambdaFunctionOptions;
   readonly #environments = new Set<Environment>();
   readonly #waiting: (() => void)[] = [];
-  readonly #log: WriteStream | undefined;
+  readonly #log: WriteStream | undefined = undefined;
   #nextId = 1;
 
   constructor(options: LambdaFunctionOptions) {
     this.#options = options;
-    this.#log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+    if (options.logFile) {
+      mkdirSync(dirname(options.logFile), { recursive: true });
+      const log = createWriteStream(options.logFile, { flags: 'a' });
+      // Logs are for reading afterwards: losing one must not stop a run.
+      log.on('error', () => undefined);
+      this.#log = log;
+    }
   }
 
   get name(): string {
