@@ -10,9 +10,10 @@ import type { FaultCounts, RetryFigures } from './observe';
 /**
  * The worker's deployment (serverless.yml: timeout 120 s, queue visibility 900 s, maxReceiveCount 5,
  * batchSize 5, maximumConcurrency 2), scaled down in time so a scenario fits in minutes. What must hold is
- * kept: the visibility timeout is at least the function timeout (Lambda refuses an event source otherwise,
- * and a crashed run's in-progress idempotency record expires within the function timeout, so a redelivery
- * never finds it still in progress).
+ * kept: the visibility timeout exceeds the function timeout plus a cold start (Lambda refuses an event source
+ * whose visibility is shorter than the timeout; a crashed run's in-progress idempotency record expires one
+ * function timeout after the record started, which is after the environment's init, so a redelivery must
+ * come later than init + timeout to never find it still in progress).
  */
 export interface WorkerTiming {
   readonly timeoutMs: number;

@@ -56,6 +56,8 @@ export interface LambdaStats {
   crashes: number;
   /** Longest invocation that returned (ok or error), cold start excluded. */
   maxDurationMs: number;
+  /** Longest cold start (the handler module's init). */
+  maxInitMs: number;
 }
 
 interface Pending {
@@ -67,6 +69,7 @@ class Environment {
   readonly ready: Promise<void>;
   busy = false;
   frozen = false;
+  initMs = 0;
   served = 0;
   exited = false;
   readonly exit: Promise<void>;
@@ -105,6 +108,7 @@ class Environment {
     this.ready = new Promise((resolveReady, rejectReady) => {
       const onMessage = (m: ChildMessage) => {
         if (m.type === 'ready') {
+          this.initMs = m.initMs;
           resolveReady();
         } else if (m.type === 'init-error') {
           rejectReady(new Error(`${fn.name} init failed: ${m.errorType}: ${m.errorMessage}`));
@@ -151,6 +155,7 @@ export class LambdaFunction {
     timeouts: 0,
     crashes: 0,
     maxDurationMs: 0,
+    maxInitMs: 0,
   };
   readonly #options: LambdaFunctionOptions;
   readonly #environments = new Set<Environment>();
@@ -231,6 +236,7 @@ export class LambdaFunction {
           env.ready.then(
             () => {
               clearTimeout(timer);
+              if (cold) this.stats.maxInitMs = Math.max(this.stats.maxInitMs, env.initMs);
               env.thaw();
               sentAt = Date.now();
               const deadline = Date.now() + this.#options.timeoutMs;

@@ -29,7 +29,7 @@ function retries(p: ProxyFigures): string {
 }
 
 function worker(w: WorkerFigures): string {
-  return `${n(w.lambda.invocations)} invocations (longest ${s(w.lambda.maxDurationMs)}; ${n(w.lambda.coldStarts)} cold starts, ${n(w.lambda.timeouts)} killed at the timeout, ${n(w.lambda.crashes)} crashed, ${n(w.lambda.errors)} errors), ${n(w.batches)} batches, ${n(w.records)} records received, ${count(w.redeliveries, 'redelivery', 'redeliveries')} (highest receive count ${w.highestReceiveCount}), ${count(w.itemFailures, 'batch item failure')}, ${count(w.failedBatches, 'batch', 'batches')} failed whole${w.failedBatches ? ` (records: ${kv(w.batchFailures)})` : ''}`;
+  return `${n(w.lambda.invocations)} invocations (longest ${s(w.lambda.maxDurationMs)}; ${n(w.lambda.coldStarts)} cold starts, longest init ${s(w.lambda.maxInitMs)}, ${n(w.lambda.timeouts)} killed at the timeout, ${n(w.lambda.crashes)} crashed, ${n(w.lambda.errors)} errors), ${n(w.batches)} batches, ${n(w.records)} records received, ${count(w.redeliveries, 'redelivery', 'redeliveries')} (highest receive count ${w.highestReceiveCount}), ${count(w.itemFailures, 'batch item failure')}, ${count(w.failedBatches, 'batch', 'batches')} failed whole${w.failedBatches ? ` (records: ${kv(w.batchFailures)})` : ''}`;
 }
 
 export function renderReport(r: ReliabilityResults): string {

@@ -49,7 +49,7 @@ export interface ReliabilityConfig {
   readonly logDir?: string;
 }
 
-/** Scaled from serverless.yml: timeout 120 s -> 30 s, visibility 900 s -> 35 s; maxReceiveCount, batch, concurrency as deployed. */
+/** Scaled from serverless.yml: timeout 120 s -> 30 s, visibility 900 s -> 40 s; maxReceiveCount, batch, concurrency as deployed. */
 export const FULL_CONFIG: ReliabilityConfig = {
   seed: 7,
   faultRate: 0.2,
@@ -59,7 +59,7 @@ export const FULL_CONFIG: ReliabilityConfig = {
   adminInputs: 200,
   timing: {
     timeoutMs: 30_000,
-    visibilityTimeoutSeconds: 35,
+    visibilityTimeoutSeconds: 40,
     maxReceiveCount: 5,
     batchSize: 5,
     concurrency: 2,
@@ -78,8 +78,8 @@ export const REDUCED_CONFIG: ReliabilityConfig = {
   hostileRequests: 104,
   adminInputs: 40,
   timing: {
-    timeoutMs: 10_000,
-    visibilityTimeoutSeconds: 11,
+    timeoutMs: 8_000,
+    visibilityTimeoutSeconds: 14,
     maxReceiveCount: 5,
     batchSize: 2,
     concurrency: 2,
