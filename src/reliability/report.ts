@@ -93,7 +93,7 @@ export function renderReport(r: ReliabilityResults): string {
     row([
       `${d.people} people, ${d.users} IAM users (${d.protectedUsers} protected), one departure each from a drawn provider (standard, okta, bamboohr, hibob)`,
       faults(d.proxy),
-      `${retries(d.proxy)}; HR senders: ${d.delivery.requests > d.people ? `${n(d.delivery.requests - d.people)} redeliveries after ${kv(d.delivery.retriedAnswers)}` : 'none needed'}; worker: ${n(d.worker.redeliveries)} SQS redeliveries`,
+      `${retries(d.proxy)}; HR senders: ${d.delivery.requests > d.people ? `${count(d.delivery.requests - d.people, 'redelivery', 'redeliveries')} (answers retried: ${kv(d.delivery.retriedAnswers)})` : 'none needed'}; worker: ${n(d.worker.redeliveries)} SQS redeliveries`,
       `${d.outcomes.revoked} revoked and verified, ${d.outcomes.protected} protected-only untouched, ${d.outcomes['dlq-notified']} in the DLQ with a failure notification, ${d.outcomes['protected-touched']} protected touched`,
       `**${d.lost}** (${d.outcomes['partial-not-retried']} partly revoked, notified and not retried; ${d.outcomes.lost} not revoked and not notified; ${d.outcomes['dlq-silent']} in the DLQ without a failure notification; ${d.outcomes.undelivered} never accepted; half-done silently: ${d.halfDoneSilently})`,
     ]),
