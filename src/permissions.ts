@@ -75,7 +75,10 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
     ...WORKER_PERMISSIONS,
     ...WORKER_QUEUE_PERMISSIONS,
   ]),
-  /** The credential report, per-key re-checks, deactivation and drift re-revocation of users. */
+  /**
+   * The credential report, the revoked-users index, candidates' tags and keys, revoked users' deny, batched
+   * restore records, deactivation, and the drift re-revocation of users through the engine.
+   */
   keySweep: unique([...SWEEP_PERMISSIONS, ...userRevocation]),
   /** A user, an access key's owner, a person's users, or a role: every forward action. */
   lockdown: unique([

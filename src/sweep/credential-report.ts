@@ -6,6 +6,7 @@ import {
 import { parse } from 'csv-parse/sync';
 import { awsErrorCode, describeError, RevocationError, TransientError } from '../errors';
 import type { KeyDates } from './classify';
+import { readContentRaw } from './report-content';
 
 /** The credential report was not ready within the sweep's bounded wait: a failure, never an empty sweep. */
 export class CredentialReportTimeoutError extends TransientError {}
@@ -66,7 +67,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Gets a current credential report: asks IAM to generate one (IAM answers `COMPLETE` at once while a report
  * younger than 4 hours exists), polls while it is `STARTED`/`INPROGRESS` (or `ReportInProgress`,
  * `LimitExceeded`), generates again when it is absent or expired, and gives up after a bounded wait.
- * Two calls when a report is ready.
+ * Two calls when a report is ready. The report's content is read from the raw response, without the SDK's XML
+ * parse (see `readContentRaw`): that parse of a multi-megabyte element dominated the sweep's memory.
  * IAM: `iam:GenerateCredentialReport`, `iam:GetCredentialReport`.
  * @throws CredentialReportTimeoutError when the report is not ready after `maxPolls` polls.
  * @example
@@ -93,8 +95,8 @@ export async function fetchCredentialReport(
     last = state ?? 'no state';
     if (state === 'COMPLETE') {
       try {
-        const r = await iam.send(new GetCredentialReportCommand({}));
-        return parseCredentialReport(decode(r.Content), r.GeneratedTime);
+        const r = await iam.send(readContentRaw(new GetCredentialReportCommand({})));
+        return parseCredentialReport(bytesOf(r.Content), r.GeneratedTime);
       } catch (err) {
         const code = awsErrorCode(err) ?? '';
         if (!NOT_READY.has(code) && !ABSENT.has(code)) throw err;
@@ -112,10 +114,10 @@ export async function fetchCredentialReport(
   );
 }
 
-function decode(content: Uint8Array | undefined): string {
+/** The report's bytes, viewed (not copied) as a Buffer. */
+function bytesOf(content: Uint8Array | undefined): Buffer {
   if (!content) throw new CredentialReportError('the credential report has no content');
-  // The API's base64 is decoded by the SDK into bytes; the bytes are the CSV text.
-  return Buffer.from(content).toString('utf8');
+  return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
 }
 
 /** A report date: ISO, or undefined for `N/A`, `no_information`, `not_supported` and anything unparsable. */
@@ -125,50 +127,75 @@ function reportDate(value: string | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-function slot(row: Record<string, string>, n: 1 | 2): KeyDates {
-  const active = row[`access_key_${n}_active`] === 'true';
-  const createdAt = reportDate(row[`access_key_${n}_last_rotated`]);
-  const used = row[`access_key_${n}_last_used_date`];
+function slot(row: readonly string[], at: Columns, n: 1 | 2): KeyDates {
+  const c = n === 1 ? at.key1 : at.key2;
+  const active = row[c.active] === 'true';
+  const createdAt = reportDate(row[c.rotated]);
+  const used = row[c.used];
   // `N/A` means never used; a date is a use; anything else (e.g. `no_information`) is unknown.
   const lastUsedAt = used === 'N/A' ? null : reportDate(used);
   return { active, createdAt, lastUsedAt };
 }
 
+interface Columns {
+  readonly user: number;
+  readonly arn: number;
+  readonly key1: { readonly active: number; readonly rotated: number; readonly used: number };
+  readonly key2: { readonly active: number; readonly rotated: number; readonly used: number };
+}
+
+function columnsOf(header: readonly string[]): Columns {
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length) {
+    throw new CredentialReportError(`the credential report lacks column(s) ${missing.join(', ')}`);
+  }
+  const at = (name: string) => header.indexOf(name);
+  const key = (n: 1 | 2) => ({
+    active: at(`access_key_${n}_active`),
+    rotated: at(`access_key_${n}_last_rotated`),
+    used: at(`access_key_${n}_last_used_date`),
+  });
+  return { user: at('user'), arn: at('arn'), key1: key(1), key2: key(2) };
+}
+
 /**
- * Parses the credential report's CSV (with a CSV library: quoted fields are handled). The root row
- * (`<root_account>`) is not a user: only whether its key is active is kept.
- * @throws CredentialReportError when a required column is missing.
+ * Parses the credential report's CSV (with a CSV library: quoted fields are handled), one row at a time: each
+ * row becomes a {@link ReportUser} as it is read and the parser keeps no row of its own (no array of records,
+ * no object per row with every column). The root row (`<root_account>`) is not a user: only whether its key
+ * is active is kept.
+ * @throws CredentialReportError when the CSV is invalid or a required column is missing.
+ * @example
+ * parseCredentialReport(Buffer.from(csv), generatedAt).users[0].keys[0].active
  */
-export function parseCredentialReport(csv: string, generatedAt?: Date): CredentialReport {
-  let rows: Record<string, string>[];
-  let header: string[] = [];
+export function parseCredentialReport(csv: string | Buffer, generatedAt?: Date): CredentialReport {
+  let at: Columns | undefined;
+  let rootHasActiveKey = false;
+  const users: ReportUser[] = [];
   try {
-    rows = parse(csv, {
-      columns: (names: string[]) => {
-        header = names;
-        return names;
-      },
+    parse(csv, {
       skip_empty_lines: true,
       trim: true,
-    }) as Record<string, string>[];
+      // Every row is consumed here and dropped (null): nothing accumulates inside the parser.
+      on_record: (row: string[]) => {
+        if (!at) {
+          at = columnsOf(row);
+          return null;
+        }
+        const user = row[at.user] ?? '';
+        if (user === '<root_account>') {
+          rootHasActiveKey = row[at.key1.active] === 'true' || row[at.key2.active] === 'true';
+          return null;
+        }
+        users.push({ userName: user, arn: row[at.arn] ?? '', keys: [slot(row, at, 1), slot(row, at, 2)] });
+        return null;
+      },
+    });
   } catch (err) {
+    if (err instanceof CredentialReportError) throw err;
     throw new CredentialReportError(`the credential report is not valid CSV (${describeError(err)})`, {
       cause: err,
     });
   }
-  const columns = new Set(header);
-  const missing = REQUIRED_COLUMNS.filter((c) => !columns.has(c));
-  if (missing.length) {
-    throw new CredentialReportError(`the credential report lacks column(s) ${missing.join(', ')}`);
-  }
-  let rootHasActiveKey = false;
-  const users: ReportUser[] = [];
-  for (const row of rows) {
-    if (row.user === '<root_account>') {
-      rootHasActiveKey = row.access_key_1_active === 'true' || row.access_key_2_active === 'true';
-      continue;
-    }
-    users.push({ userName: row.user ?? '', arn: row.arn ?? '', keys: [slot(row, 1), slot(row, 2)] });
-  }
+  if (!at) throw new CredentialReportError('the credential report is empty');
   return { generatedAt, users, rootHasActiveKey };
 }

@@ -1,83 +1,157 @@
+import {
+  type IAMClient,
+  paginateListAccessKeys,
+  paginateListAttachedUserPolicies,
+  paginateListUserPolicies,
+} from '@aws-sdk/client-iam';
 import type { Config } from '../config';
 import { INLINE_DENY_POLICY_NAME } from '../engine/actions/common';
 import { runRevocation } from '../engine/revoke';
-import { describeError } from '../errors';
-import type { CredentialReport } from './credential-report';
+import type { RevokedIndexEntry } from '../engine/state';
+import { describeError, isNoSuchEntity } from '../errors';
+import { mapLimit } from '../util/concurrency';
+import type { ReportUser } from './credential-report';
 import { REQUESTED_BY } from './enforce';
-import { type InventoryUser, ownerOf } from './inventory';
 import { userProtectionReason } from './protection';
 import type { DriftEntry, SweepDeps } from './types';
+import { ownerOf, pathOfUserArn, readUserTags } from './users';
 
-/** Tag the engine sets on a revoked principal (`tag-principal`); restore sets it to `restored`. */
-export const STATE_TAG = 'offboarding:state';
-const TRIGGER_TAG = 'offboarding:trigger';
+type DriftConfig = Pick<
+  Config,
+  | 'denyPolicyArn'
+  | 'personTagKeys'
+  | 'protectedPrincipals'
+  | 'protectedTagKey'
+  | 'projectRolePrefix'
+  | 'maxConcurrency'
+>;
 
-export const isRevoked = (u: InventoryUser) => u.tags[STATE_TAG] === 'revoked';
+/** What the drift check found: entries to act on (or protected), notes, and users that could not be checked. */
+export interface DriftFindings {
+  readonly entries: DriftEntry[];
+  readonly notes: string[];
+  /** Revoked users whose state could not be read (an error other than "deleted"). */
+  readonly unchecked: number;
+}
 
-function hasDeny(user: InventoryUser, denyPolicyArn: string): boolean {
-  return (
-    user.attachedPolicyArns.includes(denyPolicyArn) ||
-    user.inlinePolicyNames.includes(INLINE_DENY_POLICY_NAME)
-  );
+/** Thrown inside the check when the user no longer exists. */
+class Deleted extends Error {}
+
+async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  try {
+    for await (const page of pages) out.push(page);
+  } catch (err) {
+    if (isNoSuchEntity(err)) throw new Deleted();
+    throw err;
+  }
+  return out;
 }
 
 /**
- * Users tagged `offboarding:state=revoked` who are not revoked any more, from what discovery already read
- * (no call): an Active key in the credential report, or the deny (`DENY_POLICY_ARN`, or the inline fallback)
- * missing from the authorization details. Pure. Entries come back `protected` or, until acted on, `failed`.
+ * True when the deny is in place: `DENY_POLICY_ARN` attached (ListAttachedUserPolicies), or else the inline
+ * fallback `OffboardingDenyAll` (ListUserPolicies, read only when the managed deny is not attached).
  */
-export function findDrift(
-  inventory: ReadonlyMap<string, InventoryUser>,
-  report: CredentialReport,
-  config: Pick<
-    Config,
-    'denyPolicyArn' | 'personTagKeys' | 'protectedPrincipals' | 'protectedTagKey' | 'projectRolePrefix'
-  >,
-): { entries: DriftEntry[]; notes: string[] } {
-  const byName = new Map(report.users.map((u) => [u.userName, u]));
-  const entries: DriftEntry[] = [];
-  const notes: string[] = [];
-  for (const user of inventory.values()) {
-    if (!isRevoked(user)) continue;
-    const r = byName.get(user.userName);
-    const findings: string[] = [];
-    const active = r ? r.keys.filter((k) => k.active).length : 0;
-    if (active) findings.push(`${active} Active access key${active > 1 ? 's' : ''}`);
-    if (!hasDeny(user, config.denyPolicyArn))
-      findings.push(`deny policy ${config.denyPolicyArn} not attached`);
-    if (!r)
-      notes.push(
-        `${user.userName} is tagged revoked but not in the credential report: keys not checked this run`,
-      );
-    if (!findings.length) continue;
-    const protectedBy = userProtectionReason(user, config);
-    entries.push({
-      user: user.userName,
-      arn: user.arn,
-      owner: ownerOf(user.tags, config.personTagKeys),
-      findings,
-      action: protectedBy ? 'protected' : 'failed',
-      ...(protectedBy ? { detail: `protected: ${protectedBy}` } : {}),
-    });
+async function hasDeny(iam: IAMClient, userName: string, denyPolicyArn: string): Promise<boolean> {
+  const attached = await collect(paginateListAttachedUserPolicies({ client: iam }, { UserName: userName }));
+  if (attached.some((p) => (p.AttachedPolicies ?? []).some((a) => a.PolicyArn === denyPolicyArn)))
+    return true;
+  const inline = await collect(paginateListUserPolicies({ client: iam }, { UserName: userName }));
+  return inline.some((p) => (p.PolicyNames ?? []).includes(INLINE_DENY_POLICY_NAME));
+}
+
+/** Active keys: from the credential report row when the report was made after the revocation, else read. */
+async function activeKeys(
+  iam: IAMClient,
+  entry: RevokedIndexEntry,
+  row: ReportUser | undefined,
+  generatedAt: Date | undefined,
+): Promise<number> {
+  const revokedAt = Date.parse(entry.at);
+  if (row && generatedAt && generatedAt.getTime() >= revokedAt) {
+    return row.keys.filter((k) => k.active).length;
   }
-  return { entries, notes };
+  // The report predates the revocation (it still shows the keys the engine has since deactivated), or the
+  // user is not in it: one ListAccessKeys says how things stand now.
+  const pages = await collect(paginateListAccessKeys({ client: iam }, { UserName: entry.userName }));
+  return pages.flatMap((p) => p.AccessKeyMetadata ?? []).filter((k) => k.Status === 'Active').length;
+}
+
+/**
+ * Re-checks every user of the revoked index (the engine writes an entry with each user's revocation record
+ * and restore deletes it): an Active key (from the credential report row, no call, when the report was made
+ * after the revocation; otherwise one ListAccessKeys), and the deny (one ListAttachedUserPolicies; one
+ * ListUserPolicies more only when the managed deny is not attached). Tags (ListUserTags) are read only for a
+ * user with a finding: the owner for the report, and protection. A user of the index who no longer exists is
+ * noted, not an error. Entries come back `protected` or, until acted on, `failed`.
+ * IAM: `iam:ListAttachedUserPolicies`, `iam:ListUserPolicies`, `iam:ListAccessKeys`, `iam:ListUserTags`.
+ * @example
+ * const { entries } = await checkRevokedUsers(clients.iam, await listRevokedUsers(store), rows, report.generatedAt, config);
+ */
+export async function checkRevokedUsers(
+  iam: IAMClient,
+  revoked: readonly RevokedIndexEntry[],
+  rows: ReadonlyMap<string, ReportUser>,
+  generatedAt: Date | undefined,
+  config: DriftConfig,
+): Promise<DriftFindings> {
+  const notes: string[] = [];
+  let unchecked = 0;
+  const checked = await mapLimit(revoked, config.maxConcurrency, async (entry) => {
+    const name = entry.userName;
+    const row = rows.get(name);
+    try {
+      const [active, deny] = await Promise.all([
+        activeKeys(iam, entry, row, generatedAt),
+        hasDeny(iam, name, config.denyPolicyArn),
+      ]);
+      const findings: string[] = [];
+      if (active) findings.push(`${active} Active access key${active > 1 ? 's' : ''}`);
+      if (!deny) findings.push(`deny policy ${config.denyPolicyArn} not attached`);
+      if (!findings.length) return undefined;
+      const tags = await readUserTags(iam, name);
+      if (!tags) throw new Deleted();
+      const arn = row?.arn ?? '';
+      const protectedBy = userProtectionReason(
+        { userName: name, arn, path: arn ? pathOfUserArn(arn) : '/', tags },
+        config,
+      );
+      const drift: DriftEntry = {
+        user: name,
+        arn,
+        owner: ownerOf(tags, config.personTagKeys),
+        findings,
+        mode: entry.mode,
+        action: protectedBy ? 'protected' : 'failed',
+        ...(protectedBy ? { detail: `protected: ${protectedBy}` } : {}),
+      };
+      return drift;
+    } catch (err) {
+      if (err instanceof Deleted) {
+        notes.push(
+          `${name} is in the revoked-users index but no longer exists in IAM (deleted): not checked`,
+        );
+      } else {
+        unchecked++;
+        notes.push(`${name} (revoked) could not be checked: ${describeError(err)}`);
+      }
+      return undefined;
+    }
+  });
+  return { entries: checked.filter((d): d is DriftEntry => d !== undefined), notes, unchecked };
 }
 
 /**
  * Re-revokes a drifted user through the engine (trigger `sweep`), in the mode of the revocation that was
- * undone (`offboarding:trigger`; lockdown when unknown). The engine snapshots, re-attaches the deny,
- * deactivates every key, verifies, and sends its own report: the alert.
+ * undone (the index entry's `mode`). The engine snapshots, re-attaches the deny, deactivates every key,
+ * verifies, and sends its own report: the alert.
  */
-export async function reRevoke(
-  d: DriftEntry,
-  inventory: ReadonlyMap<string, InventoryUser>,
-  deps: SweepDeps,
-): Promise<DriftEntry> {
+export async function reRevoke(d: DriftEntry, deps: SweepDeps): Promise<DriftEntry> {
   try {
     const r = await runRevocation(
       {
         trigger: 'sweep',
-        mode: inventory.get(d.user)?.tags[TRIGGER_TAG] === 'departure' ? 'departure' : 'lockdown',
+        mode: d.mode ?? 'lockdown',
         target: { userName: d.user },
         reason: `key sweep drift: ${d.findings.join('; ')}`,
         requestedBy: REQUESTED_BY,

@@ -5,18 +5,23 @@
  * test checks it.
  */
 export const SWEEP_PERMISSIONS = [
-  // discovery: the credential report and every user with tags and attached policies, in pages
+  // discovery: the credential report (no user listing: GetAccountAuthorizationDetails is not needed)
   'iam:GenerateCredentialReport',
   'iam:GetCredentialReport',
-  'iam:GetAccountAuthorizationDetails',
-  // re-check of each candidate before acting, by exact key id
+  // discovery: the revoked-users index in the state table (one Query, a page per 1 MB)
+  'dynamodb:Query',
+  // per candidate user: its tags (protection, exemption, owner)
+  'iam:ListUserTags',
+  // enforce mode, per user with a key to act on: its keys by exact id, the last use of keys flagged by use
   'iam:ListAccessKeys',
   'iam:GetAccessKeyLastUsed',
+  // per revoked user: the deny still attached (managed, or the inline fallback)
+  'iam:ListAttachedUserPolicies',
+  'iam:ListUserPolicies',
   // the deactivation of a qualifying key (through the engine's deactivate-access-key action)
   'iam:UpdateAccessKey',
-  // the restore record written before each user's keys are deactivated, completed after
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
+  // the restore records written before the keys are deactivated, 25 per call
+  'dynamodb:BatchWriteItem',
   // the one summary per run
   'sns:Publish',
 ] as const;

@@ -1,14 +1,14 @@
 import type { Config } from '../config';
 import { protectionReason } from '../engine/protection';
-import type { InventoryUser } from './inventory';
+import type { SweptUser } from './users';
 
 /**
- * Why a user known only from the inventory (name, ARN, tags) must not be touched, or undefined: the
- * engine's rules ({@link protectionReason}: `PROTECTED_PRINCIPALS` names and ARN globs, the protected tag),
- * applied to what the sweep has read, so the sweep and the engine can never disagree.
+ * Why a user known from the credential report and its tags (name, ARN, path, tags) must not be touched, or
+ * undefined: the engine's rules ({@link protectionReason}: `PROTECTED_PRINCIPALS` names and ARN globs, the
+ * protected tag), applied to what the sweep has read, so the sweep and the engine can never disagree.
  */
 export function userProtectionReason(
-  user: Pick<InventoryUser, 'userName' | 'arn' | 'path' | 'tags'>,
+  user: Pick<SweptUser, 'userName' | 'arn' | 'path' | 'tags'>,
   config: Pick<Config, 'protectedPrincipals' | 'protectedTagKey' | 'projectRolePrefix'>,
 ): string | undefined {
   return protectionReason(

@@ -23,7 +23,7 @@ export function sweepNotification(s: SweepSummary): Notification {
       s.credentialReport.ageHours !== undefined ? ` (${s.credentialReport.ageHours} h before the run)` : ''
     }`,
     `thresholds: expired at ${s.thresholds.keyMaxAgeDays} days, idle at ${s.thresholds.keyMaxIdleDays} days, warned ${s.thresholds.keyWarnDays} days ahead`,
-    `users: ${s.users}   active keys: ${s.activeKeys}`,
+    `users: ${s.users}   active keys: ${s.activeKeys}   candidates: ${s.candidates.users} users (${s.candidates.keys} keys flagged by the report)   revoked users checked: ${s.revokedUsers}`,
     `keys by class: ${KEY_CLASSES.map((c) => `${c} ${s.counts[c]}`).join(', ')}`,
   ];
   if (s.haltReason) {
@@ -40,7 +40,8 @@ export function sweepNotification(s: SweepSummary): Notification {
         ['user', 'key', 'class', 'age (days)', 'last used', 'owner', 'action'],
         ...s.keys.map((k) => [
           k.user,
-          k.accessKeyId ?? `report slot ${k.slot ?? '?'}`,
+          k.accessKeyId ??
+            `report slot ${k.slot ?? '?'}${k.createdAt ? ` (created ${k.createdAt.slice(0, 19).replace('T', ' ')})` : ''}`,
           k.class,
           k.ageDays === undefined ? '?' : String(k.ageDays),
           k.lastUsed,
@@ -61,7 +62,7 @@ export function sweepNotification(s: SweepSummary): Notification {
     }
   }
   if (s.drift.length) {
-    lines.push('', 'drift (users tagged revoked):');
+    lines.push('', 'drift (users of the revoked-users index):');
     for (const d of s.drift) {
       lines.push(
         `  ${d.user} (${owner(d.owner)}): ${d.findings.join('; ')} -> ${d.action}${d.outcome ? ` ${d.outcome}` : ''}${

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { describeError } from '../errors';
+import { listRevokedUsers, type RevokedIndexEntry } from '../engine/state';
+import { describeError, isNoSuchEntity } from '../errors';
 import { logger } from '../logger';
 import { publish } from '../notify';
 import { mapLimit } from '../util/concurrency';
@@ -14,13 +15,17 @@ import {
   parseExemption,
   type UserStanding,
 } from './classify';
-import { fetchCredentialReport, type PollOptions, type ReportUser } from './credential-report';
-import { findDrift, isRevoked, reRevoke } from './drift';
-import { deactivateKeys } from './enforce';
+import {
+  type CredentialReport,
+  fetchCredentialReport,
+  type PollOptions,
+  type ReportUser,
+} from './credential-report';
+import { checkRevokedUsers, reRevoke } from './drift';
+import { type Deactivation, deactivateKeys, type WriteOptions } from './enforce';
 import { parseSweepInput, type SweepInput } from './input';
-import { type InventoryUser, ownerOf, readInventory } from './inventory';
 import { userProtectionReason } from './protection';
-import { type FreshKey, recheckKeys } from './recheck';
+import { type FreshKey, type ReportSlot, recheckKeys } from './recheck';
 import { sweepFailureNotification, sweepNotification } from './summary';
 import type {
   DriftEntry,
@@ -31,44 +36,63 @@ import type {
   SweepSummary,
   SweptKey,
 } from './types';
+import { ownerOf, pathOfUserArn, readUserTags, type SweptUser } from './users';
 
 export type { SweepDeps } from './types';
 
 export interface SweepOptions {
   /** Bounds of the wait for the credential report. */
   readonly poll?: PollOptions;
+  /** Retries of the restore records' batch writes. */
+  readonly write?: WriteOptions;
   readonly runId?: string;
 }
 
-interface UserView {
-  readonly report: ReportUser | undefined;
-  readonly user: InventoryUser;
-  readonly standing: UserStanding;
-  readonly owner: Readonly<Record<string, string>>;
-}
-
+/**
+ * A user the credential report flags: a key expired, idle, never used or due by the report's dates. Only
+ * these users (and the revoked ones) cost a call.
+ */
 interface Candidate {
-  readonly view: UserView;
-  /** Report slots that qualified (1-based), with their verdicts. */
-  readonly slots: readonly { readonly slot: 1 | 2; readonly verdict: KeyVerdict; readonly key: KeyDates }[];
+  readonly report: ReportUser;
+  /** Every non-empty slot of the report row, classified (with the user's standing once its tags are read). */
+  slots: readonly ReportSlot[];
+  /** Known once the tags are read. */
+  user?: SweptUser;
+  standing: UserStanding;
+  owner: Readonly<Record<string, string>>;
+  /** The user no longer exists (deleted since the report). */
+  gone?: boolean;
+  /** Why the tags could not be read: protection and exemptions unknown, nothing is acted on. */
+  tagError?: string;
+  /** The re-read keys (enforce mode, users with a key to act on). */
   fresh?: readonly { readonly key: FreshKey; readonly verdict: KeyVerdict }[];
+  /** Why the re-read failed. */
   error?: string;
 }
 
 const lastUsedText = (k: KeyDates) =>
   k.lastUsedAt === null ? 'never' : k.lastUsedAt ? k.lastUsedAt.toISOString() : 'unknown';
 
+const isFlagged = (c: KeyClass) => ACTIONABLE.has(c) || c === 'due';
+
 function emptyCounts(): Record<KeyClass, number> {
   return Object.fromEntries(KEY_CLASSES.map((c) => [c, 0])) as Record<KeyClass, number>;
 }
 
+/** The report's actionable slots of a candidate whose tags were read (never acted on without them). */
+const actionableSlots = (c: Candidate) =>
+  c.user && !c.tagError ? c.slots.filter((s) => ACTIONABLE.has(s.verdict.class)) : [];
+
 /**
- * The scheduled key sweep. Discovery takes a constant number of calls whatever the number of users (the
- * credential report, and GetAccountAuthorizationDetails pages of 1000 users with their tags and attached
- * policies); only candidates (a key expired, idle, never used or due, per the report) are re-read, key by
- * key, and only the exact key ids whose re-read dates still qualify are deactivated, in `enforce` mode, when
- * the breaker allows. Users tagged `offboarding:state=revoked` are re-checked (an Active key, the deny gone)
- * and re-revoked through the engine. One summary notification per run.
+ * The scheduled key sweep. Discovery takes a constant number of calls whatever the number of users: the
+ * credential report (GenerateCredentialReport + GetCredentialReport, plus bounded polls) and one Query of the
+ * revoked-users index (a page per 1 MB). Every key is classified from the report alone. Calls about a user are
+ * made only for candidates (a key expired, idle, never used or due, per the report) and revoked users: the
+ * candidate's tags (protection, exemption, owner); in `enforce` mode, for a user with a key to act on, its keys
+ * re-read (ListAccessKeys, and GetAccessKeyLastUsed only for a key flagged idle or never used), and only the
+ * exact key ids whose fresh dates still qualify are deactivated, when the breaker allows, each user's restore
+ * record written first. Users of the revoked index are re-checked (an Active key, the deny gone) and
+ * re-revoked through the engine. One summary notification per run.
  * @throws CredentialReportTimeoutError when the report is not ready in time (after alerting).
  * @example
  * const summary = await runSweep({ mode: 'enforce' }, { config, clients, now: new Date() });
@@ -86,12 +110,13 @@ export async function runSweep(
   logger.appendKeys({ runId, trigger: 'sweep' });
   const notes: string[] = [];
 
-  // Discovery: a constant number of calls.
-  let discovered: [Awaited<ReturnType<typeof fetchCredentialReport>>, Map<string, InventoryUser>];
+  // Discovery: the credential report and the revoked-users index, whatever the number of users.
+  let report: CredentialReport;
+  let revoked: RevokedIndexEntry[];
   try {
-    discovered = await Promise.all([
+    [report, revoked] = await Promise.all([
       fetchCredentialReport(clients.iam, options.poll),
-      readInventory(clients.iam),
+      listRevokedUsers({ ddb: clients.ddb, table: config.stateTable }),
     ]);
   } catch (err) {
     logger.error('sweep discovery failed', { error: describeError(err) });
@@ -106,96 +131,106 @@ export async function runSweep(
     }
     throw err;
   }
-  const [report, inventory] = discovered;
-
-  const views: UserView[] = [];
-  const reported = new Set<string>();
-  for (const r of report.users) {
-    reported.add(r.userName);
-    const user = inventory.get(r.userName);
-    if (!user) {
-      notes.push(`${r.userName} is in the credential report but not in IAM any more: skipped`);
-      continue;
-    }
-    const protectedBy = userProtectionReason(user, config);
-    const exemption = parseExemption(user.tags, now);
-    views.push({
-      report: r,
-      user,
-      standing: { ...(protectedBy ? { protectedBy } : {}), ...(exemption ? { exemption } : {}) },
-      owner: ownerOf(user.tags, config.personTagKeys),
-    });
-  }
-  const unreported = [...inventory.values()].filter((u) => !reported.has(u.userName));
-  if (unreported.length) {
-    notes.push(
-      `${unreported.length} user(s) created after the credential report are not swept this run: ${unreported
-        .slice(0, 10)
-        .map((u) => u.userName)
-        .join(', ')}${unreported.length > 10 ? ', ...' : ''}`,
-    );
-  }
   if (report.rootHasActiveKey) {
     notes.push(
       'the root user has an active access key (CIS 1.4): the sweep never touches root; remove it by hand',
     );
   }
 
-  const activeKeys = report.users.reduce((n, u) => n + u.keys.filter((k) => k.active).length, 0);
+  // Classification of every key from the report alone; candidates are users with a flagged key.
+  const revokedNames = new Set(revoked.map((e) => e.userName));
+  const revokedRows = new Map<string, ReportUser>();
+  const counts = emptyCounts();
+  const candidates: Candidate[] = [];
+  let activeKeys = 0;
+  let candidateKeys = 0;
+  for (const r of report.users) {
+    activeKeys += r.keys.filter((k) => k.active).length;
+    if (revokedNames.has(r.userName)) {
+      revokedRows.set(r.userName, r);
+      continue;
+    }
+    const slots: ReportSlot[] = [];
+    r.keys.forEach((key, i) => {
+      if (key.active || key.createdAt !== undefined) {
+        slots.push({ slot: (i + 1) as 1 | 2, key, verdict: classifyKey(key, {}, config, now) });
+      }
+    });
+    const flagged = slots.filter((s) => isFlagged(s.verdict.class)).length;
+    if (!flagged) {
+      for (const s of slots) counts[s.verdict.class]++;
+      continue;
+    }
+    candidateKeys += flagged;
+    candidates.push({ report: r, slots, standing: {}, owner: {} });
+  }
 
-  // Exemptions as found (an expired or invalid one no longer exempts, and is reported).
-  const exemptions: ExemptionEntry[] = views.flatMap(({ user, standing }): ExemptionEntry[] => {
+  // Each candidate's tags: protection, exemption, owner. Its keys are classified again with them.
+  await mapLimit(candidates, config.maxConcurrency, async (c) => {
+    const { userName, arn } = c.report;
+    try {
+      const tags = await readUserTags(clients.iam, userName);
+      if (!tags) {
+        c.gone = true;
+        return;
+      }
+      c.user = { userName, arn, path: pathOfUserArn(arn), tags };
+      const protectedBy = userProtectionReason(c.user, config);
+      const exemption = parseExemption(tags, now);
+      c.standing = { ...(protectedBy ? { protectedBy } : {}), ...(exemption ? { exemption } : {}) };
+      c.owner = ownerOf(tags, config.personTagKeys);
+      c.slots = c.slots.map((s) => ({ ...s, verdict: classifyKey(s.key, c.standing, config, now) }));
+    } catch (err) {
+      c.tagError = describeError(err);
+    }
+  });
+  for (const c of candidates.filter((x) => x.gone)) {
+    notes.push(`${c.report.userName} is in the credential report but no longer exists in IAM: skipped`);
+  }
+  const live = candidates.filter((c) => !c.gone);
+
+  // Exemptions as found on candidates (an expired or invalid one no longer exempts, and is reported).
+  const exemptions: ExemptionEntry[] = live.flatMap(({ report: r, standing }): ExemptionEntry[] => {
     const e = standing.exemption;
     if (!e) return [];
     return e.status === 'invalid'
-      ? [{ user: user.userName, status: e.status, problem: e.problem }]
-      : [{ user: user.userName, status: e.status, until: e.until, reason: e.reason }];
+      ? [{ user: r.userName, status: e.status, problem: e.problem }]
+      : [{ user: r.userName, status: e.status, until: e.until, reason: e.reason }];
   });
 
-  // Classification on the report; candidates are users with a key to act on or to warn about.
-  const candidates: Candidate[] = [];
-  const settled: { view: UserView; verdicts: KeyVerdict[] }[] = [];
-  for (const view of views) {
-    if (isRevoked(view.user) || !view.report) continue;
-    const slots = view.report.keys
-      .map((key, i) => ({
-        slot: (i + 1) as 1 | 2,
-        key,
-        verdict: classifyKey(key, view.standing, config, now),
-      }))
-      .filter(({ key }) => key.active || key.createdAt !== undefined);
-    const flagged = slots.filter(({ verdict }) => ACTIONABLE.has(verdict.class) || verdict.class === 'due');
-    if (flagged.length) candidates.push({ view, slots: flagged });
-    else settled.push({ view, verdicts: slots.map((s) => s.verdict) });
-  }
-  const reportActionable = candidates.reduce(
-    (n, c) => n + c.slots.filter((s) => ACTIONABLE.has(s.verdict.class)).length,
-    0,
-  );
+  const reportActionable = live.reduce((n, c) => n + actionableSlots(c).length, 0);
   let breaker: BreakerVerdict = evaluateBreaker(reportActionable, activeKeys, config);
   let halted = mode === 'enforce' && breaker.tripped;
 
-  // Re-read each candidate (unless halted): the decision is made on these dates, key id by key id.
-  if (!halted) {
-    await mapLimit(candidates, config.maxConcurrency, async (c) => {
+  // Enforce (dry run too) re-reads each user with a key to act on, unless halted: the decision is made on
+  // these dates, key id by key id. Report mode re-reads nothing (nothing is acted on).
+  if (mode === 'enforce' && !halted) {
+    const toRecheck = live.filter((c) => actionableSlots(c).length > 0);
+    await mapLimit(toRecheck, config.maxConcurrency, async (c) => {
+      const standing = c.standing;
       try {
-        const keys = await recheckKeys(clients.iam, c.view.user.userName);
-        c.fresh = keys.map((key) => ({ key, verdict: classifyKey(key, c.view.standing, config, now) }));
+        c.fresh = await recheckKeys(clients.iam, c.report.userName, c.slots, (key) =>
+          classifyKey(key, standing, config, now),
+        );
       } catch (err) {
-        c.error = describeError(err);
+        if (isNoSuchEntity(err)) c.gone = true;
+        else c.error = describeError(err);
       }
     });
-    const freshActionable = candidates.reduce(
+    for (const c of toRecheck.filter((x) => x.gone)) {
+      notes.push(
+        `${c.report.userName} no longer exists in IAM (deleted since the credential report): skipped`,
+      );
+    }
+    const freshActionable = live.reduce(
       (n, c) => n + (c.fresh ?? []).filter((f) => ACTIONABLE.has(f.verdict.class)).length,
       0,
     );
     breaker = evaluateBreaker(freshActionable, activeKeys, config);
-    halted = mode === 'enforce' && breaker.tripped;
+    halted = breaker.tripped;
   }
 
   // Keys acted on, to act on, or warned about.
-  const counts = emptyCounts();
-  for (const s of settled) for (const v of s.verdicts) counts[v.class]++;
   const keys: SweptKey[] = [];
   // Replaced by the write's result when the sweep writes.
   const pendingAction: KeyAction = halted
@@ -205,26 +240,32 @@ export async function runSweep(
       : dryRun
         ? 'planned'
         : 'failed';
-  const toDeactivate: { c: Candidate; keys: { key: FreshKey; verdict: KeyVerdict }[] }[] = [];
-  for (const c of candidates) {
-    const { user } = c.view;
+  const toDeactivate: Deactivation[] = [];
+  for (const c of live) {
+    if (c.gone) continue;
+    const userName = c.report.userName;
     if (!c.fresh) {
-      // Halted before any re-read, or the re-read failed: what the report says, by slot.
+      // Known from the report only: report mode, warnings only, protected or exempt, halted, a failed read.
       for (const s of c.slots) counts[s.verdict.class]++;
-      if (c.error) {
-        notes.push(`${user.userName}: keys could not be re-read (${c.error}): not acted on`);
-      }
+      const failure = c.tagError
+        ? `tags could not be read (protection and exemption unknown): ${c.tagError}`
+        : c.error
+          ? `keys could not be re-read: ${c.error}`
+          : undefined;
+      if (failure) notes.push(`${userName}: ${failure}: not acted on`);
       for (const s of c.slots) {
+        if (!isFlagged(s.verdict.class)) continue;
         keys.push({
-          user: user.userName,
+          user: userName,
           slot: s.slot,
+          ...(s.key.createdAt ? { createdAt: s.key.createdAt.toISOString() } : {}),
           class: s.verdict.class,
           ...(s.verdict.ageDays !== undefined ? { ageDays: s.verdict.ageDays } : {}),
           lastUsed: lastUsedText(s.key),
-          owner: c.view.owner,
-          action: s.verdict.class === 'due' ? 'warned' : c.error ? 'failed' : pendingAction,
+          owner: c.owner,
+          action: s.verdict.class === 'due' ? 'warned' : failure ? 'failed' : pendingAction,
           reason: s.verdict.reason,
-          ...(c.error ? { detail: `re-read failed: ${c.error}` } : {}),
+          ...(failure ? { detail: failure } : {}),
         });
       }
       continue;
@@ -232,36 +273,35 @@ export async function runSweep(
     for (const f of c.fresh) counts[f.verdict.class]++;
     const act = c.fresh.filter((f) => ACTIONABLE.has(f.verdict.class));
     const warn = c.fresh.filter((f) => f.verdict.class === 'due');
-    const flaggedByReport = c.slots.filter((s) => ACTIONABLE.has(s.verdict.class)).length;
+    const flaggedByReport = actionableSlots(c).length;
     if (act.length < flaggedByReport) {
       notes.push(
-        `${user.userName}: ${flaggedByReport - act.length} key(s) flagged by the credential report no longer qualify on re-read (rotated, deactivated or used since): left alone`,
+        `${userName}: ${flaggedByReport - act.length} key(s) flagged by the credential report no longer qualify on re-read (rotated, deactivated or used since): left alone`,
       );
     }
     for (const f of [...act, ...warn]) {
       const unknownUse = f.key.lastUseError ? `last use unknown: ${f.key.lastUseError}` : undefined;
       keys.push({
-        user: user.userName,
+        user: userName,
         accessKeyId: f.key.accessKeyId,
+        ...(f.key.slot ? { slot: f.key.slot } : {}),
+        ...(f.key.createdAt ? { createdAt: f.key.createdAt.toISOString() } : {}),
         class: f.verdict.class,
         ...(f.verdict.ageDays !== undefined ? { ageDays: f.verdict.ageDays } : {}),
         lastUsed: lastUsedText(f.key),
-        owner: c.view.owner,
+        owner: c.owner,
         action: f.verdict.class === 'due' ? 'warned' : pendingAction,
         reason: f.verdict.reason,
         ...(unknownUse ? { detail: unknownUse } : {}),
       });
     }
-    if (act.length) toDeactivate.push({ c, keys: act });
+    if (act.length && c.user)
+      toDeactivate.push({ user: c.user, keys: act, allKeys: c.fresh.map((f) => f.key) });
   }
 
-  // Enforce: exact key ids only, a restore record per user before its write.
-  if (writes && !halted) {
-    const outcomes = await mapLimit(toDeactivate, config.maxConcurrency, ({ c, keys: act }) =>
-      deactivateKeys(c.view.user, act, c.fresh?.map((f) => f.key) ?? [], runId, deps),
-    );
-    const byId = new Map<string, { action: KeyAction; detail?: string }>();
-    for (const m of outcomes) for (const [id, v] of m) byId.set(id, v);
+  // Enforce: exact key ids only, each user's restore record (batched) before its writes.
+  if (writes && !halted && toDeactivate.length) {
+    const byId = await deactivateKeys(toDeactivate, runId, deps, options.write);
     keys.forEach((k, i) => {
       const result = k.accessKeyId ? byId.get(k.accessKeyId) : undefined;
       if (result) {
@@ -270,8 +310,8 @@ export async function runSweep(
     });
   }
 
-  // Drift: people already revoked who are not any more.
-  const findings = findDrift(inventory, report, config);
+  // Drift: people already revoked (the revoked-users index) who are not any more.
+  const findings = await checkRevokedUsers(clients.iam, revoked, revokedRows, report.generatedAt, config);
   notes.push(...findings.notes);
   const driftAction: DriftEntry['action'] = halted
     ? 'halted'
@@ -283,7 +323,7 @@ export async function runSweep(
   const drift: DriftEntry[] =
     writes && !halted
       ? await mapLimit(findings.entries, 2, async (d) =>
-          d.action === 'protected' ? d : await reRevoke(d, inventory, deps),
+          d.action === 'protected' ? d : await reRevoke(d, deps),
         )
       : findings.entries.map((d) => (d.action === 'protected' ? d : { ...d, action: driftAction }));
 
@@ -315,13 +355,17 @@ export async function runSweep(
     : undefined;
   if (ageHours !== undefined && ageHours > 24) {
     notes.push(
-      `the credential report is ${ageHours} hours old: keys created or used since are judged on the re-read only`,
+      `the credential report is ${ageHours} hours old: keys created or used since it was made are judged on the next run (a key acted on is re-read first)`,
     );
   }
   const attention =
     keys.length > 0 || exemptions.some((e) => e.status !== 'active') || report.rootHasActiveKey;
   const severity =
-    outcome === 'halted' || outcome === 'partial' || outcome === 'failed' || drift.length > 0
+    outcome === 'halted' ||
+    outcome === 'partial' ||
+    outcome === 'failed' ||
+    drift.length > 0 ||
+    findings.unchecked > 0
       ? 'high'
       : attention
         ? 'warning'
@@ -348,7 +392,9 @@ export async function runSweep(
     },
     counts,
     activeKeys,
-    users: inventory.size,
+    users: report.users.length,
+    candidates: { users: candidates.length, keys: candidateKeys },
+    revokedUsers: revoked.length,
     keys,
     exemptions,
     drift,
@@ -367,6 +413,7 @@ export async function runSweep(
     mode,
     dryRun,
     candidates: candidates.length,
+    revokedUsers: revoked.length,
     deactivated: keys.filter((k) => k.action === 'deactivated').length,
     drift: drift.length,
   });

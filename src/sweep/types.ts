@@ -1,5 +1,5 @@
 import type { EngineDeps } from '../engine/revoke';
-import type { RunOutcome, Severity } from '../engine/types';
+import type { RevocationMode, RunOutcome, Severity } from '../engine/types';
 import type { BreakerVerdict } from './breaker';
 import type { KeyClass, Thresholds } from './classify';
 import type { SweepMode } from './input';
@@ -23,10 +23,15 @@ export type KeyAction = 'deactivated' | 'already' | 'planned' | 'reported' | 'wa
 /** A key the sweep acted on, would act on, or warns about. */
 export interface SweptKey {
   readonly user: string;
-  /** The exact key id (from the re-read); absent only when the breaker halted before any re-read. */
+  /**
+   * The exact key id, from the re-read. Absent when the key is known only from the credential report (which
+   * names no key id): report mode, a user with only a warning, a halted run, a failed read.
+   */
   readonly accessKeyId?: string;
-  /** The credential report's slot, when the key is known only from the report. */
+  /** The credential report's slot (`access_key_1` / `access_key_2`), when the key is known from the report. */
   readonly slot?: 1 | 2;
+  /** ISO creation date: with the user, it names the key when the id is absent. */
+  readonly createdAt?: string;
   readonly class: KeyClass;
   readonly ageDays?: number;
   /** ISO date of last use, `never`, or `unknown`. */
@@ -47,12 +52,14 @@ export interface ExemptionEntry {
   readonly problem?: string;
 }
 
-/** A user tagged `offboarding:state=revoked` who no longer is: an Active key, or the deny gone. */
+/** A user of the revoked-users index who no longer is revoked: an Active key, or the deny gone. */
 export interface DriftEntry {
   readonly user: string;
   readonly arn: string;
   readonly owner: Readonly<Record<string, string>>;
   readonly findings: readonly string[];
+  /** The mode of the revocation that drifted (the index entry's): the re-revocation uses it. */
+  readonly mode?: RevocationMode;
   /** `re-revoked` through the engine, or why not. */
   readonly action: 're-revoked' | 'planned' | 'reported' | 'halted' | 'protected' | 'failed';
   /** The engine's outcome and run id when re-revoked. */
@@ -77,10 +84,22 @@ export interface SweepSummary {
     /** Hours between the report's generation and the run's clock. */
     readonly ageHours?: number;
   };
-  /** Keys per class (users tagged revoked are counted under `drift`, not here). */
+  /**
+   * Keys per class (users of the revoked-users index are checked under `drift`, not here). `protected` and
+   * `exempt` count only candidates' keys: tags are read for candidates only.
+   */
   readonly counts: Readonly<Record<KeyClass, number>>;
+  /** Active access keys in the credential report (the breaker's denominator). */
   readonly activeKeys: number;
+  /** IAM users in the credential report (root excluded). */
   readonly users: number;
+  /**
+   * Users with a key the report flags (expired, idle, never used or due, before their tags are read), and
+   * those keys: the only users the sweep makes a call about, with the revoked users.
+   */
+  readonly candidates: { readonly users: number; readonly keys: number };
+  /** Users in the revoked-users index, each re-checked for drift. */
+  readonly revokedUsers: number;
   readonly keys: readonly SweptKey[];
   readonly exemptions: readonly ExemptionEntry[];
   readonly drift: readonly DriftEntry[];

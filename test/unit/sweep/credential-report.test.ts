@@ -178,6 +178,17 @@ describe('Function: parseCredentialReport', () => {
     );
   });
 
+  it('reads the report from bytes as from text', () => {
+    expect(parseCredentialReport(Buffer.from(CSV), GENERATED)).toEqual(parseCredentialReport(CSV, GENERATED));
+  });
+
+  it('refuses an empty report, and CSV it cannot parse', () => {
+    expect(() => parseCredentialReport('')).toThrow(CredentialReportError);
+    expect(() => parseCredentialReport(`${HEADER}\n"alice,unclosed`)).toThrow(
+      /the credential report is not valid CSV/,
+    );
+  });
+
   it('refuses a report without the access key columns', () => {
     expect(() => parseCredentialReport('user,arn\nalice,arn:aws:iam::123456789012:user/alice')).toThrow(
       CredentialReportError,

@@ -1,81 +1,135 @@
+import {
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  ListUserPoliciesCommand,
+  ListUserTagsCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
 import { testConfig } from '../../../src/config';
-import type { CredentialReport } from '../../../src/sweep/credential-report';
-import { findDrift } from '../../../src/sweep/drift';
-import type { InventoryUser } from '../../../src/sweep/inventory';
+import type { RevokedIndexEntry } from '../../../src/engine/state';
+import type { ReportUser } from '../../../src/sweep/credential-report';
+import { checkRevokedUsers } from '../../../src/sweep/drift';
 
 const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';
 const config = testConfig();
+const iam = mockClient(IAMClient);
+const client = new IAMClient({ region: 'us-east-1' });
+const GENERATED = new Date('2026-11-29T08:00:00Z');
 
-function user(name: string, extra: Partial<InventoryUser> = {}): InventoryUser {
-  return {
-    userName: name,
-    userId: `AIDA${name}`,
-    arn: `arn:aws:iam::123456789012:user/${name}`,
-    path: '/',
-    tags: { 'offboarding:state': 'revoked' },
-    attachedPolicyArns: [DENY],
-    inlinePolicyNames: [],
-    ...extra,
-  };
-}
-const inventory = (...users: InventoryUser[]) => new Map(users.map((u) => [u.userName, u]));
+const entry = (userName: string, at = '2026-11-20T00:00:00.000Z'): RevokedIndexEntry => ({
+  pk: 'index#revoked-users',
+  sk: userName,
+  kind: 'revoked-index',
+  userName,
+  runId: `run-${userName}`,
+  at,
+  trigger: 'departure',
+  mode: 'departure',
+});
 const off = { active: false, createdAt: undefined, lastUsedAt: null };
 const on = { active: true, createdAt: new Date('2026-11-28T00:00:00Z'), lastUsedAt: null };
-const report = (...rows: [string, boolean, boolean][]): CredentialReport => ({
-  generatedAt: undefined,
-  rootHasActiveKey: false,
-  users: rows.map(([userName, k1, k2]) => ({ userName, arn: '', keys: [k1 ? on : off, k2 ? on : off] })),
+const row = (userName: string, k1: boolean, k2 = false): [string, ReportUser] => [
+  userName,
+  { userName, arn: `arn:aws:iam::123456789012:user/staff/${userName}`, keys: [k1 ? on : off, k2 ? on : off] },
+];
+const rows = (...r: [string, ReportUser][]) => new Map(r);
+const noUser = () => new NoSuchEntityException({ message: 'no such user', $metadata: {} });
+
+beforeEach(() => {
+  iam.reset();
+  iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: DENY }] });
+  iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: [] });
+  iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'email', Value: 'g@example.com' }] });
+  iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
 });
 
-describe('Function: findDrift', () => {
-  it('finds nothing for a revoked user with no Active key and the deny attached', () => {
-    expect(findDrift(inventory(user('gone')), report(['gone', false, false]), config).entries).toEqual([]);
+describe('Function: checkRevokedUsers', () => {
+  it('finds nothing, in one call, for a revoked user with no Active key in the report and the deny attached', async () => {
+    const r = await checkRevokedUsers(client, [entry('gone')], rows(row('gone', false)), GENERATED, config);
+
+    expect(r.entries).toEqual([]);
+    expect(iam.calls().map((c) => c.args[0].constructor.name)).toEqual(['ListAttachedUserPoliciesCommand']);
   });
 
-  it('counts the inline fallback deny as the deny in place', () => {
-    const u = user('gone', { attachedPolicyArns: [], inlinePolicyNames: ['OffboardingDenyAll'] });
-    expect(findDrift(inventory(u), report(['gone', false, false]), config).entries).toEqual([]);
+  it('counts the inline fallback deny as the deny in place', async () => {
+    iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+    iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: ['OffboardingDenyAll'] });
+
+    const r = await checkRevokedUsers(client, [entry('gone')], rows(row('gone', false)), GENERATED, config);
+
+    expect(r.entries).toEqual([]);
   });
 
-  it('names every finding: Active keys and the missing deny', () => {
-    const u = user('gone', {
-      attachedPolicyArns: [],
-      tags: { 'offboarding:state': 'revoked', email: 'g@example.com' },
-    });
-    expect(findDrift(inventory(u), report(['gone', true, true]), config).entries).toEqual([
+  it('names every finding, with the owner from the tags and the mode of the revocation', async () => {
+    iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+
+    const r = await checkRevokedUsers(
+      client,
+      [entry('gone')],
+      rows(row('gone', true, true)),
+      GENERATED,
+      config,
+    );
+
+    expect(r.entries).toEqual([
       {
         user: 'gone',
-        arn: 'arn:aws:iam::123456789012:user/gone',
+        arn: 'arn:aws:iam::123456789012:user/staff/gone',
         owner: { email: 'g@example.com' },
         findings: ['2 Active access keys', `deny policy ${DENY} not attached`],
+        mode: 'departure',
         action: 'failed',
       },
     ]);
   });
 
-  it('ignores users who are not tagged revoked, or were restored', () => {
-    const restored = user('back', { tags: { 'offboarding:state': 'restored' }, attachedPolicyArns: [] });
-    const plain = user('plain', { tags: {}, attachedPolicyArns: [] });
-    expect(
-      findDrift(inventory(restored, plain), report(['back', true, false], ['plain', true, false]), config)
-        .entries,
-    ).toEqual([]);
+  it('reads the keys when the report predates the revocation, whatever the report row says', async () => {
+    iam
+      .on(ListAccessKeysCommand)
+      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAX', Status: 'Inactive' }] });
+
+    const r = await checkRevokedUsers(
+      client,
+      [entry('gone', '2026-11-29T09:00:00.000Z')],
+      rows(row('gone', true)),
+      GENERATED,
+      config,
+    );
+
+    expect(r.entries).toEqual([]);
+    expect(iam).toHaveReceivedCommandWith(ListAccessKeysCommand, { UserName: 'gone' });
   });
 
-  it('marks a protected revoked user protected, never to be re-revoked', () => {
-    const u = user('gone', { tags: { 'offboarding:state': 'revoked', 'offboarding:protected': 'true' } });
-    expect(findDrift(inventory(u), report(['gone', true, false]), config).entries[0]).toMatchObject({
+  it('marks a protected revoked user protected, never to be re-revoked', async () => {
+    iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'offboarding:protected', Value: 'true' }] });
+
+    const r = await checkRevokedUsers(client, [entry('gone')], rows(row('gone', true)), GENERATED, config);
+
+    expect(r.entries[0]).toMatchObject({
       action: 'protected',
       detail: 'protected: tagged offboarding:protected=true',
     });
   });
 
-  it('checks the deny of a revoked user missing from the report, and says the keys were not checked', () => {
-    const u = user('late', { attachedPolicyArns: [] });
-    const r = findDrift(inventory(u), report(), config);
-    expect(r.entries.map((e) => e.findings)).toEqual([[`deny policy ${DENY} not attached`]]);
+  it('notes a revoked user deleted from IAM, and counts a user it could not read as unchecked', async () => {
+    iam.on(ListAttachedUserPoliciesCommand, { UserName: 'deleted' }).rejects(noUser());
+    iam.on(ListAttachedUserPoliciesCommand, { UserName: 'denied' }).rejects(new Error('AccessDenied'));
+
+    const r = await checkRevokedUsers(
+      client,
+      [entry('deleted'), entry('denied')],
+      rows(row('deleted', false), row('denied', false)),
+      GENERATED,
+      config,
+    );
+
+    expect(r.entries).toEqual([]);
+    expect(r.unchecked).toBe(1);
     expect(r.notes).toEqual([
-      'late is tagged revoked but not in the credential report: keys not checked this run',
+      'deleted is in the revoked-users index but no longer exists in IAM (deleted): not checked',
+      'denied (revoked) could not be checked: AccessDenied',
     ]);
   });
 });

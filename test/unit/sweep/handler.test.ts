@@ -1,11 +1,12 @@
 import {
   GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
-  GetAccountAuthorizationDetailsCommand,
   GetCredentialReportCommand,
   ListAccessKeysCommand,
+  ListUserTagsCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Handler } from 'aws-lambda';
 import scheduled from '../../../events/key-sweep.json';
 import enforce from '../../../events/key-sweep-enforce.json';
@@ -44,18 +45,9 @@ beforeEach(() => {
   m.iam
     .on(GetCredentialReportCommand)
     .resolves({ Content: new TextEncoder().encode(`${HEADER}\n${ROW}`), GeneratedTime: NOW });
-  m.iam.on(GetAccountAuthorizationDetailsCommand).resolves({
-    UserDetailList: [
-      {
-        UserName: 'old',
-        UserId: 'AIDAOLD',
-        Arn: 'arn:aws:iam::123456789012:user/old',
-        Path: '/',
-        CreateDate: new Date(OLD),
-      },
-    ],
-    IsTruncated: false,
-  });
+  m.iam
+    .on(ListUserTagsCommand)
+    .resolves({ Tags: [{ Key: 'email', Value: 'old@example.com' }], IsTruncated: false });
   m.iam.on(ListAccessKeysCommand).resolves({
     AccessKeyMetadata: [
       { UserName: 'old', AccessKeyId: 'AKIAOLD', Status: 'Active', CreateDate: new Date(OLD) },
@@ -65,6 +57,7 @@ beforeEach(() => {
     .on(GetAccessKeyLastUsedCommand)
     .resolves({ UserName: 'old', AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
   m.iam.on(UpdateAccessKeyCommand).resolves({});
+  m.ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
 });
 
 describe('Handler: key-sweep', () => {
@@ -72,7 +65,10 @@ describe('Handler: key-sweep', () => {
     const summary = (await handler(scheduled, ctx, () => undefined)) as SweepSummary;
 
     expect(summary).toMatchObject({ kind: 'sweep', mode: 'report', outcome: 'reported' });
-    expect(summary.keys.map((k) => k.accessKeyId)).toEqual(['AKIAOLD']);
+    // Report mode re-reads no key: the key is named by its report slot and creation date.
+    expect(summary.keys.map((k) => [k.user, k.slot, k.createdAt, k.owner])).toEqual([
+      ['old', 1, new Date(OLD).toISOString(), { email: 'old@example.com' }],
+    ]);
     expect(iamWrites(m)).toEqual([]);
   });
 

@@ -4,13 +4,19 @@ import {
   GetAccessKeyLastUsedCommand,
   GetAccountAuthorizationDetailsCommand,
   GetCredentialReportCommand,
+  GetUserCommand,
   ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  ListUserPoliciesCommand,
+  ListUsersCommand,
+  ListUserTagsCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../../../src/config';
-import type { RevocationRecord } from '../../../src/engine/state';
+import type { RevocationRecord, RevokedIndexEntry } from '../../../src/engine/state';
+import type { RevocationMode } from '../../../src/engine/types';
 import { InvalidRequestError } from '../../../src/errors';
 import { CredentialReportTimeoutError } from '../../../src/sweep/credential-report';
 import { keySweep, runSweep } from '../../../src/sweep/sweep';
@@ -27,6 +33,7 @@ import {
 
 const m = mockAws();
 const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';
+const TABLE = 'offboarding-state';
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000);
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
@@ -45,8 +52,11 @@ interface FakeUser {
   reportKeys?: FakeKey[];
   tags?: Record<string, string>;
   attached?: string[];
+  inline?: string[];
   /** Not in the credential report (created after it). */
   unreported?: boolean;
+  /** In the revoked-users index: revoked this many days ago, in this mode. */
+  revoked?: { daysAgo: number; mode: RevocationMode };
 }
 
 function reportRow(u: FakeUser): string {
@@ -82,40 +92,94 @@ function reportRow(u: FakeUser): string {
 const HEADER =
   'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated';
 
+const REPORT_AGE_DAYS = 0.1;
+
+const indexEntry = (u: FakeUser): RevokedIndexEntry => ({
+  pk: 'index#revoked-users',
+  sk: u.name,
+  kind: 'revoked-index',
+  userName: u.name,
+  runId: `run-${u.name}`,
+  at: daysAgo(u.revoked?.daysAgo ?? 10).toISOString(),
+  trigger: u.revoked?.mode === 'departure' ? 'departure' : 'lockdown',
+  mode: u.revoked?.mode ?? 'lockdown',
+});
+
 /**
- * A mocked account: the credential report and the authorization details describe `users`; ListAccessKeys,
- * GetAccessKeyLastUsed and UpdateAccessKey answer from (and change) the same state.
+ * A mocked account: the credential report describes `users`; the revoked-users index (Query) holds those
+ * with `revoked`, `indexPage` entries a page; ListUserTags, ListAccessKeys, GetAccessKeyLastUsed,
+ * ListAttachedUserPolicies, ListUserPolicies and UpdateAccessKey answer from (and change) the same state.
+ * ListUsers and GetAccountAuthorizationDetails answer in pages of 100 and 1000 as AWS does: a sweep that
+ * listed users would cost a call per page.
  */
-function account(users: FakeUser[], pageSize = 1000) {
+function account(users: FakeUser[], options: { indexPage?: number } = {}) {
   const state = new Map(users.map((u) => [u.name, structuredClone(u)]));
+  const indexed = users.filter((u) => u.revoked).map(indexEntry);
+  const indexPage = options.indexPage ?? 5000;
   m.iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
   m.iam.on(GetCredentialReportCommand).callsFake(async () => ({
     Content: new TextEncoder().encode(
       [HEADER, ...users.filter((u) => !u.unreported).map(reportRow)].join('\n'),
     ),
-    GeneratedTime: daysAgo(0.1),
+    GeneratedTime: daysAgo(REPORT_AGE_DAYS),
   }));
-  m.iam.on(GetAccountAuthorizationDetailsCommand).callsFake(async (input: { Marker?: string }) => {
+  m.ddb
+    .on(QueryCommand)
+    .callsFake(
+      async (input: {
+        ExpressionAttributeValues?: Record<string, string>;
+        ExclusiveStartKey?: { sk: string };
+      }) => {
+        if (input.ExpressionAttributeValues?.[':pk'] !== 'index#revoked-users') return { Items: [] };
+        const after = input.ExclusiveStartKey?.sk;
+        const start = after === undefined ? 0 : indexed.findIndex((e) => e.sk === after) + 1;
+        const page = indexed.slice(start, start + indexPage);
+        const last = page[page.length - 1];
+        const more = start + indexPage < indexed.length && last;
+        return { Items: page, ...(more ? { LastEvaluatedKey: { pk: last.pk, sk: last.sk } } : {}) };
+      },
+    );
+  m.ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+  const paged = (size: number) => async (input: { Marker?: string }) => {
     const start = Number(input.Marker ?? 0);
-    const page = users.slice(start, start + pageSize);
-    const more = start + pageSize < users.length;
+    const more = start + size < users.length;
+    return { start, page: users.slice(start, start + size), more, next: String(start + size) };
+  };
+  m.iam.on(ListUsersCommand).callsFake(async (input: { Marker?: string }) => {
+    const p = await paged(100)(input);
     return {
-      UserDetailList: page.map((u) => ({
-        UserName: u.name,
-        UserId: `AIDA${u.name.toUpperCase()}`,
-        Arn: `arn:aws:iam::123456789012:user/${u.name}`,
-        Path: '/',
-        Tags: Object.entries(u.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
-        AttachedManagedPolicies: (u.attached ?? []).map((PolicyArn) => ({ PolicyArn })),
-        UserPolicyList: [],
-      })),
-      IsTruncated: more,
-      ...(more ? { Marker: String(start + pageSize) } : {}),
+      Users: p.page.map((u) => ({ UserName: u.name })),
+      IsTruncated: p.more,
+      ...(p.more ? { Marker: p.next } : {}),
     };
   });
+  m.iam.on(GetAccountAuthorizationDetailsCommand).callsFake(async (input: { Marker?: string }) => {
+    const p = await paged(1000)(input);
+    return {
+      UserDetailList: p.page.map((u) => ({ UserName: u.name })),
+      IsTruncated: p.more,
+      ...(p.more ? { Marker: p.next } : {}),
+    };
+  });
+  const user = (name: string) => {
+    const u = state.get(name);
+    if (!u) throw noSuchEntity(`user ${name}`);
+    return u;
+  };
+  m.iam.on(ListUserTagsCommand).callsFake(async (input: { UserName: string }) => ({
+    Tags: Object.entries(user(input.UserName).tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    IsTruncated: false,
+  }));
+  m.iam.on(ListAttachedUserPoliciesCommand).callsFake(async (input: { UserName: string }) => ({
+    AttachedPolicies: (user(input.UserName).attached ?? []).map((PolicyArn) => ({ PolicyArn })),
+    IsTruncated: false,
+  }));
+  m.iam.on(ListUserPoliciesCommand).callsFake(async (input: { UserName: string }) => ({
+    PolicyNames: user(input.UserName).inline ?? [],
+    IsTruncated: false,
+  }));
   m.iam.on(ListAccessKeysCommand).callsFake(async (input: { UserName: string }) => {
-    const u = state.get(input.UserName);
-    if (!u) throw noSuchEntity(`user ${input.UserName}`);
+    const u = user(input.UserName);
     return {
       AccessKeyMetadata: (u.keys ?? []).map((k) => ({
         UserName: u.name,
@@ -153,19 +217,51 @@ function account(users: FakeUser[], pageSize = 1000) {
 }
 
 const deps = (config: Partial<Config> = {}) =>
-  m.deps({ sweepMaxFraction: 1, sessionRegions: ['us-east-1'], ...config });
+  m.deps({ sweepMaxFraction: 1, sessionRegions: ['us-east-1'], stateTable: TABLE, ...config });
 const deactivated = () =>
   m.iam
     .commandCalls(UpdateAccessKeyCommand)
     .map((c) => `${c.args[0].input.UserName}/${c.args[0].input.AccessKeyId}`);
-const rechecked = () => m.iam.commandCalls(ListAccessKeysCommand).map((c) => c.args[0].input.UserName);
+const usersCalled = (command: Parameters<typeof m.iam.commandCalls>[0]) =>
+  m.iam
+    .commandCalls(command)
+    .map((c) => (c.args[0].input as { UserName?: string }).UserName ?? '')
+    .sort();
+const lastUseRead = () =>
+  m.iam
+    .commandCalls(GetAccessKeyLastUsedCommand)
+    .map((c) => c.args[0].input.AccessKeyId)
+    .sort();
+const recordsWritten = () =>
+  m.ddb
+    .commandCalls(BatchWriteCommand)
+    .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat())
+    .map((w) => w.PutRequest?.Item as RevocationRecord);
 const published = () => m.sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
 const summaryMessages = () =>
   published()
     .map((p) => JSON.parse(JSON.parse(p.Message ?? '{}').sqs) as { kind: string })
     .filter((j): j is SweepSummary => j.kind === 'sweep');
+/** `user/<key id>` when the key was re-read, `user/slot <n>` when known from the report only. */
 const classes = (s: SweepSummary) =>
-  Object.fromEntries(s.keys.map((k) => [`${k.user}/${k.accessKeyId ?? k.slot}`, k.class]));
+  Object.fromEntries(s.keys.map((k) => [`${k.user}/${k.accessKeyId ?? `slot ${k.slot}`}`, k.class]));
+/** What every mode must agree on: each flagged key's user and class. */
+const judged = (s: SweepSummary) => s.keys.map((k) => `${k.user}:${k.class}`).sort();
+/** Every AWS call, by `Client:Command`. */
+const callCounts = () => {
+  const out: Record<string, number> = {};
+  for (const [name, stub] of [
+    ['IAM', m.iam],
+    ['DynamoDB', m.ddb],
+    ['SNS', m.sns],
+  ] as const) {
+    for (const c of stub.calls()) {
+      const op = `${name}:${(c.args[0].constructor.name as string).replace(/Command$/, '')}`;
+      out[op] = (out[op] ?? 0) + 1;
+    }
+  }
+  return out;
+};
 
 const MIXED: FakeUser[] = [
   { name: 'old', keys: [{ id: 'AKIAOLD', created: 120, used: 1 }], tags: { email: 'old@example.com' } },
@@ -200,6 +296,18 @@ const MIXED: FakeUser[] = [
   { name: 'breakglass', keys: [{ id: 'AKIABREAK', created: 200, used: null }] },
 ];
 const mixedConfig = { protectedPrincipals: ['breakglass'] };
+/** Users of MIXED with a key the report flags (the only ones whose tags are read). */
+const MIXED_CANDIDATES = [
+  'breakglass',
+  'due',
+  'exempt',
+  'guarded',
+  'idle',
+  'lapsed',
+  'never',
+  'old',
+  'rotating',
+];
 
 beforeEach(() => {
   for (const s of [m.iam, m.ssm, m.sns, m.ddb]) s.reset();
@@ -207,18 +315,18 @@ beforeEach(() => {
 });
 
 describe('Function: runSweep', () => {
-  it('classifies every key: candidates by key id after the re-read, the rest from the report', async () => {
+  it('classifies every key from the credential report, naming keys by slot in report mode', async () => {
     account(MIXED);
 
     const s = await runSweep({ mode: 'report' }, deps(mixedConfig));
 
     expect(classes(s)).toEqual({
-      'old/AKIAOLD': 'expired',
-      'idle/AKIAIDLE': 'idle',
-      'never/AKIANEVER': 'never-used',
-      'due/AKIADUE': 'due',
-      'rotating/AKIAROTOLD': 'expired',
-      'lapsed/AKIALAPSED': 'expired',
+      'old/slot 1': 'expired',
+      'idle/slot 1': 'idle',
+      'never/slot 1': 'never-used',
+      'due/slot 1': 'due',
+      'rotating/slot 1': 'expired',
+      'lapsed/slot 1': 'expired',
     });
     expect(s.counts).toEqual({
       expired: 3,
@@ -231,21 +339,46 @@ describe('Function: runSweep', () => {
       protected: 2,
     });
     expect(s.activeKeys).toBe(11);
+    expect(s.users).toBe(11);
+    expect(s.candidates).toEqual({ users: 9, keys: 9 });
+    expect(s.keys.find((k) => k.user === 'rotating')).toMatchObject({
+      slot: 1,
+      createdAt: daysAgo(100).toISOString(),
+      owner: { 'employee-id': 'E-7' },
+      action: 'reported',
+    });
     expect(s.exemptions).toEqual([
       { user: 'exempt', status: 'active', until: '2026-12-31', reason: 'vendor migration' },
       { user: 'lapsed', status: 'expired', until: '2026-11-28', reason: 'vendor migration' },
     ]);
   });
 
-  it('re-reads only candidates: never a user whose keys are ok, inactive, exempt or protected', async () => {
+  it('reads tags of candidates only, and re-reads no key at all in report mode', async () => {
     account(MIXED);
 
     await runSweep({ mode: 'report' }, deps(mixedConfig));
 
-    expect(rechecked().sort()).toEqual(['due', 'idle', 'lapsed', 'never', 'old', 'rotating']);
-    expect(m.iam).toHaveReceivedCommandTimes(GenerateCredentialReportCommand, 1);
-    expect(m.iam).toHaveReceivedCommandTimes(GetCredentialReportCommand, 1);
-    expect(m.iam).toHaveReceivedCommandTimes(GetAccountAuthorizationDetailsCommand, 1);
+    expect(usersCalled(ListUserTagsCommand)).toEqual(MIXED_CANDIDATES);
+    expect(m.iam).not.toHaveReceivedCommand(ListAccessKeysCommand);
+    expect(m.iam).not.toHaveReceivedCommand(GetAccessKeyLastUsedCommand);
+    expect(callCounts()).toEqual({
+      'IAM:GenerateCredentialReport': 1,
+      'IAM:GetCredentialReport': 1,
+      'DynamoDB:Query': 1,
+      'IAM:ListUserTags': MIXED_CANDIDATES.length,
+      'SNS:Publish': 1,
+    });
+  });
+
+  it('re-reads in enforce mode only users with a key to act on, and reads last use only of keys flagged idle or never used', async () => {
+    account(MIXED);
+
+    await runSweep({ mode: 'enforce' }, deps(mixedConfig));
+
+    // Not `due` (a warning only), `exempt`, `guarded`, `breakglass` (never acted on), nor unflagged users.
+    expect(usersCalled(ListAccessKeysCommand)).toEqual(['idle', 'lapsed', 'never', 'old', 'rotating']);
+    // Not AKIAOLD, AKIALAPSED, AKIAROTOLD (expired by age alone) nor AKIAROTNEW (the unflagged second key).
+    expect(lastUseRead()).toEqual(['AKIAIDLE', 'AKIANEVER']);
   });
 
   it('deactivates exactly the qualifying key ids in enforce mode, and only the old key of a two-key user', async () => {
@@ -265,15 +398,15 @@ describe('Function: runSweep', () => {
       ['AKIAROTNEW', 'Active'],
     ]);
     expect(s.outcome).toBe('enforced');
-    expect(s.keys.find((k) => k.accessKeyId === 'AKIADUE')?.action).toBe('warned');
+    expect(s.keys.find((k) => k.user === 'due')).toMatchObject({ slot: 1, action: 'warned' });
   });
 
-  it('writes a restore record per user, before the write, listing exactly the deactivated key ids', async () => {
+  it('writes every restore record in one batch before any key is deactivated, and never updates them', async () => {
     account(MIXED);
     const order: string[] = [];
-    m.ddb.on(PutCommand).callsFake(async (input: { Item: RevocationRecord }) => {
-      order.push(`record ${input.Item.principal.name}`);
-      return {};
+    m.ddb.on(BatchWriteCommand).callsFake(async (input: { RequestItems: Record<string, unknown[]> }) => {
+      order.push(`records ${input.RequestItems[TABLE]?.length}`);
+      return { UnprocessedItems: {} };
     });
     m.iam.on(UpdateAccessKeyCommand).callsFake(async (input: { UserName: string }) => {
       order.push(`write ${input.UserName}`);
@@ -282,11 +415,9 @@ describe('Function: runSweep', () => {
 
     await runSweep({ mode: 'enforce' }, deps(mixedConfig));
 
-    expect(order.indexOf('record rotating')).toBeLessThan(order.indexOf('write rotating'));
-    const record = m.ddb
-      .commandCalls(PutCommand)
-      .map((c) => c.args[0].input.Item as RevocationRecord)
-      .find((r) => r.principal.name === 'rotating');
+    expect(order[0]).toBe('records 5');
+    expect(order.slice(1).every((o) => o.startsWith('write '))).toBe(true);
+    const record = recordsWritten().find((r) => r.principal.name === 'rotating');
     expect(record).toMatchObject({
       pk: 'principal#user#rotating',
       kind: 'revocation',
@@ -294,14 +425,62 @@ describe('Function: runSweep', () => {
       requestedBy: 'key-sweep',
       plan: [{ type: 'deactivate-access-key', accessKeyId: 'AKIAROTOLD', state: 'todo' }],
     });
-    expect(m.ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: 'principal#user#rotating', sk: record?.sk },
+    expect(record?.snapshot).toMatchObject({
+      accessKeys: [{ accessKeyId: 'AKIAROTOLD' }, { accessKeyId: 'AKIAROTNEW' }],
     });
+    expect(m.ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(m.ddb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('writes the restore records 25 per BatchWriteItem', async () => {
+    account(
+      Array.from({ length: 30 }, (_, i) => ({
+        name: `u${i}`,
+        keys: [{ id: `AKIAU${i}`, created: 120, used: 1 }],
+      })),
+    );
+
+    await runSweep({ mode: 'enforce' }, deps({ sweepMaxActions: 100 }));
+
+    expect(
+      m.ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]?.length),
+    ).toEqual([25, 5]);
+    expect(deactivated()).toHaveLength(30);
+  });
+
+  it('retries records DynamoDB leaves unprocessed, and leaves Active the keys of users whose record is never written', async () => {
+    account([
+      { name: 'a', keys: [{ id: 'AKIAA', created: 120, used: 1 }] },
+      { name: 'b', keys: [{ id: 'AKIAB', created: 120, used: 1 }] },
+    ]);
+    let attempt = 0;
+    m.ddb
+      .on(BatchWriteCommand)
+      .callsFake(
+        async (input: { RequestItems: Record<string, { PutRequest: { Item: RevocationRecord } }[]> }) => {
+          attempt++;
+          const items = input.RequestItems[TABLE] ?? [];
+          // DynamoDB keeps refusing b's record; a's goes through at the second attempt.
+          const left = attempt === 1 ? items : items.filter((w) => w.PutRequest.Item.principal.name === 'b');
+          return { UnprocessedItems: left.length ? { [TABLE]: left } : {} };
+        },
+      );
+
+    const s = await runSweep({ mode: 'enforce' }, deps(), { write: { sleep: async () => {} } });
+
+    expect(m.ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 4);
+    expect(deactivated()).toEqual(['a/AKIAA']);
+    expect(s.keys.find((k) => k.user === 'b')).toMatchObject({
+      accessKeyId: 'AKIAB',
+      action: 'failed',
+      detail: expect.stringContaining('restore record not written, key left Active'),
+    });
+    expect(s.outcome).toBe('partial');
   });
 
   it('leaves a key alone when its state record cannot be written', async () => {
     account([{ name: 'old', keys: [{ id: 'AKIAOLD', created: 120, used: 1 }] }]);
-    m.ddb.on(PutCommand).rejects(new Error('table unavailable'));
+    m.ddb.on(BatchWriteCommand).rejects(new Error('table unavailable'));
 
     const s = await runSweep({ mode: 'enforce' }, deps());
 
@@ -329,7 +508,9 @@ describe('Function: runSweep', () => {
 
     const s = await runSweep({ mode: 'enforce' }, deps());
 
-    expect(rechecked().sort()).toEqual(['active-again', 'rotated']);
+    expect(usersCalled(ListAccessKeysCommand)).toEqual(['active-again', 'rotated']);
+    // The new key matches no flagged slot of the report: judged on age alone, its last use not read.
+    expect(lastUseRead()).toEqual(['AKIAUSED']);
     expect(deactivated()).toEqual([]);
     expect(s.notes).toEqual(
       expect.arrayContaining([
@@ -337,6 +518,21 @@ describe('Function: runSweep', () => {
         expect.stringMatching(/^active-again: 1 key\(s\) flagged/),
       ]),
     );
+  });
+
+  it('deactivates a key the report flags as idle only after its last use is read and still qualifies', async () => {
+    account([{ name: 'idle', keys: [{ id: 'AKIAIDLE', created: 60, used: 50 }] }]);
+
+    const s = await runSweep({ mode: 'enforce' }, deps());
+
+    expect(lastUseRead()).toEqual(['AKIAIDLE']);
+    expect(s.keys[0]).toMatchObject({
+      accessKeyId: 'AKIAIDLE',
+      slot: 1,
+      class: 'idle',
+      lastUsed: daysAgo(50).toISOString(),
+      action: 'deactivated',
+    });
   });
 
   it('does not judge idleness when the last use cannot be read', async () => {
@@ -347,6 +543,22 @@ describe('Function: runSweep', () => {
 
     expect(deactivated()).toEqual([]);
     expect(s.counts.ok).toBe(1);
+  });
+
+  it('never acts on a candidate whose tags cannot be read, and says why', async () => {
+    account([{ name: 'old', keys: [{ id: 'AKIAOLD', created: 120, used: 1 }] }]);
+    m.iam.on(ListUserTagsCommand).rejects(new Error('AccessDenied'));
+
+    const s = await runSweep({ mode: 'enforce' }, deps());
+
+    expect(m.iam).not.toHaveReceivedCommand(ListAccessKeysCommand);
+    expect(iamWrites(m)).toEqual([]);
+    expect(s.keys[0]).toMatchObject({
+      slot: 1,
+      action: 'failed',
+      detail: expect.stringContaining('AccessDenied'),
+    });
+    expect(s.outcome).toBe('failed');
   });
 
   describe('circuit breaker', () => {
@@ -363,9 +575,26 @@ describe('Function: runSweep', () => {
       expect(s.outcome).toBe('halted');
       expect(s.haltReason).toBe('6 keys would be deactivated, more than SWEEP_MAX_ACTIONS=5');
       expect(iamWrites(m)).toEqual([]);
-      expect(m.ddb).not.toHaveReceivedCommand(PutCommand);
-      expect(rechecked()).toEqual([]);
+      expect(m.ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+      expect(m.iam).not.toHaveReceivedCommand(ListAccessKeysCommand);
       expect(s.keys.map((k) => k.action)).toEqual(Array(6).fill('halted'));
+    });
+
+    it('does not count protected or exempt keys, known from the tags, against the breaker', async () => {
+      account([
+        ...many.slice(0, 2),
+        ...Array.from({ length: 5 }, (_, i) => ({
+          name: `svc${i}`,
+          keys: [{ id: `AKIASVC${i}`, created: 300, used: 1 }],
+          tags: { 'offboarding:protected': 'true' },
+        })),
+      ]);
+
+      const s = await runSweep({ mode: 'enforce' }, deps({ sweepMaxActions: 2 }));
+
+      expect(s.outcome).toBe('enforced');
+      expect(s.counts.protected).toBe(5);
+      expect(deactivated().sort()).toEqual(['u0/AKIAMANY0', 'u1/AKIAMANY1']);
     });
 
     it('halts when the keys to deactivate are more than SWEEP_MAX_FRACTION of active keys', async () => {
@@ -457,15 +686,17 @@ describe('Function: runSweep', () => {
       'writes nothing in %s, with the same classification as enforce',
       async (_label, input, config, outcome, action) => {
         account(MIXED);
-        const enforced = classes(await runSweep({ mode: 'enforce' }, deps({ ...mixedConfig, dryRun: true })));
+        const enforced = await runSweep({ mode: 'enforce' }, deps(mixedConfig));
+        account(MIXED);
         for (const s of [m.iam, m.sns, m.ddb]) s.resetHistory();
 
         const s = await runSweep(input, deps({ ...mixedConfig, ...config }));
 
         expect(iamWrites(m)).toEqual([]);
-        expect(m.ddb).not.toHaveReceivedCommand(PutCommand);
+        expect(m.ddb).not.toHaveReceivedCommand(BatchWriteCommand);
         expect(s.outcome).toBe(outcome);
-        expect(classes(s)).toEqual(enforced);
+        expect(judged(s)).toEqual(judged(enforced));
+        expect(s.counts).toEqual(enforced.counts);
         expect(s.keys.filter((k) => k.class !== 'due').every((k) => k.action === action)).toBe(true);
       },
     );
@@ -491,38 +722,44 @@ describe('Function: runSweep', () => {
   describe('drift', () => {
     const revoked = (extra: Partial<FakeUser> = {}): FakeUser => ({
       name: 'gone',
-      tags: { 'offboarding:state': 'revoked', 'offboarding:trigger': 'departure', email: 'gone@example.com' },
+      tags: { 'offboarding:state': 'revoked', email: 'gone@example.com' },
       attached: [DENY],
+      revoked: { daysAgo: 10, mode: 'departure' },
       ...extra,
     });
 
-    it('re-revokes through the engine a revoked user who has an Active key again', async () => {
+    it('re-revokes through the engine, in the indexed mode, a revoked user who has an Active key again', async () => {
       account([revoked({ keys: [{ id: 'AKIABACK', created: 1, used: 0 }] })]);
       const engineView = answerUser(m, {
         userName: 'gone',
         keys: [{ id: 'AKIABACK' }],
         attached: [DENY],
-        tags: { 'offboarding:state': 'revoked' },
+        loginProfile: true,
+        tags: { 'offboarding:state': 'revoked', email: 'gone@example.com' },
       });
 
       const s = await runSweep({ mode: 'enforce' }, deps());
 
       expect(engineView.keys).toEqual([{ id: 'AKIABACK', status: 'Inactive' }]);
+      // Departure mode: the engine also deletes the console password.
+      expect(engineView.loginProfile).toBe(false);
       expect(s.drift).toEqual([
         expect.objectContaining({
           user: 'gone',
           findings: ['1 Active access key'],
+          mode: 'departure',
           action: 're-revoked',
           outcome: 'revoked',
           owner: { email: 'gone@example.com' },
         }),
       ]);
+      expect(s.revokedUsers).toBe(1);
       expect(s.severity).toBe('high');
       // The engine's own report (the alert) and the sweep summary.
       expect(published().map((p) => p.MessageAttributes?.trigger?.StringValue)).toEqual(['sweep', 'sweep']);
     });
 
-    it('re-attaches the deny of a revoked user whose deny was detached, seen from the inventory alone', async () => {
+    it('re-attaches the deny of a revoked user whose deny was detached', async () => {
       account([revoked({ attached: [] })]);
       answerUser(m, { userName: 'gone', tags: { 'offboarding:state': 'revoked' } });
 
@@ -532,14 +769,79 @@ describe('Function: runSweep', () => {
       expect(s.drift[0]?.findings).toEqual([`deny policy ${DENY} not attached`]);
     });
 
-    it('leaves a revoked user with no key and the deny in place alone, without a call for them', async () => {
+    it('checks a revoked user in one call when its keys are off and the deny attached, and acts on nothing', async () => {
       account([revoked({ keys: [{ id: 'AKIAOFF', created: 300, used: 200, status: 'Inactive' }] })]);
 
       const s = await runSweep({ mode: 'enforce' }, deps());
 
       expect(s.drift).toEqual([]);
-      expect(rechecked()).toEqual([]);
+      expect(usersCalled(ListAttachedUserPoliciesCommand)).toEqual(['gone']);
+      expect(m.iam).not.toHaveReceivedCommand(ListUserPoliciesCommand);
+      expect(m.iam).not.toHaveReceivedCommand(ListAccessKeysCommand);
+      expect(m.iam).not.toHaveReceivedCommand(ListUserTagsCommand);
       expect(iamWrites(m)).toEqual([]);
+    });
+
+    it('counts the inline fallback deny as the deny in place', async () => {
+      account([revoked({ attached: [], inline: ['OffboardingDenyAll'] })]);
+
+      const s = await runSweep({ mode: 'enforce' }, deps());
+
+      expect(s.drift).toEqual([]);
+      expect(usersCalled(ListUserPoliciesCommand)).toEqual(['gone']);
+    });
+
+    it('reads the keys of a user revoked after the credential report was made, never trusting the older row', async () => {
+      // The report still shows the key Active: it was made before the engine deactivated it.
+      account([
+        revoked({
+          reportKeys: [{ id: 'AKIAWAS', created: 30, used: 1 }],
+          keys: [{ id: 'AKIAWAS', created: 30, used: 1, status: 'Inactive' }],
+          revoked: { daysAgo: REPORT_AGE_DAYS / 2, mode: 'lockdown' },
+        }),
+      ]);
+
+      const s = await runSweep({ mode: 'enforce' }, deps());
+
+      expect(usersCalled(ListAccessKeysCommand)).toEqual(['gone']);
+      expect(s.drift).toEqual([]);
+    });
+
+    it('checks a revoked user absent from the report, and notes a deleted one without failing', async () => {
+      account([
+        revoked({ name: 'late', unreported: true, keys: [{ id: 'AKIALATE', created: 0, used: 0 }] }),
+        revoked({ name: 'deleted' }),
+      ]);
+      answerUser(m, { userName: 'late', keys: [{ id: 'AKIALATE' }], attached: [DENY] });
+      const noUser = noSuchEntity('The user with name deleted cannot be found.');
+      m.iam.on(ListAttachedUserPoliciesCommand, { UserName: 'deleted' }).rejects(noUser);
+      m.iam.on(ListAccessKeysCommand, { UserName: 'deleted' }).rejects(noUser);
+      m.iam.on(GetUserCommand, { UserName: 'deleted' }).rejects(noUser);
+
+      const s = await runSweep({ mode: 'enforce' }, deps());
+
+      expect(s.drift.map((d) => [d.user, d.findings, d.action])).toEqual([
+        ['late', ['1 Active access key'], 're-revoked'],
+      ]);
+      expect(s.notes).toContain(
+        'deleted is in the revoked-users index but no longer exists in IAM (deleted): not checked',
+      );
+      expect(s.outcome).toBe('enforced');
+    });
+
+    it('reads every page of the revoked-users index', async () => {
+      account(
+        Array.from({ length: 5 }, (_, i) =>
+          revoked({ name: `r${i}`, keys: i === 4 ? [{ id: 'AKIAR4', created: 1, used: 0 }] : [] }),
+        ),
+        { indexPage: 2 },
+      );
+
+      const s = await runSweep({ mode: 'report' }, deps());
+
+      expect(m.ddb).toHaveReceivedCommandTimes(QueryCommand, 3);
+      expect(s.revokedUsers).toBe(5);
+      expect(s.drift.map((d) => d.user)).toEqual(['r4']);
     });
 
     it('reports drift without acting in report mode and under the breaker', async () => {
@@ -572,35 +874,94 @@ describe('Function: runSweep', () => {
       expect(s.drift[0]).toMatchObject({ action: 'protected' });
       expect(iamWrites(m)).toEqual([]);
     });
-  });
 
-  describe('discovery', () => {
-    it('reads every page of the authorization details: tags of users past the first page count', async () => {
-      account(
-        [
-          { name: 'a', keys: [{ id: 'AKIAA', created: 1, used: 0 }] },
-          { name: 'b', keys: [{ id: 'AKIAB', created: 1, used: 0 }] },
-          {
-            name: 'c',
-            keys: [{ id: 'AKIAC', created: 200, used: null }],
-            tags: { 'offboarding:protected': 'true' },
-          },
-        ],
-        2,
-      );
+    it('leaves the keys of a revoked user out of the classes: drift handles them', async () => {
+      account([revoked({ keys: [{ id: 'AKIAOLDREV', created: 300, used: 200 }] })]);
+      answerUser(m, { userName: 'gone', keys: [{ id: 'AKIAOLDREV' }], attached: [DENY] });
 
       const s = await runSweep({ mode: 'enforce' }, deps());
 
-      expect(m.iam).toHaveReceivedCommandTimes(GetAccountAuthorizationDetailsCommand, 2);
-      expect(m.iam).toHaveReceivedCommandWith(GetAccountAuthorizationDetailsCommand, {
-        Filter: ['User'],
-        MaxItems: 1000,
-      });
-      expect(s.counts.protected).toBe(1);
-      expect(iamWrites(m)).toEqual([]);
+      expect(s.keys).toEqual([]);
+      expect(s.candidates).toEqual({ users: 0, keys: 0 });
+      expect(s.drift.map((d) => d.action)).toEqual(['re-revoked']);
     });
+  });
 
-    it('skips a user of the report who no longer exists, and says which users the report does not know', async () => {
+  describe('discovery', () => {
+    /** `n` users: five candidates (one of each flagged kind, and a protected one), the rest ok. */
+    const population = (n: number): FakeUser[] => [
+      { name: 'c-expired', keys: [{ id: 'AKIACEXP', created: 120, used: 1 }] },
+      { name: 'c-idle', keys: [{ id: 'AKIACIDLE', created: 60, used: 50 }] },
+      {
+        name: 'c-pair',
+        keys: [
+          { id: 'AKIACOLD', created: 100, used: 1 },
+          { id: 'AKIACNEW', created: 3, used: 0 },
+        ],
+      },
+      { name: 'c-due', keys: [{ id: 'AKIACDUE', created: 80, used: 1 }] },
+      {
+        name: 'c-guarded',
+        keys: [{ id: 'AKIACGRD', created: 300, used: 1 }],
+        tags: { 'offboarding:protected': 'true' },
+      },
+      ...Array.from({ length: n - 5 }, (_, i) => ({
+        name: `ok${String(i).padStart(5, '0')}`,
+        keys: [
+          { id: `AKIAOK${i}`, created: 10, used: 1 },
+          ...(i % 2 ? [] : [{ id: `AKIAOKB${i}`, created: 5, used: 0 }]),
+        ],
+      })),
+    ];
+
+    it.each(['report', 'enforce'] as const)(
+      'makes the same calls for 10, 1000 and 5000 users in %s mode, never listing users',
+      async (mode) => {
+        const runs: Record<string, number>[] = [];
+        for (const n of [10, 1000, 5000]) {
+          m.iam.reset();
+          m.ddb.reset();
+          m.sns.reset();
+          answerDefaults(m);
+          account(population(n));
+
+          const s = await runSweep({ mode }, deps());
+
+          expect(s.users).toBe(n);
+          runs.push(callCounts());
+        }
+
+        expect(runs[1]).toEqual(runs[0]);
+        expect(runs[2]).toEqual(runs[0]);
+        expect(m.iam).not.toHaveReceivedCommand(GetAccountAuthorizationDetailsCommand);
+        expect(m.iam).not.toHaveReceivedCommand(ListUsersCommand);
+        expect(runs[0]).toEqual(
+          mode === 'report'
+            ? {
+                'IAM:GenerateCredentialReport': 1,
+                'IAM:GetCredentialReport': 1,
+                'DynamoDB:Query': 1,
+                'IAM:ListUserTags': 5,
+                'SNS:Publish': 1,
+              }
+            : {
+                'IAM:GenerateCredentialReport': 1,
+                'IAM:GetCredentialReport': 1,
+                'DynamoDB:Query': 1,
+                'IAM:ListUserTags': 5,
+                // c-expired, c-idle, c-pair: the users with a key to act on
+                'IAM:ListAccessKeys': 3,
+                // AKIACIDLE only
+                'IAM:GetAccessKeyLastUsed': 1,
+                'DynamoDB:BatchWrite': 1,
+                'IAM:UpdateAccessKey': 3,
+                'SNS:Publish': 1,
+              },
+        );
+      },
+    );
+
+    it('skips a user of the report who no longer exists', async () => {
       account([{ name: 'new', keys: [{ id: 'AKIANEW', created: 0, used: 0 }], unreported: true }]);
       m.iam.on(GetCredentialReportCommand).resolves({
         Content: new TextEncoder().encode(
@@ -612,10 +973,7 @@ describe('Function: runSweep', () => {
       const s = await runSweep({ mode: 'enforce' }, deps());
 
       expect(iamWrites(m)).toEqual([]);
-      expect(s.notes).toEqual([
-        'deleted is in the credential report but not in IAM any more: skipped',
-        '1 user(s) created after the credential report are not swept this run: new',
-      ]);
+      expect(s.notes).toEqual(['deleted is in the credential report but no longer exists in IAM: skipped']);
     });
 
     it('alerts and fails, never sweeping nothing, when the credential report does not come', async () => {
@@ -628,6 +986,15 @@ describe('Function: runSweep', () => {
       expect(published()).toHaveLength(1);
       expect(published()[0]?.MessageAttributes?.outcome?.StringValue).toBe('failed');
       expect(published()[0]?.MessageAttributes?.severity?.StringValue).toBe('high');
+    });
+
+    it('alerts and fails when the revoked-users index cannot be read', async () => {
+      account([{ name: 'old', keys: [{ id: 'AKIAOLD', created: 120, used: 1 }] }]);
+      m.ddb.on(QueryCommand).rejects(new Error('table unavailable'));
+
+      await expect(runSweep({ mode: 'enforce' }, deps())).rejects.toThrow('table unavailable');
+      expect(iamWrites(m)).toEqual([]);
+      expect(published()[0]?.MessageAttributes?.outcome?.StringValue).toBe('failed');
     });
   });
 
@@ -643,6 +1010,8 @@ describe('Function: runSweep', () => {
       expect(s?.keys).toContainEqual({
         user: 'rotating',
         accessKeyId: 'AKIAROTOLD',
+        slot: 1,
+        createdAt: daysAgo(100).toISOString(),
         class: 'expired',
         ageDays: 100,
         lastUsed: daysAgo(3).toISOString(),
@@ -660,14 +1029,16 @@ describe('Function: runSweep', () => {
       );
       const text = JSON.parse(published()[0]?.Message ?? '{}').default as string;
       expect(text).toMatch(/rotating\s+AKIAROTOLD\s+expired\s+100\s+\S+\s+E-7\s+deactivated/);
+      expect(text).toMatch(/due\s+report slot 1 \(created \d{4}-\d{2}-\d{2} [\d:]{8}\)\s+due\s+80/);
+      expect(text).toContain('candidates: 9 users (9 keys flagged by the report)');
       expect(text).toContain('lapsed: EXPIRED 2026-11-28: vendor migration');
       expect(published()[0]?.Subject?.length).toBeLessThan(100);
     });
 
     it.each([
-      ['nothing to report', [{ name: 'fresh', keys: [{ id: 'AKIAF', created: 1, used: 0 }] }], 'info'],
-      ['a key due soon', [{ name: 'due', keys: [{ id: 'AKIAD', created: 80, used: 1 }] }], 'warning'],
-    ])('rates a report-mode run with %s as %s', async (_label, users, severity) => {
+      ['nothing to report', 'info', [{ name: 'fresh', keys: [{ id: 'AKIAF', created: 1, used: 0 }] }]],
+      ['a key due soon', 'warning', [{ name: 'due', keys: [{ id: 'AKIAD', created: 80, used: 1 }] }]],
+    ])('rates a report-mode run with %s as %s', async (_label, severity, users) => {
       account(users);
 
       const s = await runSweep({ mode: 'report' }, deps());
