@@ -14,7 +14,7 @@ import type { Clients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import { runRestore } from '../../src/engine/restore';
 import { runRevocation } from '../../src/engine/revoke';
-import type { RevocationRecord } from '../../src/engine/state';
+import type { RevocationRecord, RevokedIndexEntry } from '../../src/engine/state';
 import { InvalidRequestError } from '../../src/errors';
 import { type Moto, startMoto } from '../../src/local/moto';
 import { createLocalStack, createUser, drainInbox, type Inbox, motoClients } from '../../src/local/seed';
@@ -32,9 +32,11 @@ import type { SweepSummary } from '../../src/sweep/types';
  *   ListAccessKeys and in its credential report row), as if it had been created on another day. Every write
  *   and every status asserted is moto's.
  * - moto's credential report has a fixed GeneratedTime (2015-02-02) and is rebuilt on each
- *   GetCredentialReport, so it is never stale here; the report's age in the summary is therefore years.
- * - GetAccountAuthorizationDetails in moto returns every user in one page (it ignores MaxItems): pagination
- *   is covered by the unit tests.
+ *   GetCredentialReport, so it is never stale here; the report's age in the summary is therefore years. As
+ *   the report then always looks older than any revocation, the drift check reads each revoked user's keys
+ *   (ListAccessKeys) instead of trusting the report row.
+ * - The revoked-users index the drift check reads is written by the engine: revoked users are made here by a
+ *   real departure through runRevocation, never by tagging.
  * - moto has no SSM Session Manager API: the drift re-revocation here scans no session region.
  */
 
@@ -198,11 +200,12 @@ describe('Integration: key sweep on moto', () => {
 
     it.each([
       [
+        // No key is flagged: no user is a candidate, no tags are read, so none is known exempt or protected.
         'N=10: every key is young and recently used',
         10,
         {},
         {},
-        counts({ ok: 2, exempt: 2, protected: 2, inactive: 1 }),
+        counts({ ok: 6, inactive: 1 }),
       ],
       [
         'N=50: the unused key is never-used, the used one idle, the lapsed exemption no longer exempts',
@@ -234,6 +237,8 @@ describe('Integration: key sweep on moto', () => {
       expect(classOf(s)).toEqual(listed);
       expect(s.counts).toEqual(expectedCounts);
       expect(writes()).toEqual([]);
+      // Report mode: tags of candidates only, never a key re-read.
+      expect(calls.filter((c) => c === 'IAM:ListAccessKeys' || c === 'IAM:GetAccessKeyLastUsed')).toEqual([]);
     });
 
     it('reports the lapsed exemption, and the exemption still in force', async () => {
@@ -344,13 +349,14 @@ describe('Integration: key sweep on moto', () => {
           ExpressionAttributeValues: { ':pk': 'principal#user#pair' },
         }),
       );
+      // Written (batched) before the write and never completed: restore needs only the plan.
       expect(
         (records.Items as RevocationRecord[]).map((r) => [
           r.trigger,
           r.status,
           r.plan.map((p) => p.type === 'deactivate-access-key' && p.accessKeyId),
         ]),
-      ).toEqual([['sweep', 'finished', [pairOld]]]);
+      ).toEqual([['sweep', 'started', [pairOld]]]);
 
       await runRestore(
         { target: { userName: 'pair' }, reason: 'still needed', requestedBy: 'owner' },
@@ -387,8 +393,9 @@ describe('Integration: key sweep on moto', () => {
       ]);
 
       const enforced = await runSweep({ mode: 'enforce' }, { config, clients, now });
+      // Report mode names keys by report slot (it re-reads none), enforce by id: compare users and classes.
       const view = (s: SweepSummary) => ({
-        keys: s.keys.map((k) => [k.accessKeyId, k.class]),
+        keys: s.keys.map((k) => `${k.user}:${k.class}`).sort(),
         counts: s.counts,
       });
       expect(view(reported)).toEqual(view(enforced));
@@ -438,8 +445,23 @@ describe('Integration: key sweep on moto', () => {
       const created = await probe.iam.send(new CreateAccessKeyCommand({ UserName: 'leaver' }));
       newKey = created.AccessKey?.AccessKeyId ?? '';
       await probe.iam.send(new DetachUserPolicyCommand({ UserName: 'undone', PolicyArn: DENY }));
+      // Tagged revoked by hand, never revoked by the engine: not in the index, so not re-checked.
+      await createUser(probe.iam, 'hand-tagged', { keys: 1, tags: { 'offboarding:state': 'revoked' } });
       await drainInbox(probe.sqs, inbox.queueUrl);
     });
+
+    const indexed = async () =>
+      (
+        (
+          await probe.ddb.send(
+            new QueryCommand({
+              TableName: config.stateTable,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': 'index#revoked-users' },
+            }),
+          )
+        ).Items as RevokedIndexEntry[]
+      ).map((e) => [e.userName, e.mode]);
 
     const attached = async (userName: string) =>
       (
@@ -449,16 +471,23 @@ describe('Integration: key sweep on moto', () => {
     it('deactivates the new key of a revoked user and puts the deny back, through the engine, with an alert', async () => {
       expect((await statuses('leaver'))[newKey]).toBe('Active');
       expect(await attached('undone')).toEqual([]);
+      // The engine's departures indexed both users.
+      expect(await indexed()).toEqual([
+        ['leaver', 'departure'],
+        ['undone', 'departure'],
+      ]);
 
       const s = await runSweep({ mode: 'enforce' }, { config, clients, now: at(1) });
 
       expect((await statuses('leaver'))[newKey]).toBe('Inactive');
       expect(await attached('leaver')).toContain(DENY);
       expect(await attached('undone')).toContain(DENY);
-      expect(s.drift.map((d) => [d.user, d.findings, d.action, d.outcome])).toEqual([
-        ['leaver', ['1 Active access key'], 're-revoked', 'revoked'],
-        ['undone', [`deny policy ${DENY} not attached`], 're-revoked', 'revoked'],
+      expect(s.drift.map((d) => [d.user, d.findings, d.mode, d.action, d.outcome])).toEqual([
+        ['leaver', ['1 Active access key'], 'departure', 're-revoked', 'revoked'],
+        ['undone', [`deny policy ${DENY} not attached`], 'departure', 're-revoked', 'revoked'],
       ]);
+      expect(s.revokedUsers).toBe(2);
+      expect(Object.values(await statuses('hand-tagged'))).toEqual(['Active']);
       const received = await drainInbox(probe.sqs, inbox.queueUrl);
       const kinds = received.map((n) => [
         (JSON.parse(n.message) as { kind: string }).kind,
@@ -477,6 +506,22 @@ describe('Integration: key sweep on moto', () => {
 
       const s = await runSweep({ mode: 'enforce' }, { config, clients, now: at(2) });
 
+      expect(s.drift).toEqual([]);
+      expect(writes().filter((w) => w.startsWith('IAM:'))).toEqual([]);
+    });
+
+    it('stops re-checking a user once restored: restore takes it out of the index', async () => {
+      await runRestore(
+        { target: { userName: 'leaver' }, reason: 'rehired', requestedBy: 'hr' },
+        { config, clients: probe, now: at(3) },
+      );
+      expect(Object.values(await statuses('leaver'))).toContain('Active');
+      calls.length = 0;
+
+      const s = await runSweep({ mode: 'enforce' }, { config, clients, now: at(3) });
+
+      expect(await indexed()).toEqual([['undone', 'departure']]);
+      expect(s.revokedUsers).toBe(1);
       expect(s.drift).toEqual([]);
       expect(writes().filter((w) => w.startsWith('IAM:'))).toEqual([]);
     });
