@@ -74,20 +74,18 @@ export function departureRequest(message: DepartureMessage): RevocationRequest {
 }
 
 /**
- * True when the person may still have access, so the message must go back to the queue: the run failed, a
- * principal could not be revoked at all, or its deny policy was not attached. A `partial` run whose deny is
- * in place is not retried (the report says what is left; retrying would not fix e.g. a missing API), nor
- * are `not-found`, `protected` and `planned`.
+ * True when the person may still have access, so the message must go back to the queue: the run failed, or
+ * any principal is `failed` or `partial` (a step failed, or verification found access left); a protected
+ * principal is not a reason. The retry
+ * re-reads AWS and finishes what is left (every step is idempotent); what keeps failing reaches the DLQ
+ * after the queue's maxReceiveCount, with a notification from each attempt. `not-found`, `protected` and
+ * `planned` are final.
  */
 export function needsRetry(report: RevocationReport): boolean {
+  // Judged per principal: a person whose users are revoked but one is protected is `partial` as a run, and
+  // retrying would not change the protected one.
   if (report.outcome === 'failed') return true;
-  return report.principals.some(
-    (p) =>
-      p.outcome === 'failed' ||
-      p.steps.some(
-        (s) => (s.type === 'attach-deny' || s.type === 'put-role-session-deny') && s.outcome === 'failed',
-      ),
-  );
+  return report.principals.some((p) => p.outcome === 'failed' || p.outcome === 'partial');
 }
 
 /** The notification of a message that is not a departure: it is dropped, so a human must see it. */

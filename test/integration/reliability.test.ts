@@ -47,12 +47,8 @@ describe('Reliability (reduced): scenario 1b, a key deactivation that fails on e
     expect(results.writeFailure.injected).toBe(5);
   });
 
-  // KNOWN DEFECT, measured by this scenario (RELIABILITY.md, scenario 1b): the run ends `partial` with the
-  // deny in place and one key Active, and src/departures/worker.ts `needsRetry` does not send a partial run
-  // with its deny in place back to the queue, so the key is never deactivated by the worker (and the
-  // departure is not in the DLQ). `it.failing` keeps `npm test` green while the defect stands and fails as
-  // soon as it is fixed: then make this an `it`.
-  it.failing('ends the departure verified revoked or in the DLQ with a failure notification', () => {
+  // A partial run goes back to the queue (src/departures/worker.ts `needsRetry`): the retry deactivates the key.
+  it('ends the departure verified revoked or in the DLQ with a failure notification', () => {
     expect(['revoked', 'dlq-notified']).toContain(results.writeFailure.outcome);
   });
 });

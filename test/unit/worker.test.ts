@@ -236,10 +236,15 @@ describe('Function: needsRetry', () => {
     ['revoked', false, report('revoked', [principal('revoked')])],
     ['not-found', false, report('not-found')],
     ['protected', false, report('protected', [principal('protected')])],
+    [
+      'partial only because one of the users is protected',
+      false,
+      report('partial', [principal('revoked'), principal('protected')]),
+    ],
     ['planned (dry run)', false, report('planned', [principal('planned')])],
     [
-      'partial with the deny attached (e.g. SSM sessions unavailable)',
-      false,
+      'partial with the deny attached (a session or key step failed)',
+      true,
       report('partial', [principal('partial', [{}, { type: 'terminate-sessions', outcome: 'failed' }])]),
     ],
     ['failed', true, report('failed', [principal('failed')])],
