@@ -11,7 +11,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  *
  * Retries: SDK v3 `standard` mode (full-jitter exponential backoff, honours throttling errors) with
  * `maxAttempts` 5 for IAM, SSM, SNS and DynamoDB (revocation must not give up on one `Throttling`), 3 for
- * SQS in the webhook path, where the sender's own retry (on our 503) is the better second chance.
+ * SQS in the webhook path, where the sender's own retry (on our 503) is the better second chance. Every
+ * attempt is bounded: 5 s to connect, 30 s for the answer (GetCredentialReport of a large account included).
  */
 export interface Clients {
   readonly iam: IAMClient;
@@ -47,6 +48,8 @@ export function makeClients(options: ClientOptions, overrides: ClientOverrides =
     region: options.region,
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
+    // A hung connection fails the attempt (and is retried) instead of holding the function to its timeout.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   } as const;

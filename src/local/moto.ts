@@ -92,8 +92,12 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   let exited = false;
+  // If this process dies without calling stop(), do not leave the emulator running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.on('exit', () => {
     exited = true;
+    process.removeListener('exit', killOnExit);
   });
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 20000);
