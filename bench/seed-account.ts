@@ -60,7 +60,10 @@ function datesFor(role: SeedRole, random: () => number): KeyDates {
       return { createdDaysAgo: 200, lastUsedDaysAgo: 1 };
     case 'ok': {
       const created = 1 + Math.floor(random() * 70);
-      return { createdDaysAgo: created, lastUsedDaysAgo: Math.floor(random() * Math.min(created, 30)) };
+      const lastUsedDaysAgo = Math.floor(random() * Math.min(created, 30));
+      // At some second of that day, as real keys are: two keys of a user backdated by the same whole number of
+      // days from one instant would share their creation second, which no two real keys of a user do.
+      return { createdDaysAgo: created + Math.floor(random() * 43_200) / 86_400, lastUsedDaysAgo };
     }
   }
 }

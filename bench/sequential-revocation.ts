@@ -4,7 +4,13 @@ import { planUserRevocation } from '../src/engine/plan';
 import { protectionReason } from '../src/engine/protection';
 import type { EngineDeps } from '../src/engine/revoke';
 import { readKeyLastUse, readUserSnapshot } from '../src/engine/snapshot';
-import { finishRevocationRecord, principalKey, putRecord, recordSortKey } from '../src/engine/state';
+import {
+  finishRevocationRecord,
+  principalKey,
+  putRecord,
+  recordSortKey,
+  revokedIndexEntry,
+} from '../src/engine/state';
 import type {
   PlannedStep,
   RevocationMode,
@@ -118,6 +124,8 @@ export async function revokeSequentially(
     status: 'started' as const,
   };
   await putRecord(store, record);
+  // The revoked-users index entry, as the engine writes it with the record (the sweep's drift check reads it).
+  await putRecord(store, revokedIndexEntry(record));
   await readKeyLastUse(clients.iam, snapshot.accessKeys);
 
   const ctx = { principal, clients, now, runId };

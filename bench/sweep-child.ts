@@ -3,6 +3,7 @@ import { GetCredentialReportCommand } from '@aws-sdk/client-iam';
 import { makeClients } from '../src/clients';
 import { loadConfig } from '../src/config';
 import { usersOfPerson } from '../src/engine/resolve';
+import { readContentRaw } from '../src/sweep/report-content';
 import { runSweep } from '../src/sweep/sweep';
 import { naiveKeyAudit } from './naive-sweep';
 
@@ -10,12 +11,20 @@ import { naiveKeyAudit } from './naive-sweep';
  * One measured task in a process of its own, so that its peak RSS is its own: bundled by esbuild and run
  * by plain `node` (see sweep-scale.ts). Input from the environment:
  * `BENCH_TASK` = `sweep-report` | `sweep-enforce` | `naive` | `resolve` | `credential-report` (one
- * GetCredentialReport through the SDK, nothing else: what its response alone costs), `BENCH_ENDPOINT` (the proxy),
+ * GetCredentialReport through the SDK's XML parse, nothing else: what its response alone costs) |
+ * `credential-report-raw` (the same call as the sweep makes it, its content read from the raw body),
+ * `BENCH_ENDPOINT` (the proxy),
  * `BENCH_NOW` (the sweep's clock), `BENCH_EMAIL` (resolve), `BENCH_OUT` (where to write the result), and
  * the project's own variables (`STATE_TABLE`, `NOTIFY_TOPIC_ARN`, `AWS_REGION`...).
  */
 
-export type ChildTask = 'sweep-report' | 'sweep-enforce' | 'naive' | 'resolve' | 'credential-report';
+export type ChildTask =
+  | 'sweep-report'
+  | 'sweep-enforce'
+  | 'naive'
+  | 'resolve'
+  | 'credential-report'
+  | 'credential-report-raw';
 
 export interface ChildResult {
   readonly task: ChildTask;
@@ -54,7 +63,9 @@ async function main(): Promise<void> {
       activeKeys: s.activeKeys,
       counts: s.counts,
       actions,
-      candidateUsers: new Set(s.keys.map((k) => k.user)).size,
+      candidateUsers: s.candidates.users,
+      candidateKeys: s.candidates.keys,
+      revokedUsers: s.revokedUsers,
       breaker: { tripped: s.breaker.tripped, wouldDeactivate: s.breaker.wouldDeactivate },
       notes: s.notes.length,
     };
@@ -66,8 +77,9 @@ async function main(): Promise<void> {
   } else if (task === 'resolve') {
     const users = await usersOfPerson(clients.iam, { email: env.BENCH_EMAIL ?? '' }, config.personTagKeys);
     result = { found: users.map((u) => u.userName) };
-  } else if (task === 'credential-report') {
-    const r = await clients.iam.send(new GetCredentialReportCommand({}));
+  } else if (task === 'credential-report' || task === 'credential-report-raw') {
+    const command = new GetCredentialReportCommand({});
+    const r = await clients.iam.send(task === 'credential-report' ? command : readContentRaw(command));
     result = {
       heapUsedAfterMiB: Math.round(process.memoryUsage().heapUsed / 1048576),
       contentBytes: r.Content?.length ?? 0,

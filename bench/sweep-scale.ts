@@ -20,20 +20,29 @@ import type { ChildResult, ChildTask } from './sweep-child';
  * GetAccountAuthorizationDetails in one page whatever the size. Sizes are cumulative: each size adds users
  * to the previous ones (seeding timed apart), then runs, in order: the sweep in report mode (at the largest
  * size, again with a capped V8 heap), the naive peer, the sweep in enforce mode (it deactivates that
- * batch's actionable keys), person resolution, one GetCredentialReport alone.
+ * batch's actionable keys), person resolution, one GetCredentialReport alone (through the SDK's XML parse,
+ * then as the sweep reads it).
  */
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-/** Which calls are discovery, re-check, writes and the notification. */
+/**
+ * Which calls are discovery, reads about one user (a candidate's tags and keys, a revoked user's deny),
+ * writes and the notification.
+ */
 const PHASE: Readonly<Record<string, 'discovery' | 'recheck' | 'write' | 'notify'>> = {
   'iam:GenerateCredentialReport': 'discovery',
   'iam:GetCredentialReport': 'discovery',
+  'dynamodb:Query': 'discovery',
   'iam:GetAccountAuthorizationDetails': 'discovery',
+  'iam:ListUserTags': 'recheck',
   'iam:ListAccessKeys': 'recheck',
   'iam:GetAccessKeyLastUsed': 'recheck',
+  'iam:ListAttachedUserPolicies': 'recheck',
+  'iam:ListUserPolicies': 'recheck',
   'iam:UpdateAccessKey': 'write',
+  'dynamodb:BatchWriteItem': 'write',
   'dynamodb:PutItem': 'write',
   'dynamodb:UpdateItem': 'write',
   'sns:Publish': 'notify',
@@ -59,9 +68,14 @@ export interface SweepRun extends TaskRun {
   readonly writeCalls: number;
   readonly notifyCalls: number;
   readonly otherCalls: number;
-  /** Keys the sweep flagged from the credential report (to act on or to warn about). */
+  /**
+   * Keys the credential report flags (expired, idle, never used, due), before tags are read: those of
+   * protected and exempt users too (the sweep's `candidates.keys`).
+   */
   readonly candidateKeys: number;
   readonly candidateUsers: number;
+  /** Keys the sweep listed as acted on (or to act on) or warned about: candidates less protected and exempt. */
+  readonly listedKeys: number;
 }
 
 export interface SizeResult {
@@ -74,6 +88,8 @@ export interface SizeResult {
   readonly resolve: TaskRun;
   /** One GetCredentialReport through the SDK in a process of its own: what parsing the report costs. */
   readonly credentialReport: TaskRun;
+  /** The same call as the sweep makes it (content read from the raw body, `readContentRaw`). */
+  readonly credentialReportRaw?: TaskRun;
   /** The report-mode sweep again with V8's old generation capped (largest size only), or why it failed. */
   readonly sweepCappedHeap?: TaskRun | { readonly failed: string };
   /** naive / sweep (report mode): calls and wall time. */
@@ -214,7 +230,11 @@ export async function benchSweepScale(
       const sweepRun = async (task: 'sweep-report' | 'sweep-enforce'): Promise<SweepRun> => {
         const r = await run(task);
         const phases = phaseCounts(r.byOperation);
-        const res = r.result as { actions: Record<string, number>; candidateUsers: number };
+        const res = r.result as {
+          actions: Record<string, number>;
+          candidateUsers: number;
+          candidateKeys: number;
+        };
         return {
           ...r,
           discoveryCalls: phases.discovery,
@@ -222,8 +242,9 @@ export async function benchSweepScale(
           writeCalls: phases.write,
           notifyCalls: phases.notify,
           otherCalls: phases.other,
-          candidateKeys: Object.values(res.actions).reduce((s, n) => s + n, 0),
+          candidateKeys: res.candidateKeys,
           candidateUsers: res.candidateUsers,
+          listedKeys: Object.values(res.actions).reduce((s, n) => s + n, 0),
         };
       };
       const sweepReport = await sweepRun('sweep-report');
@@ -245,6 +266,7 @@ export async function benchSweepScale(
         throw new Error(`person resolution found ${JSON.stringify(found)}`);
       }
       const credentialReport = await run('credential-report');
+      const credentialReportRaw = await run('credential-report-raw');
       results.push({
         users: size,
         keys,
@@ -254,6 +276,7 @@ export async function benchSweepScale(
         naive,
         resolve: resolved,
         credentialReport,
+        credentialReportRaw,
         ...(sweepCappedHeap ? { sweepCappedHeap } : {}),
         callRatio: naive.calls / sweepReport.calls,
         timeRatio: naive.wallMs / sweepReport.wallMs,
@@ -264,8 +287,9 @@ export async function benchSweepScale(
       pageSize,
       note:
         'moto answers ListUsers and GetAccountAuthorizationDetails in one page; the proxy pages them as AWS ' +
-        `does (MaxItems default ${pageSize.default}, at most ${pageSize.max}, every page full). moto also ` +
-        'builds the credential report from its live state at each GetCredentialReport (AWS serves a snapshot).',
+        `does (MaxItems default ${pageSize.default}, at most ${pageSize.max}, every page full): the naive peer and ` +
+        'person resolution list users; the sweep lists none. moto also builds the credential report from its ' +
+        'live state at each GetCredentialReport (AWS serves a snapshot).',
     };
   } finally {
     await proxy.close();

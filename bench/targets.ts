@@ -52,12 +52,24 @@ export function checkTargets(results: {
       });
       for (const r of runs) {
         const limit = 5 + 2 * r.candidateKeys;
+        const mode = r.task === 'sweep-report' ? 'report' : 'enforce';
         checks.push({
           area: 'sweep',
-          target: `total <= 5 + 2 x candidate keys (${size.users} users, ${r.task === 'sweep-report' ? 'report' : 'enforce'} mode, ${r.candidateKeys} candidates)`,
-          measured: `${r.calls} (limit ${limit})`,
+          target: `total <= 5 + 2 x candidate keys (${size.users} users, ${mode} mode, ${r.candidateKeys} candidate keys)`,
+          measured: `${r.calls} (limit ${limit}; ${r.calls - r.writeCalls} reads + ${r.writeCalls} writes)`,
           met: r.calls <= limit,
         });
+        if (r.writeCalls > 0) {
+          // The writes (one UpdateAccessKey per key deactivated, one BatchWriteItem per 25 restore records)
+          // are counted apart: the same target on the reads alone.
+          const reads = r.calls - r.writeCalls;
+          checks.push({
+            area: 'sweep',
+            target: `reads <= 5 + 2 x candidate keys, writes apart (${size.users} users, ${mode} mode)`,
+            measured: `${reads} (limit ${limit})`,
+            met: reads <= limit,
+          });
+        }
       }
       const rss = Math.max(...runs.map((r) => mib(r.maxRssKiB)));
       checks.push({

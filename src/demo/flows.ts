@@ -245,7 +245,7 @@ const DAY_MS = 86_400_000;
 async function sweepClock(
   ctx: DemoContext,
   maxAgeDays: number,
-): Promise<{ now: Date; old: string; fresh: string }> {
+): Promise<{ now: Date; old: string; fresh: string; createdAt: Record<string, number> }> {
   const listed = await ctx.clients.iam.send(new ListAccessKeysCommand({ UserName: SAM.user }));
   const keys = (listed.AccessKeyMetadata ?? [])
     .map((k) => ({ id: k.AccessKeyId ?? '', at: k.CreateDate?.getTime() ?? 0 }))
@@ -256,7 +256,12 @@ async function sweepClock(
       `demo seed: Sam's two keys must be created more than 2 s apart (${JSON.stringify(keys)})`,
     );
   }
-  return { now: new Date(old.at + maxAgeDays * DAY_MS + 500), old: old.id, fresh: fresh.id };
+  return {
+    now: new Date(old.at + maxAgeDays * DAY_MS + 500),
+    old: old.id,
+    fresh: fresh.id,
+    createdAt: { [old.id]: old.at, [fresh.id]: fresh.at },
+  };
 }
 
 /**
@@ -265,7 +270,7 @@ async function sweepClock(
  * exactly the key report named, and warns about the one that expires next.
  */
 export async function sweepFlow(ctx: DemoContext, sweep: SweepFunction): Promise<SweepFlow> {
-  const { now, old, fresh } = await sweepClock(ctx, ctx.config.keyMaxAgeDays);
+  const { now, old, fresh, createdAt } = await sweepClock(ctx, ctx.config.keyMaxAgeDays);
   const deps = { config: ctx.config, clients: ctx.clients, now };
   const poll = { initialDelayMs: 50, maxPolls: 10 };
   const read = () => Promise.all(SWEEP_WATCH.map((u) => readUserState(ctx.clients.iam, u)));
@@ -277,10 +282,20 @@ export async function sweepFlow(ctx: DemoContext, sweep: SweepFunction): Promise
   const afterEnforce = await read();
   await ctx.notifications.drain();
 
+  // Report mode re-reads no key, so it names a key by its creation date (the credential report's): the id
+  // of Sam's key created in that second.
+  const idOf = (k: SweepSummary['keys'][number]) =>
+    k.accessKeyId ??
+    Object.keys(createdAt).find(
+      (id) =>
+        k.createdAt !== undefined &&
+        Math.floor((createdAt[id] ?? 0) / 1000) === Math.floor(Date.parse(k.createdAt) / 1000),
+    ) ??
+    '?';
   const ids = (s: SweepSummary, action: string) =>
     s.keys
       .filter((k) => k.action === action)
-      .map((k) => k.accessKeyId ?? '?')
+      .map(idOf)
       .sort();
   const deactivated = ids(enforce, 'deactivated');
   const warned = ids(enforce, 'warned');

@@ -106,9 +106,10 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
     expect(f.offsetDays).toBeGreaterThanOrEqual(89);
     expect(f.report.outcome).toBe('reported');
     for (const u of f.afterReport) expect(Object.values(u.keys).every((v) => v === 'Active')).toBe(true);
-    expect(f.report.keys.map((k) => [k.accessKeyId, k.class, k.action])).toEqual([
-      [oldKey, 'expired', 'reported'],
-      [newKey, 'due', 'warned'],
+    // Report mode re-reads no key: keys are named by credential report slot (slot 1 is the older key).
+    expect(f.report.keys.map((k) => [k.slot, k.class, k.action])).toEqual([
+      [1, 'expired', 'reported'],
+      [2, 'due', 'warned'],
     ]);
     expect(f.enforce.outcome).toBe('enforced');
     expect(f.enforce.keys.map((k) => [k.accessKeyId, k.action])).toEqual([
