@@ -157,21 +157,23 @@ export async function deactivateKeys(
 ): Promise<Map<string, { action: KeyAction; detail?: string }>> {
   const { clients, now, config } = deps;
   const out = new Map<string, { action: KeyAction; detail?: string }>();
-  const records = deactivations.map((d) => sweepRecord(d, runId, now));
-  const { failed } = await writeRecords(deps, records, options);
-  const ready = deactivations.filter((d, i) => {
-    const why = failed.get((records[i] as RevocationRecord).pk);
+  const planned = deactivations.map((d) => ({ d, record: sweepRecord(d, runId, now) }));
+  const { failed } = await writeRecords(
+    deps,
+    planned.map((p) => p.record),
+    options,
+  );
+  const ready = planned.filter(({ d, record }) => {
+    const why = failed.get(record.pk);
     if (why === undefined) return true;
     const detail = `restore record not written, key left Active: ${why}`;
     for (const { key } of d.keys) out.set(key.accessKeyId, { action: 'failed', detail });
     return false;
   });
-  await mapLimit(ready, config.maxConcurrency, async (d) => {
-    const record = records[deactivations.indexOf(d)] as RevocationRecord;
-    const principal = record.principal;
+  await mapLimit(ready, config.maxConcurrency, async ({ d, record }) => {
     const { results } = await executePlan(
       record.plan,
-      { principal, clients, now, runId },
+      { principal: record.principal, clients, now, runId },
       // One write at a time within a user: users already run `maxConcurrency` at a time.
       { dryRun: false, concurrency: 1 },
     );

@@ -1,0 +1,55 @@
+import { IAMClient, ListUserTagsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ownerOf, pathOfUserArn, readUserTags } from '../../../src/sweep/users';
+
+const iam = mockClient(IAMClient);
+const client = new IAMClient({ region: 'us-east-1' });
+
+beforeEach(() => iam.reset());
+
+describe('Function: pathOfUserArn', () => {
+  it.each([
+    ['arn:aws:iam::123456789012:user/alice', '/'],
+    ['arn:aws:iam::123456789012:user/ops/alice', '/ops/'],
+    ['arn:aws-us-gov:iam::123456789012:user/a/b/alice', '/a/b/'],
+    ['', '/'],
+  ])('reads the path of %s as %s', (arn, path) => {
+    expect(pathOfUserArn(arn)).toBe(path);
+  });
+});
+
+describe('Function: readUserTags', () => {
+  it('reads every page of tags', async () => {
+    iam
+      .on(ListUserTagsCommand)
+      .resolvesOnce({ Tags: [{ Key: 'email', Value: 'a@example.com' }], IsTruncated: true, Marker: 'm1' })
+      .resolves({ Tags: [{ Key: 'offboarding:protected', Value: 'true' }], IsTruncated: false });
+
+    expect(await readUserTags(client, 'alice')).toEqual({
+      email: 'a@example.com',
+      'offboarding:protected': 'true',
+    });
+    expect(iam).toHaveReceivedCommandTimes(ListUserTagsCommand, 2);
+  });
+
+  it('answers undefined for a user deleted since the report, and throws any other error', async () => {
+    iam
+      .on(ListUserTagsCommand, { UserName: 'gone' })
+      .rejects(new NoSuchEntityException({ message: 'no', $metadata: {} }));
+    iam.on(ListUserTagsCommand, { UserName: 'denied' }).rejects(new Error('AccessDenied'));
+
+    await expect(readUserTags(client, 'gone')).resolves.toBeUndefined();
+    await expect(readUserTags(client, 'denied')).rejects.toThrow('AccessDenied');
+  });
+});
+
+describe('Function: ownerOf', () => {
+  it('keeps the person tags only', () => {
+    expect(
+      ownerOf({ email: 'a@example.com', team: 'x', 'employee-id': 'E1' }, ['employee-id', 'email']),
+    ).toEqual({
+      email: 'a@example.com',
+      'employee-id': 'E1',
+    });
+  });
+});
