@@ -193,7 +193,9 @@ function sweepSection(sw: SweepScaleResult): string {
         overTotal.every(({ r }) => r.calls - r.writeCalls <= 5 + 2 * r.candidateKeys)
           ? 'Counted apart from the writes, the reads are within the limit in every one of these runs (the "reads ... writes apart" rows of the targets table).'
           : 'Even counted apart from the writes, the reads exceed the limit in some of these runs (the "reads ... writes apart" rows of the targets table).'
-      }`,
+      } Candidate keys here are every key the credential report flags, those of protected and exempt users included: the sweep reads their users' tags, so they are candidates. Counted as only the keys the summary lists (acted on or warned about, as the previous run of this benchmark counted them), the limit would be ${overTotal
+        .map(({ z, r }) => `${5 + 2 * r.listedKeys} at ${z.users} users (${r.calls - r.writeCalls} reads)`)
+        .join(', ')}.`,
     );
   }
   const overRss = sw.sizes.filter((z) =>
@@ -224,6 +226,8 @@ time with a capped V8 heap), then the naive peer, then the sweep in enforce mode
 GetCredentialReport alone, twice: through the SDK's XML parse, and read raw as the sweep reads it (what that response costs in memory). Each task runs in a child process of its own (bundled with esbuild, SDK
 inside, plain \`node\`, logger at INFO), talking to the proxy; peak RSS is that process's \`maxRSS\`, start-up
 included. Calls are counted by the proxy (SDK retries would count; there were none without faults).
+The account holds no revoked user, so the sweep's drift check costs nothing here; each user of the
+revoked-users index costs at least one more call (ListAttachedUserPolicies), outside the target's formula.
 The naive peer (\`bench/naive-sweep.ts\`) lists users, each user's keys and each key's last use, one call
 after another, as AWS's key-rotation sample does; it reads no tags, so it cannot honour exemptions or
 protection (a correct one would add a call per user): its counts are a lower bound.
