@@ -102,3 +102,26 @@ export async function recheckKeys(
     }),
   );
 }
+
+/**
+ * The ids of a user's keys by credential-report slot (same creation second), from ListAccessKeys alone: how
+ * keys reported or warned about without a re-read are named in the summary. A slot that matches no key, or
+ * more than one, is left out.
+ * IAM: `iam:ListAccessKeys`.
+ */
+export async function keyIdsBySlot(
+  iam: IAMClient,
+  userName: string,
+  slots: readonly ReportSlot[],
+): Promise<Map<1 | 2, string>> {
+  const listed = [];
+  for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
+    listed.push(...(page.AccessKeyMetadata ?? []));
+  }
+  const ids = new Map<1 | 2, string>();
+  for (const s of slots) {
+    const matches = listed.filter((k) => sameSecond(s.key.createdAt, k.CreateDate));
+    if (matches.length === 1 && matches[0]?.AccessKeyId) ids.set(s.slot, matches[0].AccessKeyId);
+  }
+  return ids;
+}

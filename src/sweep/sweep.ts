@@ -25,7 +25,7 @@ import { checkRevokedUsers, reRevoke } from './drift';
 import { type Deactivation, deactivateKeys, type WriteOptions } from './enforce';
 import { parseSweepInput, type SweepInput } from './input';
 import { userProtectionReason } from './protection';
-import { type FreshKey, type ReportSlot, recheckKeys } from './recheck';
+import { type FreshKey, keyIdsBySlot, type ReportSlot, recheckKeys } from './recheck';
 import { sweepFailureNotification, sweepNotification } from './summary';
 import type {
   DriftEntry,
@@ -68,6 +68,8 @@ interface Candidate {
   fresh?: readonly { readonly key: FreshKey; readonly verdict: KeyVerdict }[];
   /** Why the re-read failed. */
   error?: string;
+  /** Key ids by report slot, for keys reported or warned about without a re-read. */
+  ids?: ReadonlyMap<1 | 2, string>;
 }
 
 const lastUsedText = (k: KeyDates) =>
@@ -230,6 +232,19 @@ export async function runSweep(
     halted = breaker.tripped;
   }
 
+  // Keys reported, warned about or halted without a re-read are still named by id: ListAccessKeys alone
+  // (one call per such user, no last use), the report's slot matched by creation second.
+  const unnamed = live.filter(
+    (c) => !c.fresh && !c.gone && !c.tagError && c.slots.some((s) => isFlagged(s.verdict.class)),
+  );
+  await mapLimit(unnamed, config.maxConcurrency, async (c) => {
+    try {
+      c.ids = await keyIdsBySlot(clients.iam, c.report.userName, c.slots);
+    } catch (err) {
+      notes.push(`${c.report.userName}: key ids could not be read (${describeError(err)})`);
+    }
+  });
+
   // Keys acted on, to act on, or warned about.
   const keys: SweptKey[] = [];
   // Replaced by the write's result when the sweep writes.
@@ -255,8 +270,10 @@ export async function runSweep(
       if (failure) notes.push(`${userName}: ${failure}: not acted on`);
       for (const s of c.slots) {
         if (!isFlagged(s.verdict.class)) continue;
+        const accessKeyId = c.ids?.get(s.slot);
         keys.push({
           user: userName,
+          ...(accessKeyId ? { accessKeyId } : {}),
           slot: s.slot,
           ...(s.key.createdAt ? { createdAt: s.key.createdAt.toISOString() } : {}),
           class: s.verdict.class,

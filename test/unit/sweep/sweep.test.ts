@@ -315,18 +315,18 @@ beforeEach(() => {
 });
 
 describe('Function: runSweep', () => {
-  it('classifies every key from the credential report, naming keys by slot in report mode', async () => {
+  it('classifies every key from the credential report, and names each flagged key by id in report mode', async () => {
     account(MIXED);
 
     const s = await runSweep({ mode: 'report' }, deps(mixedConfig));
 
     expect(classes(s)).toEqual({
-      'old/slot 1': 'expired',
-      'idle/slot 1': 'idle',
-      'never/slot 1': 'never-used',
-      'due/slot 1': 'due',
-      'rotating/slot 1': 'expired',
-      'lapsed/slot 1': 'expired',
+      'old/AKIAOLD': 'expired',
+      'idle/AKIAIDLE': 'idle',
+      'never/AKIANEVER': 'never-used',
+      'due/AKIADUE': 'due',
+      'rotating/AKIAROTOLD': 'expired',
+      'lapsed/AKIALAPSED': 'expired',
     });
     expect(s.counts).toEqual({
       expired: 3,
@@ -342,6 +342,7 @@ describe('Function: runSweep', () => {
     expect(s.users).toBe(11);
     expect(s.candidates).toEqual({ users: 9, keys: 9 });
     expect(s.keys.find((k) => k.user === 'rotating')).toMatchObject({
+      accessKeyId: 'AKIAROTOLD',
       slot: 1,
       createdAt: daysAgo(100).toISOString(),
       owner: { 'employee-id': 'E-7' },
@@ -353,19 +354,21 @@ describe('Function: runSweep', () => {
     ]);
   });
 
-  it('reads tags of candidates only, and re-reads no key at all in report mode', async () => {
+  it('reads tags of candidates only, and in report mode lists keys (ids, never last use) of users it names', async () => {
     account(MIXED);
 
     await runSweep({ mode: 'report' }, deps(mixedConfig));
 
     expect(usersCalled(ListUserTagsCommand)).toEqual(MIXED_CANDIDATES);
-    expect(m.iam).not.toHaveReceivedCommand(ListAccessKeysCommand);
+    // Not the protected or exempt users (nothing reported or warned), nor unflagged users.
+    expect(usersCalled(ListAccessKeysCommand)).toEqual(['due', 'idle', 'lapsed', 'never', 'old', 'rotating']);
     expect(m.iam).not.toHaveReceivedCommand(GetAccessKeyLastUsedCommand);
     expect(callCounts()).toEqual({
       'IAM:GenerateCredentialReport': 1,
       'IAM:GetCredentialReport': 1,
       'DynamoDB:Query': 1,
       'IAM:ListUserTags': MIXED_CANDIDATES.length,
+      'IAM:ListAccessKeys': 6,
       'SNS:Publish': 1,
     });
   });
@@ -375,8 +378,8 @@ describe('Function: runSweep', () => {
 
     await runSweep({ mode: 'enforce' }, deps(mixedConfig));
 
-    // Not `due` (a warning only), `exempt`, `guarded`, `breakglass` (never acted on), nor unflagged users.
-    expect(usersCalled(ListAccessKeysCommand)).toEqual(['idle', 'lapsed', 'never', 'old', 'rotating']);
+    // Not `exempt`, `guarded`, `breakglass` (never acted on), nor unflagged users; `due` only to name its key.
+    expect(usersCalled(ListAccessKeysCommand)).toEqual(['due', 'idle', 'lapsed', 'never', 'old', 'rotating']);
     // Not AKIAOLD, AKIALAPSED, AKIAROTOLD (expired by age alone) nor AKIAROTNEW (the unflagged second key).
     expect(lastUseRead()).toEqual(['AKIAIDLE', 'AKIANEVER']);
   });
@@ -398,7 +401,11 @@ describe('Function: runSweep', () => {
       ['AKIAROTNEW', 'Active'],
     ]);
     expect(s.outcome).toBe('enforced');
-    expect(s.keys.find((k) => k.user === 'due')).toMatchObject({ slot: 1, action: 'warned' });
+    expect(s.keys.find((k) => k.user === 'due')).toMatchObject({
+      accessKeyId: 'AKIADUE',
+      slot: 1,
+      action: 'warned',
+    });
   });
 
   it('writes every restore record in one batch before any key is deactivated, and never updates them', async () => {
@@ -567,7 +574,7 @@ describe('Function: runSweep', () => {
       keys: [{ id: `AKIAMANY${i}`, created: 120, used: 1 }],
     }));
 
-    it('halts without re-reading or writing anything when more keys than SWEEP_MAX_ACTIONS qualify', async () => {
+    it('halts without re-reading last use or writing anything when more keys than SWEEP_MAX_ACTIONS qualify', async () => {
       account(many);
 
       const s = await runSweep({ mode: 'enforce' }, deps({ sweepMaxActions: 5 }));
@@ -576,8 +583,10 @@ describe('Function: runSweep', () => {
       expect(s.haltReason).toBe('6 keys would be deactivated, more than SWEEP_MAX_ACTIONS=5');
       expect(iamWrites(m)).toEqual([]);
       expect(m.ddb).not.toHaveReceivedCommand(BatchWriteCommand);
-      expect(m.iam).not.toHaveReceivedCommand(ListAccessKeysCommand);
+      expect(m.iam).not.toHaveReceivedCommand(GetAccessKeyLastUsedCommand);
       expect(s.keys.map((k) => k.action)).toEqual(Array(6).fill('halted'));
+      // The halted keys are still named by id (ListAccessKeys only).
+      expect(s.keys.map((k) => k.accessKeyId).sort()).toEqual(many.map((u) => u.keys[0]?.id).sort());
     });
 
     it('does not count protected or exempt keys, known from the tags, against the breaker', async () => {
@@ -942,6 +951,8 @@ describe('Function: runSweep', () => {
                 'IAM:GetCredentialReport': 1,
                 'DynamoDB:Query': 1,
                 'IAM:ListUserTags': 5,
+                // c-expired, c-idle, c-pair, c-due: named by id (the protected c-guarded is not)
+                'IAM:ListAccessKeys': 4,
                 'SNS:Publish': 1,
               }
             : {
@@ -949,8 +960,8 @@ describe('Function: runSweep', () => {
                 'IAM:GetCredentialReport': 1,
                 'DynamoDB:Query': 1,
                 'IAM:ListUserTags': 5,
-                // c-expired, c-idle, c-pair: the users with a key to act on
-                'IAM:ListAccessKeys': 3,
+                // c-expired, c-idle, c-pair: the users with a key to act on; c-due to name its key
+                'IAM:ListAccessKeys': 4,
                 // AKIACIDLE only
                 'IAM:GetAccessKeyLastUsed': 1,
                 'DynamoDB:BatchWrite': 1,
@@ -1029,7 +1040,7 @@ describe('Function: runSweep', () => {
       );
       const text = JSON.parse(published()[0]?.Message ?? '{}').default as string;
       expect(text).toMatch(/rotating\s+AKIAROTOLD\s+expired\s+100\s+\S+\s+E-7\s+deactivated/);
-      expect(text).toMatch(/due\s+report slot 1 \(created \d{4}-\d{2}-\d{2} [\d:]{8}\)\s+due\s+80/);
+      expect(text).toMatch(/due\s+AKIADUE\s+due\s+80/);
       expect(text).toContain('candidates: 9 users (9 keys flagged by the report)');
       expect(text).toContain('lapsed: EXPIRED 2026-11-28: vendor migration');
       expect(published()[0]?.Subject?.length).toBeLessThan(100);
