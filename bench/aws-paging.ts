@@ -118,14 +118,3 @@ export function awsPaging(options: AwsPagingOptions = {}): Interceptor {
     };
   };
 }
-
-/** Runs interceptors in order; the first that answers wins. */
-export function chain(...interceptors: Interceptor[]): Interceptor {
-  return async (req, forward) => {
-    for (const i of interceptors) {
-      const r = await i(req, forward);
-      if (r) return r;
-    }
-    return undefined;
-  };
-}

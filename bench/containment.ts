@@ -9,11 +9,9 @@ import type { Config } from '../src/config';
 import { type RevocationRequest, runRevocation } from '../src/engine/revoke';
 import type { RevocationReport } from '../src/engine/types';
 import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../src/local/moto';
+import { chain, FakeSessionManager, noServiceCredentials } from '../src/local/moto-gaps';
 import { type FaultProxy, startFaultProxy, type TimelineEntry, waveNumbers } from '../src/local/proxy';
 import { createLocalStack, createUser } from '../src/local/seed';
-import { chain } from './aws-paging';
-import { FakeSessionManager } from './fake-ssm';
-import { motoGaps } from './moto-gaps';
 import { revokeSequentially, serializeCalls } from './sequential-revocation';
 import { median } from './stats';
 
@@ -67,9 +65,9 @@ export interface ContainmentResult {
 
 export const SSM_NOTE =
   'moto has no Session Manager: DescribeSessions and TerminateSession are answered by an in-memory fake ' +
-  'behind the same proxy (bench/fake-ssm.ts), so each SSM call also costs the added latency; the SDK SSM ' +
+  'behind the same proxy (src/local/moto-gaps.ts), so each SSM call also costs the added latency; the SDK SSM ' +
   'client is the real one. moto also lacks ListServiceSpecificCredentials (HTTP 500, retried by the SDK): ' +
-  'the proxy answers it with an empty list, as AWS does for a user without such credentials (bench/moto-gaps.ts).';
+  'the proxy answers it with an empty list, as AWS does for a user without such credentials (src/local/moto-gaps.ts).';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -116,7 +114,10 @@ export interface ContainmentBed {
 export async function startContainmentBed(): Promise<ContainmentBed> {
   const moto = await startMoto();
   const ssm = new FakeSessionManager();
-  const proxy = await startFaultProxy({ upstream: moto.endpoint, intercept: chain(ssm.intercept, motoGaps) });
+  const proxy = await startFaultProxy({
+    upstream: moto.endpoint,
+    intercept: chain(ssm.intercept, noServiceCredentials),
+  });
   try {
     const setup = makeClients({ region: REGION, endpoint: proxy.endpoint, credentials: CREDENTIALS });
     const stack = await createLocalStack(setup, { sessionRegions: [REGION] });

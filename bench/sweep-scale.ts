@@ -5,10 +5,10 @@ import { GenerateCredentialReportCommand } from '@aws-sdk/client-iam';
 import { build } from 'esbuild';
 import { makeClients } from '../src/clients';
 import { startMoto } from '../src/local/moto';
+import { chain, noServiceCredentials } from '../src/local/moto-gaps';
 import { type FaultProxy, startFaultProxy } from '../src/local/proxy';
 import { createLocalStack } from '../src/local/seed';
-import { awsPaging, chain } from './aws-paging';
-import { motoGaps } from './moto-gaps';
+import { awsPaging } from './aws-paging';
 import { emailOf, type SeedBatch, seedBatch, userName } from './seed-account';
 import { median } from './stats';
 import type { ChildResult, ChildTask } from './sweep-child';
@@ -183,7 +183,10 @@ export async function benchSweepScale(
   const pageSize = { max: 1000, default: 100 };
   const proxy = await startFaultProxy({
     upstream: moto.endpoint,
-    intercept: chain(motoGaps, awsPaging({ maxPageSize: pageSize.max, defaultPageSize: pageSize.default })),
+    intercept: chain(
+      noServiceCredentials,
+      awsPaging({ maxPageSize: pageSize.max, defaultPageSize: pageSize.default }),
+    ),
   });
   try {
     // Seeding goes to moto directly; only the measured tasks go through the proxy.

@@ -9,6 +9,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Clients } from '../clients';
 import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../local/moto';
+import { chain, FakeSessionManager, noServiceCredentials } from '../local/moto-gaps';
 import { type Interceptor, seededRandom } from '../local/proxy';
 import {
   ALLOW_ALL,
@@ -20,7 +21,6 @@ import {
   motoClients,
 } from '../local/seed';
 import type { ProviderName } from '../webhooks/registry';
-import { chain, FakeSessionManager, noServiceCredentials } from './aws-gaps';
 import { type ObservedProxy, startObservedProxy } from './observe';
 
 /**

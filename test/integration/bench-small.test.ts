@@ -5,15 +5,15 @@
  */
 import { join } from 'node:path';
 import { GenerateCredentialReportCommand } from '@aws-sdk/client-iam';
-import { awsPaging, chain } from '../../bench/aws-paging';
+import { awsPaging } from '../../bench/aws-paging';
 import { type ContainmentBed, runVariant, startContainmentBed } from '../../bench/containment';
-import { motoGaps } from '../../bench/moto-gaps';
 import { naiveKeyAudit } from '../../bench/naive-sweep';
 import { ACTIONABLE_PER_BATCH, DUE_PER_BATCH, emailOf, seedBatch, userName } from '../../bench/seed-account';
 import { type Clients, makeClients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import { usersOfPerson } from '../../src/engine/resolve';
 import { type Moto, startMoto } from '../../src/local/moto';
+import { chain, noServiceCredentials } from '../../src/local/moto-gaps';
 import { type FaultProxy, startFaultProxy } from '../../src/local/proxy';
 import { createLocalStack } from '../../src/local/seed';
 import { runSweep } from '../../src/sweep/sweep';
@@ -95,7 +95,10 @@ describe('Benchmark (small): sweep, naive peer and person resolution calls', () 
       if (savedBin === undefined) delete process.env.MOTO_SERVER_BIN;
       else process.env.MOTO_SERVER_BIN = savedBin;
     }
-    proxy = await startFaultProxy({ upstream: moto.endpoint, intercept: chain(motoGaps, awsPaging()) });
+    proxy = await startFaultProxy({
+      upstream: moto.endpoint,
+      intercept: chain(noServiceCredentials, awsPaging()),
+    });
     clients = makeClients({ region: 'us-east-1', endpoint: proxy.endpoint, credentials: CREDENTIALS });
     // Small sizes hold proportionally many actionable keys: the breaker is lifted for the test.
     ({ config } = await createLocalStack(clients, { sweepMaxFraction: 1, sweepMaxActions: 1000 }));
@@ -167,7 +170,7 @@ describe('Benchmark (small): sweep, naive peer and person resolution calls', () 
     [1000, 1],
     [10, 10],
   ])('resolves a person in ceil(users / page) calls with pages of at most %i users', async (page, calls) => {
-    proxy.configure({ intercept: chain(motoGaps, awsPaging({ maxPageSize: page })) });
+    proxy.configure({ intercept: chain(noServiceCredentials, awsPaging({ maxPageSize: page })) });
     proxy.reset();
 
     const found = await usersOfPerson(clients.iam, { email: emailOf(57) }, config.personTagKeys);

@@ -1,7 +1,8 @@
-import type { Interceptor, ProxiedRequest, ProxyResponse } from '../local/proxy';
+import type { Interceptor, ProxiedRequest, ProxyResponse } from './proxy';
 
 /**
- * What moto 5.2.1 lacks, served by the fault proxy so the real handlers run unchanged: Session Manager
+ * What moto 5.2.1 lacks, served by the fault proxy (src/local/proxy.ts) so the real handlers run unchanged
+ * (reliability scenarios and benchmarks): Session Manager
  * (`DescribeSessions`, `TerminateSession`) from an in-memory store, and `ListServiceSpecificCredentials`
  * answered empty (moto has no such API; without it the SDK would retry moto's error on every snapshot).
  * Faults are drawn before the interceptor runs, so these calls are faulted like any other.
@@ -38,6 +39,11 @@ export class FakeSessionManager {
       StartDate: Math.floor(Date.now() / 1000),
     });
     return id;
+  }
+
+  /** Sessions still open. */
+  active(): FakeSession[] {
+    return [...this.sessions.values()].filter((s) => s.Status !== 'Terminated');
   }
 
   /** Sessions of `owner` that are still connected. */
@@ -81,7 +87,7 @@ export const noServiceCredentials: Interceptor = (req) => {
   return {
     status: 200,
     headers: { 'content-type': 'text/xml' },
-    body: '<ListServiceSpecificCredentialsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListServiceSpecificCredentialsResult><ServiceSpecificCredentials/></ListServiceSpecificCredentialsResult><ResponseMetadata><RequestId>reliability</RequestId></ResponseMetadata></ListServiceSpecificCredentialsResponse>',
+    body: '<ListServiceSpecificCredentialsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListServiceSpecificCredentialsResult><ServiceSpecificCredentials/></ListServiceSpecificCredentialsResult><ResponseMetadata><RequestId>local</RequestId></ResponseMetadata></ListServiceSpecificCredentialsResponse>',
   };
 };
 
