@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseLockdown, parseRestore } from '../../../src/engine/requests';
 import { InvalidRequestError } from '../../../src/errors';
 
@@ -58,5 +60,24 @@ describe('Function: parseRestore', () => {
     ['both a user and a role', { target: { userName: 'a', roleName: 'b' }, ...ok }],
   ])('rejects %s', (_label, input) => {
     expect(() => parseRestore(input)).toThrow(InvalidRequestError);
+  });
+});
+
+describe('Sample events', () => {
+  const dir = join(__dirname, '../../../events');
+  const samples = (prefix: string) =>
+    readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json'));
+
+  it('has lockdown and restore samples', () => {
+    expect(samples('lockdown-').length).toBeGreaterThanOrEqual(3);
+    expect(samples('restore-').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each(samples('lockdown-'))('%s is a valid lockdown request', (file) => {
+    expect(() => parseLockdown(JSON.parse(readFileSync(join(dir, file), 'utf8')))).not.toThrow();
+  });
+
+  it.each(samples('restore-'))('%s is a valid restore request', (file) => {
+    expect(() => parseRestore(JSON.parse(readFileSync(join(dir, file), 'utf8')))).not.toThrow();
   });
 });
