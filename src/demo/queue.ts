@@ -1,11 +1,11 @@
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { toRecord } from '../local/sqs-record';
 
 /**
  * A local stand-in for Lambda's SQS event source mapping: receives what is on the queue, invokes the real
@@ -20,36 +20,6 @@ export interface Delivery {
   readonly messageIds: readonly string[];
   readonly bodies: readonly string[];
   readonly batchItemFailures: readonly string[];
-}
-
-function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
-  const attrs = m.Attributes ?? {};
-  return {
-    messageId: m.MessageId ?? '',
-    receiptHandle: m.ReceiptHandle ?? '',
-    body: m.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: attrs.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attrs.SentTimestamp ?? String(Date.now()),
-      SenderId: attrs.SenderId ?? '',
-      ApproximateFirstReceiveTimestamp: attrs.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-        k,
-        {
-          dataType: v.DataType ?? 'String',
-          ...(v.StringValue !== undefined ? { stringValue: v.StringValue } : {}),
-          stringListValues: [],
-          binaryListValues: [],
-        },
-      ]),
-    ),
-    md5OfBody: m.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: region,
-  };
 }
 
 /** Delivers one batch (up to 10 messages) from `queueUrl` to `handler`, as the event source mapping would. */

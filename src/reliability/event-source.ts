@@ -5,7 +5,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { toRecord } from '../local/sqs-record';
 import type { InvokeResult, LambdaFunction } from './lambda';
 
 /**
@@ -55,36 +56,6 @@ export interface DeliveryRecord {
   readonly invocation: InvokeResult['status'];
   /** The handler's error or the invocation's failure, when the batch failed whole. */
   readonly error?: string;
-}
-
-function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
-  const a = m.Attributes ?? {};
-  return {
-    messageId: m.MessageId ?? '',
-    receiptHandle: m.ReceiptHandle ?? '',
-    body: m.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
-      SentTimestamp: a.SentTimestamp ?? '0',
-      SenderId: a.SenderId ?? '',
-      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? '0',
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-        k,
-        {
-          dataType: v.DataType ?? 'String',
-          ...(v.StringValue !== undefined ? { stringValue: v.StringValue } : {}),
-          stringListValues: [],
-          binaryListValues: [],
-        },
-      ]),
-    ),
-    md5OfBody: m.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: region,
-  };
 }
 
 /** The ids to keep from a response, or undefined when Lambda would fail the whole batch. */
