@@ -29,12 +29,6 @@ export class SignatureError extends RevocationError {
 /** The principal, key or record named by the request does not exist. */
 export class NotFoundError extends RevocationError {}
 
-/** The principal is protected and was not touched. */
-export class ProtectedPrincipalError extends RevocationError {}
-
-/** The sweep would act on more keys than its breaker allows. */
-export class CircuitBreakerError extends RevocationError {}
-
 /** A required environment variable is missing or invalid (thrown at cold start). */
 export class ConfigError extends RevocationError {}
 

@@ -100,6 +100,24 @@ export async function finishRevocationRecord(
   );
 }
 
+/** The items of one partition, page by page (`ScanIndexForward` false: newest `sk` first). */
+async function* partition(store: Store, pk: string, newestFirst = false): AsyncGenerator<StateRecord> {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.ddb.send(
+      new QueryCommand({
+        TableName: store.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: !newestFirst,
+        ExclusiveStartKey,
+      }),
+    );
+    yield* (page.Items ?? []) as StateRecord[];
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
 /**
  * The principal's revocation records since its last restore, newest first (paginated, stops at the restore).
  */
@@ -109,23 +127,10 @@ export async function unrestoredRevocations(
   name: string,
 ): Promise<RevocationRecord[]> {
   const found: RevocationRecord[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.ddb.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': principalKey(kind, name) },
-        ScanIndexForward: false,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of (page.Items ?? []) as StateRecord[]) {
-      if (item.kind === 'restore') return found;
-      if (item.kind === 'revocation') found.push(item);
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  for await (const item of partition(store, principalKey(kind, name), true)) {
+    if (item.kind === 'restore') break;
+    if (item.kind === 'revocation') found.push(item);
+  }
   return found;
 }
 
@@ -153,18 +158,8 @@ export async function removeFromRevokedIndex(store: Store, userName: string): Pr
 /** Every user in the revoked index (paginated Query: one call per 1 MB, about 5000 entries). */
 export async function listRevokedUsers(store: Store): Promise<RevokedIndexEntry[]> {
   const found: RevokedIndexEntry[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.ddb.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': REVOKED_INDEX_PK },
-        ExclusiveStartKey,
-      }),
-    );
-    found.push(...((page.Items ?? []) as RevokedIndexEntry[]));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  for await (const item of partition(store, REVOKED_INDEX_PK)) {
+    if (item.kind === 'revoked-index') found.push(item);
+  }
   return found;
 }

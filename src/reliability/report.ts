@@ -132,7 +132,7 @@ export function renderReport(r: ReliabilityResults): string {
     ...(wf.outcome === 'revoked' || wf.outcome === 'dlq-notified'
       ? []
       : [
-          "Diagnosis: the engine records the failed step and ends the run `partial` (deny attached, the other key deactivated, one key Active); `needsRetry` in src/departures/worker.ts retries a run only when it `failed`, a principal failed or a deny step failed, so this departure is acknowledged and deleted: neither verified revoked nor in the DLQ. The notification says `partial` (severity high) and the key is blocked by the deny, but nothing deactivates it until a key sweep in `enforce` mode finds the drift (the user is tagged `offboarding:state=revoked`). Fix recommended to the worker's owner: send a departure back to the queue whenever a principal's verification fails or a step failed (not only the deny), and let maxReceiveCount and the DLQ (with each attempt's notification) take what keeps failing.",
+          "Diagnosis: the departure was neither verified revoked nor in the DLQ. The engine records a failed step and ends the user `partial`; the worker (src/departures/worker.ts `needsRetry`) must send such a departure back to the queue so the retry finishes it, or the DLQ keeps it after maxReceiveCount with each attempt's notification. Check that rule first.",
           '',
         ]),
     `## 2. One departure delivered ${dup.copies} times at once`,
