@@ -11,7 +11,11 @@ module.exports = {
   // Jest reads testTimeout only at the top level: integration hooks start moto and seed it.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/tools/**/*.test.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

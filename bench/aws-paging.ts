@@ -1,4 +1,4 @@
-import type { Interceptor, ProxiedRequest, ProxyResponse } from '../src/local/proxy';
+import type { Interceptor, ProxiedRequest, ProxyResponse } from '../tools/local/proxy';
 
 /**
  * IAM list pagination as AWS does it, for the benchmarks: moto 5.2.1 answers `ListUsers` and

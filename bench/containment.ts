@@ -8,10 +8,10 @@ import { type Clients, makeClients } from '../src/clients';
 import type { Config } from '../src/config';
 import { type RevocationRequest, runRevocation } from '../src/engine/revoke';
 import type { RevocationReport } from '../src/engine/types';
-import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../src/local/moto';
-import { chain, FakeSessionManager, noServiceCredentials } from '../src/local/moto-gaps';
-import { type FaultProxy, startFaultProxy, type TimelineEntry, waveNumbers } from '../src/local/proxy';
-import { createLocalStack, createUser } from '../src/local/seed';
+import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../tools/local/moto';
+import { chain, FakeSessionManager, noServiceCredentials } from '../tools/local/moto-gaps';
+import { type FaultProxy, startFaultProxy, type TimelineEntry, waveNumbers } from '../tools/local/proxy';
+import { createLocalStack, createUser } from '../tools/local/seed';
 import { revokeSequentially, serializeCalls } from './sequential-revocation';
 import { median } from './stats';
 

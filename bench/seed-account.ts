@@ -1,6 +1,6 @@
 import { CreateAccessKeyCommand, CreateUserCommand, type IAMClient, type Tag } from '@aws-sdk/client-iam';
-import { seededRandom } from '../src/local/proxy';
 import { mapLimit } from '../src/util/concurrency';
+import { seededRandom } from '../tools/local/proxy';
 
 /**
  * Seeds IAM users for the sweep benchmark over the IAM API (bounded parallel CreateUser with tags, then

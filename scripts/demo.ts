@@ -2,7 +2,7 @@
  * `npm run demo [-- --json]`: the whole product on a seeded local AWS account (moto_server), through the HR
  * webhook, the key sweep and an incident lockdown/restore, with proof on screen. See docs/demo.md.
  */
-import { main } from '../src/demo/main';
+import { main } from '../tools/demo/main';
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -5,9 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../src/reliability/lambda';
-import { renderReport } from '../src/reliability/report';
-import { FULL_CONFIG, REDUCED_CONFIG, runReliability } from '../src/reliability/run';
+import { REPO_ROOT } from '../tools/reliability/lambda';
+import { renderReport } from '../tools/reliability/report';
+import { FULL_CONFIG, REDUCED_CONFIG, runReliability } from '../tools/reliability/run';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ProviderName, providers } from '../src/webhooks/registry';
-import { signEvent } from '../src/webhooks/sign';
+import { signEvent } from '../tools/testing/sign';
 
 const USAGE =
   'usage: npm run sign-event -- <standard|okta|bamboohr|hibob> <event.json> [--secret <secret>] [--keep-times] [--curl <url>]';

@@ -12,11 +12,11 @@ import { ACTIONABLE_PER_BATCH, DUE_PER_BATCH, emailOf, seedBatch, userName } fro
 import { type Clients, makeClients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import { usersOfPerson } from '../../src/engine/resolve';
-import { type Moto, startMoto } from '../../src/local/moto';
-import { chain, noServiceCredentials } from '../../src/local/moto-gaps';
-import { type FaultProxy, startFaultProxy } from '../../src/local/proxy';
-import { createLocalStack } from '../../src/local/seed';
 import { runSweep } from '../../src/sweep/sweep';
+import { type Moto, startMoto } from '../../tools/local/moto';
+import { chain, noServiceCredentials } from '../../tools/local/moto-gaps';
+import { type FaultProxy, startFaultProxy } from '../../tools/local/proxy';
+import { createLocalStack } from '../../tools/local/seed';
 
 const LATENCY_MS = 25;
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };

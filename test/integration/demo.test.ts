@@ -5,8 +5,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import type { DemoResult } from '../../src/demo/types';
-import { findMotoServer, MOTO_INSTALL_HINT } from '../../src/local/moto';
+import type { DemoResult } from '../../tools/demo/types';
+import { findMotoServer, MOTO_INSTALL_HINT } from '../../tools/local/moto';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');

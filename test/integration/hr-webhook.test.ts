@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { DeleteParameterCommand } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Clients, makeClients } from '../../src/clients';
-import { testConfig } from '../../src/config';
 import { departureMessageSchema } from '../../src/departures/message';
-import { type Moto, startMoto } from '../../src/local/moto';
 import { webhookHandler } from '../../src/webhooks/handler';
 import type { ProviderName } from '../../src/webhooks/registry';
-import { signatureHeaders, signEvent } from '../../src/webhooks/sign';
+import { type Moto, startMoto } from '../../tools/local/moto';
+import { testConfig } from '../../tools/testing/config';
+import { signatureHeaders, signEvent } from '../../tools/testing/sign';
 import { createQueue, drainBodies, lambdaContext, putWebhookSecrets } from './departure-fixtures';
 
 const PREFIX = '/offboarding/webhook/';

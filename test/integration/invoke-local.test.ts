@@ -18,7 +18,7 @@ import {
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
-import { type Moto, startMoto } from '../../src/local/moto';
+import { type Moto, startMoto } from '../../tools/local/moto';
 import {
   type Credentials,
   createAdmin,
@@ -29,7 +29,7 @@ import {
   type Inbox,
   motoClients,
   type SeededUser,
-} from '../../src/local/seed';
+} from '../../tools/local/seed';
 
 const repo = resolve(__dirname, '../..');
 const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';

@@ -9,11 +9,11 @@ import { awsPaging } from '../../bench/aws-paging';
 import { type Clients, makeClients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import { runRevocation } from '../../src/engine/revoke';
-import { type Moto, startMoto } from '../../src/local/moto';
-import { type FaultProxy, startFaultProxy } from '../../src/local/proxy';
-import { createLocalStack, motoClients } from '../../src/local/seed';
 import { runSweep } from '../../src/sweep/sweep';
 import { mapLimit } from '../../src/util/concurrency';
+import { type Moto, startMoto } from '../../tools/local/moto';
+import { type FaultProxy, startFaultProxy } from '../../tools/local/proxy';
+import { createLocalStack, motoClients } from '../../tools/local/seed';
 
 /*
  * How many AWS calls the sweep makes, counted on every command its clients send, against moto with

@@ -16,11 +16,11 @@ import { runRestore } from '../../src/engine/restore';
 import { runRevocation } from '../../src/engine/revoke';
 import type { RevocationRecord, RevokedIndexEntry } from '../../src/engine/state';
 import { InvalidRequestError } from '../../src/errors';
-import { type Moto, startMoto } from '../../src/local/moto';
-import { createLocalStack, createUser, drainInbox, type Inbox, motoClients } from '../../src/local/seed';
 import type { KeyClass } from '../../src/sweep/classify';
 import { keySweep, runSweep } from '../../src/sweep/sweep';
 import type { SweepSummary } from '../../src/sweep/types';
+import { type Moto, startMoto } from '../../tools/local/moto';
+import { createLocalStack, createUser, drainInbox, type Inbox, motoClients } from '../../tools/local/seed';
 
 /*
  * The key sweep against a real moto_server. What moto does and does not do, and how the tests live with it:

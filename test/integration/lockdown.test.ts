@@ -18,8 +18,9 @@ import type { Handler } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RestoreReport, RevocationReport } from '../../src/engine/types';
 import { NotFoundError, NothingToRestoreError } from '../../src/errors';
-import { instrument } from '../../src/local/instrument';
-import { type Moto, startMoto } from '../../src/local/moto';
+import { lockdown } from '../../src/lockdown';
+import { instrument } from '../../tools/local/instrument';
+import { type Moto, startMoto } from '../../tools/local/moto';
 import {
   ALLOW_ALL,
   type Credentials,
@@ -30,8 +31,7 @@ import {
   type LocalStack,
   motoClients,
   type SeededUser,
-} from '../../src/local/seed';
-import { lockdown } from '../../src/lockdown';
+} from '../../tools/local/seed';
 
 const ssm = mockClient(SSMClient);
 const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';

@@ -5,8 +5,8 @@
  * a crash the retry does not complete, a 5xx or an unsigned message queued, a write from a malformed admin
  * input or to a protected principal fails it.
  */
-import { HOSTILE_KINDS } from '../../src/reliability/hostile';
-import { REDUCED_CONFIG, type ReliabilityResults, runReliability } from '../../src/reliability/run';
+import { HOSTILE_KINDS } from '../../tools/reliability/hostile';
+import { REDUCED_CONFIG, type ReliabilityResults, runReliability } from '../../tools/reliability/run';
 
 let results: ReliabilityResults;
 

@@ -20,7 +20,8 @@ import { type Clients, makeClients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import { departureWorker } from '../../src/departures/worker';
 import type { RevocationReport } from '../../src/engine/types';
-import { type Moto, startMoto } from '../../src/local/moto';
+import { webhookHandler } from '../../src/webhooks/handler';
+import { type Moto, startMoto } from '../../tools/local/moto';
 import {
   type Credentials,
   createAdmin,
@@ -30,9 +31,8 @@ import {
   type LocalStack,
   motoClients,
   type SeededUser,
-} from '../../src/local/seed';
-import { webhookHandler } from '../../src/webhooks/handler';
-import { signatureHeaders } from '../../src/webhooks/sign';
+} from '../../tools/local/seed';
+import { signatureHeaders } from '../../tools/testing/sign';
 import { createQueue, drainBodies, lambdaContext, pollOnce, putWebhookSecrets } from './departure-fixtures';
 
 const PREFIX = '/offboarding/webhook/';

@@ -33,8 +33,9 @@ import { DescribeSessionsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeClients } from '../../src/clients';
-import { type Config, testConfig } from '../../src/config';
+import type { Config } from '../../src/config';
 import type { EngineDeps } from '../../src/engine/revoke';
+import { testConfig } from '../../tools/testing/config';
 
 export const ACCOUNT = '123456789012';
 export const NOW = new Date('2026-11-29T12:00:00.000Z');

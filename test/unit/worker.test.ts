@@ -12,7 +12,6 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeClients } from '../../src/clients';
-import { testConfig } from '../../src/config';
 import type { DepartureMessage } from '../../src/departures/message';
 import {
   DEPARTURE_IDEMPOTENCY_SECONDS,
@@ -22,6 +21,7 @@ import {
 } from '../../src/departures/worker';
 import type { RevocationRequest, runRevocation } from '../../src/engine/revoke';
 import type { PrincipalReport, RevocationReport, RunOutcome, StepResult } from '../../src/engine/types';
+import { testConfig } from '../../tools/testing/config';
 import { MemoryPersistence } from './departures/memory-persistence';
 
 const sns = mockClient(SNSClient);

@@ -1,5 +1,5 @@
-import { testConfig } from '../../../src/config';
 import { type ProtectionSubject, protectionReason } from '../../../src/engine/protection';
+import { testConfig } from '../../../tools/testing/config';
 
 const userSnap = (name: string, tags: Record<string, string> = {}, path = '/'): ProtectionSubject => ({
   kind: 'user',

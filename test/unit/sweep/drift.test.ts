@@ -7,10 +7,10 @@ import {
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { testConfig } from '../../../src/config';
 import type { RevokedIndexEntry } from '../../../src/engine/state';
 import type { ReportUser } from '../../../src/sweep/credential-report';
 import { checkRevokedUsers } from '../../../src/sweep/drift';
+import { testConfig } from '../../../tools/testing/config';
 
 const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';
 const config = testConfig();

@@ -16,7 +16,7 @@ import { allCalls, answerDefaults, iamWrites, mockAws, NOW } from '../../support
 
 // The handler builds its config and clients at cold start; here from a test config (no process.env).
 jest.mock('../../../src/runtime', () => {
-  const { testConfig } = jest.requireActual('../../../src/config');
+  const { testConfig } = jest.requireActual('../../../tools/testing/config');
   const { makeClients } = jest.requireActual('../../../src/clients');
   return {
     coldStart: () => ({

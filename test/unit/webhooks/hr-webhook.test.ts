@@ -4,11 +4,11 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { testConfig } from '../../../src/config';
 import { departureMessageSchema } from '../../../src/departures/message';
 import { webhookHandler } from '../../../src/webhooks/handler';
 import type { ProviderName } from '../../../src/webhooks/registry';
-import { refreshBodyTimes, signatureHeaders, signEvent } from '../../../src/webhooks/sign';
+import { testConfig } from '../../../tools/testing/config';
+import { refreshBodyTimes, signatureHeaders, signEvent } from '../../../tools/testing/sign';
 import { OTHER_STANDARD_SECRET, SECRETS, sampleEvent } from './support';
 
 const ssm = mockClient(SSMClient);

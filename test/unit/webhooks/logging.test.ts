@@ -2,11 +2,11 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { testConfig } from '../../../src/config';
 import { logger } from '../../../src/logger';
 import { webhookHandler } from '../../../src/webhooks/handler';
 import type { ProviderName } from '../../../src/webhooks/registry';
-import { signEvent } from '../../../src/webhooks/sign';
+import { testConfig } from '../../../tools/testing/config';
+import { signEvent } from '../../../tools/testing/sign';
 import { OTHER_STANDARD_SECRET, SECRETS, sampleEvent } from './support';
 
 const ssm = mockClient(SSMClient);

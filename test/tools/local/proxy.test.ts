@@ -10,7 +10,7 @@ import {
   seededRandom,
   startFaultProxy,
   waveNumbers,
-} from '../../src/local/proxy';
+} from '../../../tools/local/proxy';
 
 /** A tiny upstream that records what reached it and answers 200 with a fixed body. */
 interface Upstream {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import type { ProviderName } from '../webhooks/registry';
-import { signatureHeaders } from '../webhooks/sign';
+import type { ProviderName } from '../../src/webhooks/registry';
+import { signatureHeaders } from '../testing/sign';
 import { WEBHOOK_SECRETS } from './account';
 import { departureBody, type PersonRef, type RawRequest } from './webhook-events';
 

@@ -20,8 +20,9 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type Clients, makeClients } from '../clients';
-import { type Config, testConfig } from '../config';
+import { type Clients, makeClients } from '../../src/clients';
+import type { Config } from '../../src/config';
+import { testConfig } from '../testing/config';
 import type { Moto } from './moto';
 
 /**

@@ -6,7 +6,7 @@ import {
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
-import { describeError } from '../errors';
+import { describeError } from '../../src/errors';
 import type { Credentials } from '../local/seed';
 
 /**

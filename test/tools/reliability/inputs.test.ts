@@ -1,7 +1,7 @@
 import { parseLockdown, parseRestore } from '../../../src/engine/requests';
 import { InvalidRequestError } from '../../../src/errors';
-import { adminInputs } from '../../../src/reliability/admin-inputs';
-import { HOSTILE_KINDS, hostileRecipes } from '../../../src/reliability/hostile';
+import { adminInputs } from '../../../tools/reliability/admin-inputs';
+import { HOSTILE_KINDS, hostileRecipes } from '../../../tools/reliability/hostile';
 
 describe('Function: adminInputs', () => {
   it('generates only inputs the request parsers reject, so "InvalidRequestError every time" is a real claim', () => {

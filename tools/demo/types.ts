@@ -1,5 +1,5 @@
-import type { RestoreReport, RevocationReport } from '../engine/types';
-import type { SweepSummary } from '../sweep/types';
+import type { RestoreReport, RevocationReport } from '../../src/engine/types';
+import type { SweepSummary } from '../../src/sweep/types';
 import type { KeyProbe, UserState } from './aws';
 
 /** The demo's result: what `--json` prints, and what the narration is rendered from. */

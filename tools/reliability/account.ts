@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import type { Clients } from '../clients';
+import type { Clients } from '../../src/clients';
+import type { ProviderName } from '../../src/webhooks/registry';
 import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../local/moto';
 import { chain, FakeSessionManager, noServiceCredentials } from '../local/moto-gaps';
 import { type Interceptor, seededRandom } from '../local/proxy';
@@ -20,7 +21,6 @@ import {
   type Inbox,
   motoClients,
 } from '../local/seed';
-import type { ProviderName } from '../webhooks/registry';
 import { type ObservedProxy, startObservedProxy } from './observe';
 
 /**

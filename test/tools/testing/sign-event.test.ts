@@ -4,9 +4,9 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { testConfig } from '../../../src/config';
 import { webhookHandler } from '../../../src/webhooks/handler';
-import { SECRETS } from './support';
+import { testConfig } from '../../../tools/testing/config';
+import { SECRETS } from '../../unit/webhooks/support';
 
 const ROOT = join(__dirname, '../../..');
 const ssm = mockClient(SSMClient);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
-import { hmac } from './crypto';
-import type { ProviderName } from './registry';
+import { hmac } from '../../src/webhooks/crypto';
+import type { ProviderName } from '../../src/webhooks/registry';
 
 /**
  * Signs webhook requests the way each provider does, for `npm run sign-event`, the demo and tests.

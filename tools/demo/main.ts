@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Config } from '../config';
+import type { Config } from '../../src/config';
 import { findMotoServer, type Moto, MotoNotInstalledError, startMoto } from '../local/moto';
 import { motoClients } from '../local/seed';
 import { isolateAwsEnvironment } from './aws';
@@ -83,7 +83,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
     AWS_ACCESS_KEY_ID: company.operator.accessKeyId,
     AWS_SECRET_ACCESS_KEY: company.operator.secretAccessKey,
   });
-  const { loadConfig } = await import('../config');
+  const { loadConfig } = await import('../../src/config');
   const config: Config = loadConfig(process.env, ['DEPARTURE_QUEUE_URL']);
   const clients = motoClients(moto, company.operator);
   const { NotificationLog, departureFlow, sweepFlow, incidentFlow, notificationsFlow } = await import(
@@ -95,7 +95,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const worker = (await import('../../handlers/revocation-worker')).handler as unknown as SqsHandler;
   const lockdown = (await import('../../handlers/lockdown')).handler as unknown as InvokeHandler;
   const restore = (await import('../../handlers/restore')).handler as unknown as InvokeHandler;
-  const { keySweep } = await import('../sweep/sweep');
+  const { keySweep } = await import('../../src/sweep/sweep');
 
   const seed: SeedSummary = {
     endpoint: moto.endpoint,

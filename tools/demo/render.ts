@@ -1,6 +1,6 @@
-import type { RestoreReport, RevocationReport, StepResult } from '../engine/types';
-import { table } from '../notify';
-import type { SweepSummary } from '../sweep/types';
+import type { RestoreReport, RevocationReport, StepResult } from '../../src/engine/types';
+import { table } from '../../src/notify';
+import type { SweepSummary } from '../../src/sweep/types';
 import type {
   DemoResult,
   DepartureFlow,

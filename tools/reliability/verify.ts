@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clients } from '../clients';
-import { DEPARTURE_IDEMPOTENCY_PK } from '../departures/worker';
+import type { Clients } from '../../src/clients';
+import { DEPARTURE_IDEMPOTENCY_PK } from '../../src/departures/worker';
 import { drainInbox } from '../local/seed';
 import { type Account, DENY_POLICY_ARN, REGION, type SeededPerson, type SeededUser } from './account';
 

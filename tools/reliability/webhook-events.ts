@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { ProviderName } from '../webhooks/registry';
-import { signatureHeaders } from '../webhooks/sign';
+import type { ProviderName } from '../../src/webhooks/registry';
+import { signatureHeaders } from '../testing/sign';
 
 /**
  * HTTP API v2 events as API Gateway hands them to the hr-webhook function, for the reliability scenarios:
