@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../infra/permissions';
 import { loadConfig } from '../../src/config';
-import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../src/permissions';
 
 /**
  * Proves the least-privilege properties of serverless.yml from the CloudFormation template it packages to

@@ -1,12 +1,16 @@
-import { actions } from './engine/actions';
-import { RESOLVE_PERMISSIONS } from './engine/resolve';
-import { SNAPSHOT_PERMISSIONS } from './engine/snapshot';
-import { RESTORE_STATE_PERMISSIONS, STATE_PERMISSIONS } from './engine/state';
-import type { StepType } from './engine/types';
-import { VERIFY_PERMISSIONS } from './engine/verify';
-import { NOTIFY_PERMISSIONS } from './notify';
-import { SWEEP_PERMISSIONS } from './sweep/permissions';
-import { WEBHOOK_PERMISSIONS, WORKER_PERMISSIONS, WORKER_QUEUE_PERMISSIONS } from './webhooks/permissions';
+import { actions } from '../src/engine/actions';
+import { RESOLVE_PERMISSIONS } from '../src/engine/resolve';
+import { SNAPSHOT_PERMISSIONS } from '../src/engine/snapshot';
+import { RESTORE_STATE_PERMISSIONS, STATE_PERMISSIONS } from '../src/engine/state';
+import type { StepType } from '../src/engine/types';
+import { VERIFY_PERMISSIONS } from '../src/engine/verify';
+import { NOTIFY_PERMISSIONS } from '../src/notify';
+import { SWEEP_PERMISSIONS } from '../src/sweep/permissions';
+import {
+  WEBHOOK_PERMISSIONS,
+  WORKER_PERMISSIONS,
+  WORKER_QUEUE_PERMISSIONS,
+} from '../src/webhooks/permissions';
 
 /**
  * The IAM actions each function's code path calls, composed from what the code declares next to itself:
