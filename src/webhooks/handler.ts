@@ -20,6 +20,7 @@ export interface WebhookHandlerDeps {
 
 function toResponse(result: WebhookResult): APIGatewayProxyStructuredResultV2 {
   if (result.statusCode === 204) return { statusCode: 204 };
+  if (result.body === undefined) return { statusCode: result.statusCode };
   return {
     statusCode: result.statusCode,
     headers: { 'content-type': 'application/json' },

@@ -23,7 +23,7 @@ export interface ReceiveDeps {
 /** What the receiver answers; errors are mapped to responses by `webhookErrorResponses`. */
 export type WebhookResult =
   | { readonly statusCode: 202; readonly body: { readonly queued: readonly string[] } }
-  | { readonly statusCode: 200; readonly body: unknown }
+  | { readonly statusCode: 200; readonly body?: unknown }
   | { readonly statusCode: 204 };
 
 function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {
@@ -48,8 +48,9 @@ function providerName(event: APIGatewayProxyEventV2): string | undefined {
 }
 
 /**
- * Receives one HR webhook delivery: provider from the path, size check, verification against the provider's
- * secrets, then JSON parsing and normalization, then the queue. Nothing unverified is parsed or queued.
+ * Receives one HR webhook delivery: provider from the path, size check, the sender's connection test (answered
+ * 200, nothing read or queued), verification against the provider's secrets, then JSON parsing and
+ * normalization, then the queue. Nothing unverified is parsed or queued.
  * @throws NotFoundError (unknown provider), PayloadTooLargeError, SignatureError, InvalidRequestError,
  *   TransientError (secret or queue unavailable): `webhookErrorResponses` maps them to 404/413/401/400/503.
  * @example
@@ -82,6 +83,10 @@ export async function receiveWebhook(
     return { statusCode: 200, body: answer.body };
   }
   if (method !== 'POST') throw new InvalidRequestError('webhooks are POST (GET for handshakes)');
+  if (provider.connectionTest?.(request)) {
+    logger.info('webhook connection test answered');
+    return { statusCode: 200 };
+  }
 
   provider.verify(request, await deps.secrets.secretsFor(provider.name, deps.now), deps.now);
 

@@ -33,6 +33,12 @@ export interface WebhookProvider {
   /** Answers a `GET` handshake; providers without one leave it out. */
   handshake?(request: WebhookRequest): HandshakeResponse;
   /**
+   * True when a `POST` is the sender's own connection test (its exact body, compared as bytes): it is answered
+   * 200 with an empty body before any secret is read, and nothing is parsed or queued. Providers without one
+   * leave it out.
+   */
+  connectionTest?(request: WebhookRequest): boolean;
+  /**
    * Checks the request against the current secrets (any may match).
    * @throws SignatureError without saying why.
    */

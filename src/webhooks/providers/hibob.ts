@@ -8,6 +8,15 @@ import type { Normalized, WebhookProvider, WebhookRequest } from '../types';
 /** HiBob (v2) event types that end a person's access. `employee.inactivated` also covers leave: not one. */
 export const HIBOB_DEPARTURE_TYPES: ReadonlySet<string> = new Set(['employee.left', 'employee.deleted']);
 
+/**
+ * The two bodies of Bob's connection test, byte for byte: when a webhook is set up, Bob POSTs the string
+ * `Ping test`, then, if that was not answered 200, the JSON `{"text":"Ping test"}`; without a 200 the webhook is
+ * not connected.
+ */
+export const HIBOB_PING_BODIES: readonly Buffer[] = ['Ping test', '{"text":"Ping test"}'].map((b) =>
+  Buffer.from(b, 'utf8'),
+);
+
 const envelope = z.object({
   type: z.string().min(1).max(200),
   triggeredAt: z.string().min(1).max(100),
@@ -24,6 +33,18 @@ const envelope = z.object({
  */
 export const hibobProvider: WebhookProvider = {
   name: 'hibob',
+
+  /**
+   * Bob's connection test is answered without checking `Bob-Signature`, signed or not. Bob's documentation
+   * describes the ping as a plain POST and does not say it is signed; and Bob sends it the moment the webhook
+   * is created, when its secret (shown in that webhook's configuration) is usually not yet in our SSM
+   * parameter: verifying it would answer 401 or 503 and the webhook could never be connected. Accepting it
+   * unsigned grants nothing: only these two exact bodies qualify (any other body, however close, goes through
+   * verification), the answer is an empty 200, nothing is parsed and nothing is queued.
+   */
+  connectionTest(request: WebhookRequest): boolean {
+    return HIBOB_PING_BODIES.some((ping) => ping.equals(request.body));
+  },
 
   verify(request: WebhookRequest, secrets: readonly string[]): void {
     const signature = request.headers['bob-signature']?.trim();

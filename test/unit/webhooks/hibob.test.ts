@@ -25,6 +25,22 @@ const departures = (p: unknown) => {
 };
 
 describe('Provider: hibob', () => {
+  describe('connectionTest', () => {
+    it.each(['Ping test', '{"text":"Ping test"}'])('recognizes the ping %j, signed or not', (body) => {
+      expect(hibobProvider.connectionTest?.(request(body))).toBe(true);
+      expect(hibobProvider.connectionTest?.(request(body, { 'bob-signature': sign(SECRET, body) }))).toBe(
+        true,
+      );
+    });
+
+    it.each(['', 'Ping test ', 'Ping', '{"text":"Ping test"} ', '{ "text": "Ping test" }', body])(
+      'does not take %j for the ping',
+      (other) => {
+        expect(hibobProvider.connectionTest?.(request(other))).toBe(false);
+      },
+    );
+  });
+
   describe('verify', () => {
     it('accepts a body signed with the secret', () => {
       expect(() =>

@@ -128,6 +128,63 @@ describe('Handler: hr-webhook', () => {
     expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
+  describe("HiBob's connection test", () => {
+    const ping = (body: string, headers: Record<string, string> = { 'content-type': 'text/plain' }) => ({
+      ...sampleEvent('hr-hibob.json'),
+      headers,
+      body,
+    });
+
+    it.each(['Ping test', '{"text":"Ping test"}'])(
+      'answers the unsigned ping %j 200 with an empty body, reading no secret and queueing nothing',
+      async (body) => {
+        const r = await makeHandler()(ping(body));
+        expect(r.statusCode).toBe(200);
+        expect(r.body).toBeUndefined();
+        expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);
+        expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+      },
+    );
+
+    it('answers the ping 200 whatever Bob-Signature says and even while the secret parameter is missing', async () => {
+      ssm.reset();
+      ssm
+        .on(GetParameterCommand)
+        .rejects(Object.assign(new Error('no such parameter'), { name: 'ParameterNotFound' }));
+      const invoke = makeHandler();
+      for (const signature of [
+        'not-a-signature',
+        signatureHeaders('hibob', 'Ping test', 'new-secret', new Date())['bob-signature'] ?? '',
+      ]) {
+        const r = await invoke(ping('Ping test', { 'bob-signature': signature }));
+        expect(r.statusCode).toBe(200);
+      }
+      expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+    });
+
+    it.each([
+      ['a ping with a trailing newline', 'Ping test\n'],
+      ['a ping in another case', 'ping test'],
+      ['the ping as a JSON string', '"Ping test"'],
+      ['the JSON ping spaced out', '{"text": "Ping test"}'],
+      ['the JSON ping with another field', '{"text":"Ping test","type":"employee.left"}'],
+    ])('treats %s as an ordinary delivery: unsigned, it is refused 401', async (_label, body) => {
+      const r = await makeHandler()(ping(body));
+      expect(r.statusCode).toBe(401);
+      expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+    });
+
+    it('is a HiBob test only: the same body to another provider is verified (401 unsigned)', async () => {
+      const e = ping('Ping test');
+      const r = await makeHandler()({
+        ...e,
+        rawPath: '/hr/bamboohr',
+        pathParameters: { provider: 'bamboohr' },
+      });
+      expect(r.statusCode).toBe(401);
+    });
+  });
+
   it('answers 400 to a GET on a provider without a handshake', async () => {
     const e = sampleEvent('hr-okta-verify.json');
     const r = await makeHandler()({ ...e, pathParameters: { provider: 'hibob' }, rawPath: '/hr/hibob' });
