@@ -18,10 +18,11 @@ const PROVIDERS = ['standard', 'okta', 'bamboohr', 'hibob'] as const satisfies r
 
 type Invoke = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 /** A fresh handler (its own secret cache) over the mocked SSM and SQS. */
-function makeHandler(): Invoke {
+function makeHandler(clock?: () => Date): Invoke {
   const h = webhookHandler({
     config: testConfig(),
     clients: { sqs: new SQSClient({ region: 'us-east-1' }), ssmHome: new SSMClient({ region: 'us-east-1' }) },
+    ...(clock ? { clock } : {}),
   });
   return (event) => h(event, ctx) as Promise<APIGatewayProxyStructuredResultV2>;
 }
@@ -183,6 +184,26 @@ describe('Handler: hr-webhook', () => {
       });
       expect(r.statusCode).toBe(401);
     });
+  });
+
+  it("verifies the Standard Webhooks specification's test vector at the handler's clock, not the machine's", async () => {
+    // The vector's body is not a departure: verified, it is answered 400; refused, 401.
+    const vector = {
+      ...sampleEvent('hr-standard.json'),
+      headers: {
+        'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        'webhook-timestamp': '1614265330',
+        'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+      },
+      body: '{"test": 2432232314}',
+    };
+    const at = (offset: number) => () => new Date((1614265330 + offset) * 1000);
+    expect((await makeHandler(at(0))(vector)).statusCode).toBe(400);
+    expect((await makeHandler(at(-300))(vector)).statusCode).toBe(400);
+    expect((await makeHandler(at(301))(vector)).statusCode).toBe(401);
+    expect((await makeHandler(at(-301))(vector)).statusCode).toBe(401);
+    expect((await makeHandler()(vector)).statusCode).toBe(401);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
   it('answers 400 to a GET on a provider without a handshake', async () => {

@@ -77,6 +77,66 @@ describe('Provider: standard', () => {
       expect(() => standardProvider.verify(req, [STANDARD_SECRET], now)).toThrow(SignatureError);
     });
 
+    describe("the specification's test vector, at the injected clock", () => {
+      // Published with the Standard Webhooks specification and its reference libraries.
+      const VECTOR = {
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        timestamp: 1614265330,
+        body: '{"test": 2432232314}',
+        signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+      };
+      const vectorRequest = (overrides: Record<string, string> = {}) =>
+        request(VECTOR.body, {
+          'webhook-id': VECTOR.id,
+          'webhook-timestamp': String(VECTOR.timestamp),
+          'webhook-signature': VECTOR.signature,
+          ...overrides,
+        });
+      const at = (offsetSeconds: number) => new Date((VECTOR.timestamp + offsetSeconds) * 1000);
+
+      it('is the signature the spec computes (checked independently of the library)', () => {
+        expect(sign(VECTOR.secret, VECTOR.id, VECTOR.timestamp, VECTOR.body)).toBe(VECTOR.signature);
+      });
+
+      it.each([0, 300, -300, 299.999])('verifies %d s from its timestamp', (offset) => {
+        expect(() => standardProvider.verify(vectorRequest(), [VECTOR.secret], at(offset))).not.toThrow();
+      });
+
+      it.each([
+        ['301 s later', 301],
+        ['301 s earlier', -301],
+        ['at the machine clock', (Date.now() - VECTOR.timestamp * 1000) / 1000],
+      ])('is rejected %s', (_label, offset) => {
+        expect(() => standardProvider.verify(vectorRequest(), [VECTOR.secret], at(offset))).toThrow(
+          SignatureError,
+        );
+      });
+
+      it.each([
+        ['a body changed by one digit', request('{"test": 2432232315}', vectorRequest().headers)],
+        ['another id', vectorRequest({ 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJel' })],
+        ['a timestamp one second off', vectorRequest({ 'webhook-timestamp': String(VECTOR.timestamp + 1) })],
+        ['a timestamp with trailing garbage', vectorRequest({ 'webhook-timestamp': `${VECTOR.timestamp}x` })],
+        [
+          'the signature without its version',
+          vectorRequest({ 'webhook-signature': VECTOR.signature.slice(3) }),
+        ],
+        ['a v2 signature', vectorRequest({ 'webhook-signature': VECTOR.signature.replace('v1,', 'v2,') })],
+      ])('rejects %s at its own timestamp', (_label, req) => {
+        expect(() => standardProvider.verify(req, [VECTOR.secret], at(0))).toThrow(SignatureError);
+      });
+
+      it('verifies among other signatures and secrets (rotation)', () => {
+        const req = vectorRequest({
+          'webhook-signature': `v1,AAAA ${VECTOR.signature}`,
+        });
+        expect(() =>
+          standardProvider.verify(req, [OTHER_STANDARD_SECRET, VECTOR.secret], at(10)),
+        ).not.toThrow();
+      });
+    });
+
     it('skips a malformed secret line and still verifies with a good one', () => {
       expect(() =>
         standardProvider.verify(request(body, headers()), ['whsec_!!not base64!!', STANDARD_SECRET], now),
