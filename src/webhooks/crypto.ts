@@ -43,5 +43,22 @@ export function departureId(provider: string, parts: readonly string[]): string 
 /** Unsigned timestamps (Okta, HiBob) older than this are not trusted: well inside the worker's dedupe window. */
 export const MAX_UNSIGNED_EVENT_AGE_MS = 3 * 24 * 3600 * 1000;
 
+/**
+ * Unsigned timestamps (Okta, HiBob) further ahead of now than this are not trusted either: an event dated in
+ * the future would stay "recent" past the age limit (a date years ahead, never), so a captured request could
+ * be replayed after the worker's dedupe window has forgotten it. Five minutes covers a sender's clock skew.
+ */
+export const MAX_UNSIGNED_EVENT_AHEAD_MS = 5 * 60 * 1000;
+
+/**
+ * Why an unsigned event time is not trusted at `now`, or undefined when it is: more than 3 days old, or
+ * more than 5 minutes ahead.
+ */
+export function untrustedEventTime(eventMs: number, now: Date): 'too old' | 'in the future' | undefined {
+  if (now.getTime() - eventMs > MAX_UNSIGNED_EVENT_AGE_MS) return 'too old';
+  if (eventMs - now.getTime() > MAX_UNSIGNED_EVENT_AHEAD_MS) return 'in the future';
+  return undefined;
+}
+
 /** Where a timestamp is signed, it must be within this of now, in both directions. */
 export const SIGNED_TIMESTAMP_TOLERANCE_MS = 300 * 1000;

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { emailSchema, employeeIdSchema, issuesOf } from '../../departures/message';
 import { InvalidRequestError, SignatureError } from '../../errors';
 import { logger } from '../../logger';
-import { departureId, hmac, MAX_UNSIGNED_EVENT_AGE_MS, safeEqual } from '../crypto';
+import { departureId, hmac, safeEqual, untrustedEventTime } from '../crypto';
 import type { Normalized, WebhookProvider, WebhookRequest } from '../types';
 
 /** HiBob (v2) event types that end a person's access. `employee.inactivated` also covers leave: not one. */
@@ -29,7 +29,7 @@ const envelope = z.object({
 /**
  * HiBob (Bob) webhooks v2. `Bob-Signature` is the base64 HMAC-SHA512 of the raw body; nothing signs a
  * time, so the departure id hashes type + employee + `triggeredAt` (stable across Bob's retries) and events
- * whose `triggeredAt` is more than 3 days old are not trusted.
+ * whose `triggeredAt` is more than 3 days old or more than 5 minutes ahead are not trusted.
  */
 export const hibobProvider: WebhookProvider = {
   name: 'hibob',
@@ -65,9 +65,11 @@ export const hibobProvider: WebhookProvider = {
     if (Number.isNaN(at)) {
       throw new InvalidRequestError('invalid HiBob payload', ['triggeredAt: must be a date-time']);
     }
-    if (now.getTime() - at > MAX_UNSIGNED_EVENT_AGE_MS) {
-      logger.warn('hibob event ignored: too old to trust', { type, triggeredAt });
-      return { kind: 'ignored', reason: 'event too old to trust' };
+    // Acknowledged (204) rather than refused: a 4xx or 5xx would only have Bob send the same event again.
+    const untrusted = untrustedEventTime(at, now);
+    if (untrusted) {
+      logger.warn(`hibob event ignored: ${untrusted}, not trusted`, { type, triggeredAt });
+      return { kind: 'ignored', reason: `event time ${untrusted}, not trusted` };
     }
     const employeeId = data?.employeeId;
     if (!employeeId) throw new InvalidRequestError('invalid HiBob payload', ['data.employeeId: required']);

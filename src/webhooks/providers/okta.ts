@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { emailSchema, issuesOf } from '../../departures/message';
 import { InvalidRequestError, SignatureError } from '../../errors';
 import { logger } from '../../logger';
-import { departureId, MAX_UNSIGNED_EVENT_AGE_MS, safeEqual } from '../crypto';
+import { departureId, safeEqual, untrustedEventTime } from '../crypto';
 import type { Departure, HandshakeResponse, Normalized, WebhookProvider, WebhookRequest } from '../types';
 
 /** Okta System Log event types that end a person's access. */
@@ -50,7 +50,7 @@ function personOf(event: OktaEvent): Departure['person'] | undefined {
  * Okta Event Hooks. A one-time `GET` carries `X-Okta-Verification-Challenge` and is answered with
  * `{"verification": <it>}`. Deliveries carry a static secret in `Authorization` (no body signature), are
  * batched (`data.events[]`), at least once and possibly out of order: the departure id is the event `uuid`,
- * and events older than 3 days are not trusted (nothing signs their time).
+ * and events older than 3 days or more than 5 minutes ahead are not trusted (nothing signs their time).
  */
 export const oktaProvider: WebhookProvider = {
   name: 'okta',
@@ -81,8 +81,13 @@ export const oktaProvider: WebhookProvider = {
         logger.info('okta event ignored: not successful', { uuid: event.uuid, result });
         continue;
       }
-      if (now.getTime() - Date.parse(event.published) > MAX_UNSIGNED_EVENT_AGE_MS) {
-        logger.warn('okta event ignored: too old to trust', { uuid: event.uuid, published: event.published });
+      // Skipped, not refused: the other events of the batch are still queued, and Okta does not resend.
+      const untrusted = untrustedEventTime(Date.parse(event.published), now);
+      if (untrusted) {
+        logger.warn(`okta event ignored: ${untrusted}, not trusted`, {
+          uuid: event.uuid,
+          published: event.published,
+        });
         continue;
       }
       const person = personOf(event);

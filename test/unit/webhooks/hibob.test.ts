@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { InvalidRequestError, SignatureError } from '../../../src/errors';
+import { logger } from '../../../src/logger';
 import { hibobProvider } from '../../../src/webhooks/providers/hibob';
 import { NOW, request } from './support';
 
@@ -101,8 +102,34 @@ describe('Provider: hibob', () => {
       ['employee.inactivated (also used for leave)', payload({ type: 'employee.inactivated' })],
       ['employee.updated', payload({ type: 'employee.updated' })],
       ['an event more than 3 days old', payload({ triggeredAt: '2026-01-28T18:00:00.000Z' })],
+      ['an event 5 minutes and 1 second ahead', payload({ triggeredAt: '2026-01-31T18:47:01.000Z' })],
+      ['an event a year ahead', payload({ triggeredAt: '2027-01-31T18:42:00.000Z' })],
+      ['an event ahead, written without a zone', payload({ triggeredAt: '2026-01-31T18:50:00' })],
     ])('ignores %s', (_label, p) => {
       expect(normalize(p).kind).toBe('ignored');
+    });
+
+    it('logs a warning naming the event when it ignores a time in the future', () => {
+      const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+      try {
+        expect(normalize(payload({ triggeredAt: '2026-01-31T18:48:00.000Z' }))).toEqual({
+          kind: 'ignored',
+          reason: 'event time in the future, not trusted',
+        });
+        expect(warn).toHaveBeenCalledWith('hibob event ignored: in the future, not trusted', {
+          type: 'employee.left',
+          triggeredAt: '2026-01-31T18:48:00.000Z',
+        });
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it.each([
+      ['4 minutes ahead (clock skew)', '2026-01-31T18:46:00.000Z'],
+      ['exactly 5 minutes ahead', '2026-01-31T18:47:00.000Z'],
+    ])('still accepts an event %s', (_label, triggeredAt) => {
+      expect(departures(payload({ triggeredAt }))[0]?.occurredAt).toBe(triggeredAt);
     });
 
     it.each([

@@ -278,6 +278,27 @@ describe('Handler: hr-webhook', () => {
     expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
+  it.each([
+    ['hibob', 6, 204],
+    ['hibob', 4, 202],
+    ['okta', 6, 204],
+    ['okta', 4, 202],
+  ] as const)(
+    'answers a signed %s event dated %d minutes ahead %d (ahead by more than 5 minutes: acknowledged, not queued)',
+    async (provider, minutes, status) => {
+      const signedAt = new Date();
+      const eventAt = new Date(signedAt.getTime() + minutes * 60_000);
+      const body = refreshBodyTimes(provider, sampleEvent(`hr-${provider}.json`).body ?? '', eventAt);
+      const r = await makeHandler(() => signedAt)({
+        ...sampleEvent(`hr-${provider}.json`),
+        body,
+        headers: signatureHeaders(provider, body, SECRETS[provider][0], signedAt),
+      });
+      expect(r.statusCode).toBe(status);
+      expect(queued()).toHaveLength(status === 202 ? 1 : 0);
+    },
+  );
+
   it('answers 503 when the secret parameter cannot be read, so the sender retries', async () => {
     ssm.reset();
     ssm

@@ -1,4 +1,5 @@
 import { InvalidRequestError, SignatureError } from '../../../src/errors';
+import { logger } from '../../../src/logger';
 import { oktaProvider } from '../../../src/webhooks/providers/okta';
 import { NOW, request } from './support';
 
@@ -99,6 +100,24 @@ describe('Provider: okta', () => {
       ]);
     });
 
+    it('skips an event more than 5 minutes ahead, with a warning, and keeps the rest of the batch', () => {
+      const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+      try {
+        const batch = hook(
+          event({ uuid: 'future', published: '2026-01-31T18:48:00.000Z' }),
+          event({ uuid: 'skewed', published: '2026-01-31T18:46:00.000Z' }),
+          event({ uuid: 'edge', published: '2026-01-31T18:47:00.000Z' }),
+        );
+        expect(departures(batch).map((d) => d.id)).toEqual(['okta:skewed', 'okta:edge']);
+        expect(warn).toHaveBeenCalledWith('okta event ignored: in the future, not trusted', {
+          uuid: 'future',
+          published: '2026-01-31T18:48:00.000Z',
+        });
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
     it('names the person by login as employee id when the login is not an email', () => {
       const d = departures(hook(event({ target: [{ type: 'User', alternateId: 'jdoe' }] })));
       expect(d[0]?.person).toEqual({ employeeId: 'jdoe' });
@@ -108,6 +127,8 @@ describe('Provider: okta', () => {
       ['a batch without departures', hook(event({ eventType: 'user.session.start' }))],
       ['a failed deactivation', hook(event({ outcome: { result: 'FAILURE' } }))],
       ['an event more than 3 days old', hook(event({ published: '2026-01-28T18:00:00.000Z' }))],
+      ['an event 5 minutes and 1 second ahead', hook(event({ published: '2026-01-31T18:47:01.000Z' }))],
+      ['an event a year ahead', hook(event({ published: '2027-01-31T18:42:00.000Z' }))],
       [
         'a departure without a User target',
         hook(event({ target: [{ type: 'AppInstance', alternateId: 'x' }] })),
