@@ -60,7 +60,7 @@ function containmentSection(c: ContainmentResult): string {
   }
   return `## Containment latency
 
-Every AWS call goes through the fault proxy (\`src/local/proxy.ts\`) adding **${c.latencyMs} ms** before it is
+Every AWS call goes through the fault proxy (\`tools/local/proxy.ts\`) adding **${c.latencyMs} ms** before it is
 answered by moto on loopback. The departing user has two access keys, a console login profile, an MFA device and
 three open SSM sessions (and four sessions of colleagues exist); departure mode, one session region.
 ${c.ssmNote}
@@ -396,7 +396,7 @@ ${r.sweep ? resolutionSection(r.sweep) : ''}
 ${r.coldStart ? coldStartSection(r.coldStart) : ''}
 ## Method, in short
 
-- The proxy (\`src/local/proxy.ts\`) forwards to moto, can add latency and seeded faults, counts requests per
+- The proxy (\`tools/local/proxy.ts\`) forwards to moto, can add latency and seeded faults, counts requests per
   operation (\`Action=\` or \`X-Amz-Target\`) and keeps each request's start and end; waves are computed from
   that timeline. No fault was injected in these runs.
 - Nothing here asserts on time in \`npm test\`: \`test/integration/bench-small.test.ts\` runs small versions and

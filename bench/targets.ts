@@ -2,7 +2,7 @@ import type { ColdStartResult } from './cold-start';
 import type { ContainmentResult } from './containment';
 import type { SweepScaleResult } from './sweep-scale';
 
-/** The targets of issue 8, evaluated on one run's figures. */
+/** The benchmark targets (the "Targets" table of BENCHMARKS.md), evaluated on one run's figures. */
 export interface TargetCheck {
   readonly area: 'containment' | 'sweep' | 'resolution' | 'cold start';
   readonly target: string;

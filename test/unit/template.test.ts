@@ -543,7 +543,7 @@ function iamActionOf(pkg: string, name: string): string | undefined {
   return batched[`${prefix}:${op}`] ?? `${prefix}:${op}`;
 }
 
-describe('declared permissions (src/permissions.ts)', () => {
+describe('declared permissions (infra/permissions.ts)', () => {
   it('cover every AWS API the handlers can call', async () => {
     const handlers = readFileSync(join(repo, 'serverless.yml'), 'utf8')
       .split('\n')

@@ -1,7 +1,7 @@
 import type { Interceptor, ProxiedRequest, ProxyResponse } from './proxy';
 
 /**
- * What moto 5.2.1 lacks, served by the fault proxy (src/local/proxy.ts) so the real handlers run unchanged
+ * What moto 5.2.1 lacks, served by the fault proxy (tools/local/proxy.ts) so the real handlers run unchanged
  * (reliability scenarios and benchmarks): Session Manager
  * (`DescribeSessions`, `TerminateSession`) from an in-memory store, and `ListServiceSpecificCredentials`
  * answered empty (moto has no such API; without it the SDK would retry moto's error on every snapshot).

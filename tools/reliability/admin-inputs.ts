@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 
 /**
- * Malformed lockdown and restore invocations, generated with fast-check from a seed: a valid request with
- * one defect that makes it invalid by construction (the contract in docs/engine.md and DESIGN.md: one target
- * key, IAM name patterns, non-empty text without control characters, booleans, no unknown keys), or no
+ * Malformed lockdown and restore invocations, generated with fast-check from a seed: a valid request with one
+ * defect that makes it invalid by construction (the contract in docs/contract.md and docs/engine.md: one
+ * target key, IAM name patterns, non-empty text without control characters, booleans, no unknown keys), or no
  * object at all. Every one must fail with `InvalidRequestError` before any AWS call. Never bundled into a
  * handler.
  */

@@ -9,7 +9,7 @@ import {
 } from '../local/proxy';
 
 /**
- * The fault proxy (src/local/proxy.ts, used as is) with a request log for the reliability scenarios: every
+ * The fault proxy (tools/local/proxy.ts, used as is) with a request log for the reliability scenarios: every
  * request that reaches it, faulted or not, with the SDK's attempt number (`amz-sdk-request: attempt=N;
  * max=M`), the command it belongs to (`amz-sdk-invocation-id`), the IAM principal it names (`UserName`,
  * `RoleName`, `AccessKeyId`, or the SSM session id) and whether the proxy forwarded it or answered a fault
@@ -17,7 +17,7 @@ import {
  * principal (the protected-principal count). Never bundled into a handler.
  */
 
-/** AWS operations that change state, by name (the same rule as src/local/instrument.ts). */
+/** AWS operations that change state, by name (the same rule as tools/local/instrument.ts). */
 export const WRITE_OPERATION =
   /:(Attach|Detach|Put|Delete|Update|Create|Tag|Untag|Deactivate|Enable|Remove|Add|Terminate|Send|Publish|Upload|Change|Resync)/;
 

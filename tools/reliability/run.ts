@@ -26,10 +26,10 @@ import { LambdaFunction, REPO_ROOT } from './lambda';
 import { FailKeyDeactivation, runWriteFailure, type WriteFailureResult } from './write-failure';
 
 /**
- * The reliability suite: scenarios 1-5 of issue 7 on one local account, each with its own stack and fault
- * proxy, run one after another. `npm run reliability` runs {@link FULL_CONFIG} and writes RELIABILITY.md;
- * `test/integration/reliability.test.ts` runs {@link REDUCED_CONFIG} and asserts the same figures.
- * Never bundled into a handler.
+ * The reliability suite: the scenarios of docs/reliability.md on one local account, each with its own stack
+ * and fault proxy, run one after another. `npm run reliability` runs {@link FULL_CONFIG} and writes
+ * RELIABILITY.md; `test/integration/reliability.test.ts` runs {@link REDUCED_CONFIG} and asserts the same
+ * figures. Never bundled into a handler.
  */
 
 export interface ReliabilityConfig {
@@ -180,7 +180,7 @@ export async function runReliability(
     }
     departures = { ...departures, retriedErrors: retriedErrors(f1.workerLog) };
 
-    progress('scenario 1b: an access key deactivation that fails on every SDK attempt');
+    progress('the always-failing key deactivation: one access key deactivation fails on every SDK attempt');
     // maxAttempts of the IAM client (src/clients.ts): the first command gives up, later ones go through.
     const failure = new FailKeyDeactivation(5);
     const s1b = await createScenarioStack(account, 's1b', { ...queue(0), intercept: failure.intercept });

@@ -6,11 +6,11 @@ import { checkPerson, departureIdOf, drainQueue, readUser, receivedReports, type
 import { departureDelivery } from './webhook-events';
 
 /**
- * Scenario 1b, the case scenario 1 meets by chance (a write whose every SDK attempt is faulted: 0.2^5 per
- * command, a few hundred revocation writes per run), made deterministic: the proxy answers 503 to the first
- * `attempts` `iam:UpdateAccessKey` requests for one user, so the worker's first run deactivates nothing for
- * one key after the SDK's 5 attempts; later requests go through. The bar is scenario 1's: verified revoked,
- * or in the DLQ with a failure notification. Never bundled into a handler.
+ * The always-failing key deactivation scenario: the case scenario 1 meets by chance (a write whose every SDK
+ * attempt is faulted: 0.2^5 per command, a few hundred revocation writes per run), made deterministic: the
+ * proxy answers 503 to the first `attempts` `iam:UpdateAccessKey` requests for one user, so the worker's
+ * first run deactivates nothing for one key after the SDK's 5 attempts; later requests go through. The bar is
+ * scenario 1's: verified revoked, or in the DLQ with a failure notification. Never bundled into a handler.
  */
 
 /** Answers 503 to the first `attempts` `iam:UpdateAccessKey` requests for one access key. */
