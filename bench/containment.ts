@@ -8,6 +8,7 @@ import { type Clients, makeClients } from '../src/clients';
 import type { Config } from '../src/config';
 import { type RevocationRequest, runRevocation } from '../src/engine/revoke';
 import type { RevocationReport } from '../src/engine/types';
+import { publish, revocationNotification } from '../src/notify';
 import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../tools/local/moto';
 import { chain, FakeSessionManager, noServiceCredentials } from '../tools/local/moto-gaps';
 import { type FaultProxy, startFaultProxy, type TimelineEntry, waveNumbers } from '../tools/local/proxy';
@@ -208,12 +209,18 @@ export async function runVariant(
     reason: 'benchmark departure',
     requestedBy: 'bench',
   });
+  // As the departure worker does: the engine's run, then its one notification.
+  const revokeAndNotify = async (target: RevocationRequest['target']) => {
+    const r = await runRevocation(request(target), deps);
+    await publish(bed.clients, bed.config.notifyTopicArn, revocationNotification(r));
+    return r;
+  };
   const t0 = performance.now();
   const report =
     variant === 'engine'
-      ? await runRevocation(request({ userName }), deps)
+      ? await revokeAndNotify({ userName })
       : variant === 'engine-by-email'
-        ? await runRevocation(request({ email: `${userName}@example.com` }), deps)
+        ? await revokeAndNotify({ email: `${userName}@example.com` })
         : await revokeSequentially(
             { userName, mode: 'departure', reason: 'benchmark departure', requestedBy: 'bench' },
             { ...deps, clients: bed.serialClients },

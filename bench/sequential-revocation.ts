@@ -2,15 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { actionFor } from '../src/engine/actions';
 import { planUserRevocation } from '../src/engine/plan';
 import { protectionReason } from '../src/engine/protection';
-import type { EngineDeps } from '../src/engine/revoke';
 import { readKeyLastUse, readUserSnapshot } from '../src/engine/snapshot';
-import {
-  finishRevocationRecord,
-  principalKey,
-  putRecord,
-  recordSortKey,
-  revokedIndexEntry,
-} from '../src/engine/state';
+import { finishRevocationRecord, putRecord, revokedIndexEntry } from '../src/engine/state';
 import type {
   PlannedStep,
   RevocationMode,
@@ -22,6 +15,7 @@ import type {
 import { verifyUser } from '../src/engine/verify';
 import { describeError } from '../src/errors';
 import { publish, revocationNotification } from '../src/notify';
+import type { OperatorDeps } from '../src/operator/lockdown';
 
 /**
  * The sequential peer of the containment benchmark: the same revocation of one user, the same plan and the
@@ -77,7 +71,7 @@ export interface SequentialRequest {
  */
 export async function revokeSequentially(
   request: SequentialRequest,
-  deps: EngineDeps,
+  deps: OperatorDeps,
 ): Promise<RevocationReport> {
   const { config, clients, now } = deps;
   const runId = randomUUID();
@@ -109,8 +103,6 @@ export async function revokeSequentially(
   });
   const store = { ddb: clients.ddb, table: config.stateTable };
   const record = {
-    pk: principalKey('user', request.userName),
-    sk: recordSortKey(now.toISOString(), runId),
     kind: 'revocation' as const,
     runId,
     trigger: 'departure' as const,

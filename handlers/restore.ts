@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { restore } from '../src/lockdown';
 import { logger } from '../src/logger';
 import { errorReporting } from '../src/middleware';
+import { restore } from '../src/operator/lockdown';
 import { coldStart } from '../src/runtime';
 
 const { config, clients } = coldStart();

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { InvalidRequestError } from '../errors';
+import { formatIssues } from '../util/zod';
 
 /**
  * The normalized departure the HR webhook queues and the revocation worker consumes: one person, one event.
@@ -59,8 +60,8 @@ export const departureMessageSchema = z.object({
   receivedAt: isoTime,
 });
 
-const issuesOf = (error: z.ZodError) =>
-  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(message)'}: ${i.message}`);
+/** Zod issues as `path: message` lines, for InvalidRequestError (the root named `(message)`). */
+export const issuesOf = (error: z.ZodError) => formatIssues(error, '(message)');
 
 /**
  * Parses a queued departure.
@@ -79,6 +80,3 @@ export function parseDepartureMessage(body: string): DepartureMessage {
   if (!r.success) throw new InvalidRequestError('invalid departure message', issuesOf(r.error));
   return r.data;
 }
-
-/** Zod issues as `path: message` lines, for InvalidRequestError. */
-export { issuesOf };

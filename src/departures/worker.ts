@@ -6,11 +6,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Clients } from '../clients';
 import type { Config } from '../config';
-import { type RevocationRequest, runRevocation } from '../engine/revoke';
-import type { RevocationReport } from '../engine/types';
+import { type RevocationReport, type RevocationRequest, runRevocation } from '../engine';
 import { describeError, InvalidRequestError, TransientError } from '../errors';
 import { logger } from '../logger';
-import { type Notification, publish } from '../notify';
+import { malformedDepartureNotification, publish, publishOrNote, revocationNotification } from '../notify';
 import { type DepartureMessage, parseDepartureMessage } from './message';
 
 /**
@@ -88,24 +87,6 @@ export function needsRetry(report: RevocationReport): boolean {
   return report.principals.some((p) => p.outcome === 'failed' || p.outcome === 'partial');
 }
 
-/** The notification of a message that is not a departure: it is dropped, so a human must see it. */
-export function malformedNotification(record: SQSRecord, err: unknown): Notification {
-  const body = record.body.length > 2000 ? `${record.body.slice(0, 2000)}... (truncated)` : record.body;
-  const problem = describeError(err);
-  return {
-    subject: '[offboarding] departure malformed: message dropped',
-    text: [
-      'A message on the departure queue is not a departure and was dropped (not retried).',
-      `message: ${record.messageId}`,
-      `problem: ${problem}`,
-      '',
-      body,
-    ].join('\n'),
-    json: { kind: 'malformed-departure', messageId: record.messageId, problem, body },
-    attributes: { trigger: 'departure', outcome: 'malformed', severity: 'high' },
-  };
-}
-
 /**
  * The revocation worker: each SQS record is one departure, revoked once per departure id whatever the
  * number of deliveries (Powertools idempotency), records processed one after another (IAM writes stay
@@ -130,6 +111,12 @@ export function departureWorker(deps: WorkerDeps) {
         clients: deps.clients,
         now: clock(),
       });
+      await publishOrNote(
+        deps.clients,
+        deps.config.notifyTopicArn,
+        revocationNotification(report),
+        report.notes as string[],
+      );
       if (needsRetry(report)) {
         throw new TransientError(`revocation ${report.outcome}: access may remain, the departure is retried`);
       }
@@ -151,7 +138,7 @@ export function departureWorker(deps: WorkerDeps) {
       if (!(err instanceof InvalidRequestError)) throw err;
       logger.error('malformed departure dropped', { messageId: record.messageId, error: err.message });
       // If the notification cannot be sent, the record is retried (and reaches the DLQ): never lost silently.
-      await publish(deps.clients, deps.config.notifyTopicArn, malformedNotification(record, err));
+      await publish(deps.clients, deps.config.notifyTopicArn, malformedDepartureNotification(record, err));
       return undefined;
     }
     logger.appendKeys({ runId: message.id, provider: message.provider });

@@ -1,4 +1,5 @@
-import { INLINE_DENY_POLICY_NAME, ROLE_SESSION_DENY_POLICY_NAME } from './actions/common';
+import { denyInPlace, ROLE_SESSION_DENY_POLICY_NAME } from './deny';
+import { numberSteps } from './steps';
 import type { PlannedStep, RevocationMode, RoleSnapshot, StepSpec, Trigger, UserSnapshot } from './types';
 
 export interface PlanOptions {
@@ -21,11 +22,6 @@ const step = (spec: StepSpec, state: PlannedStep['state'], reason?: string): Pla
   ...(reason ? { reason } : {}),
 });
 
-/** Stable ids within one plan: `<nn>-<type>` in plan order. */
-function numbered(steps: PlannedStep[]): PlannedStep[] {
-  return steps.map((s, i) => ({ ...s, id: `${String(i + 1).padStart(2, '0')}-${s.type}` }));
-}
-
 function stateTags(options: PlanOptions): Record<string, string> {
   return {
     'offboarding:state': 'revoked',
@@ -42,16 +38,18 @@ function sessionSteps(snapshot: UserSnapshot | RoleSnapshot, options: PlanOption
 }
 
 /**
- * The revocation of a user, in the order of DESIGN.md, from a snapshot and `now`. Pure: no I/O.
+ * The revocation of a user, in the documented order (docs/engine.md), from a snapshot and `now`. Pure: no I/O.
  * Steps the snapshot shows done are `already`; steps a lockdown keeps are `skip` with the reason.
  * @example
  * const plan = planUserRevocation(snapshot, { mode: 'departure', trigger: 'departure', runId, now, ... });
  */
 export function planUserRevocation(snapshot: UserSnapshot, options: PlanOptions): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const denyAttached =
-    snapshot.attachedPolicies.some((p) => p.policyArn === options.denyPolicyArn) ||
-    snapshot.inlinePolicyNames.includes(INLINE_DENY_POLICY_NAME);
+  const denyAttached = denyInPlace(
+    snapshot.attachedPolicies.map((p) => p.policyArn),
+    snapshot.inlinePolicyNames,
+    options.denyPolicyArn,
+  );
   steps.push(
     step({ type: 'attach-deny', policyArn: options.denyPolicyArn }, denyAttached ? 'already' : 'todo'),
   );
@@ -114,14 +112,14 @@ export function planUserRevocation(snapshot: UserSnapshot, options: PlanOptions)
 
   steps.push(...sessionSteps(snapshot, options));
   steps.push(step({ type: 'tag-principal', tags: stateTags(options) }, 'todo'));
-  return numbered(steps);
+  return numberSteps(steps);
 }
 
 /**
  * The lockdown of a role: the TokenIssueTime deny (dated `now`), its SSM sessions, the tag. Pure.
  */
 export function planRoleRevocation(snapshot: RoleSnapshot, options: PlanOptions): PlannedStep[] {
-  return numbered([
+  return numberSteps([
     step(
       {
         type: 'put-role-session-deny',
@@ -133,9 +131,4 @@ export function planRoleRevocation(snapshot: RoleSnapshot, options: PlanOptions)
     ...sessionSteps(snapshot, options),
     step({ type: 'tag-principal', tags: stateTags(options) }, 'todo'),
   ]);
-}
-
-/** Steps that are the deny: executed first, alone, before anything else. */
-export function isDenyStep(s: PlannedStep): boolean {
-  return s.type === 'attach-deny' || s.type === 'put-role-session-deny';
 }

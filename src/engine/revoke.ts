@@ -3,7 +3,6 @@ import type { Clients } from '../clients';
 import type { Config } from '../config';
 import { describeError, NotFoundError } from '../errors';
 import { logger } from '../logger';
-import { publish, revocationNotification } from '../notify';
 import { mapLimit } from '../util/concurrency';
 import type { ActionContext } from './actions';
 import { executePlan } from './execute';
@@ -14,13 +13,14 @@ import { findSessions } from './sessions';
 import { readKeyLastUse, readRoleSnapshot, readUserSnapshot } from './snapshot';
 import {
   finishRevocationRecord,
-  principalKey,
   putRecord,
   type RevocationRecord,
-  recordSortKey,
   revokedIndexEntry,
+  type Store,
 } from './state';
+import { rollUpSteps } from './steps';
 import type {
+  AccessKeyInfo,
   PlannedStep,
   PrincipalKind,
   PrincipalReport,
@@ -59,7 +59,7 @@ export interface RevocationRequest {
 
 export interface EngineDeps {
   readonly config: Config;
-  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'sns' | 'ddb'>;
+  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb'>;
   /** The run's clock, read once by the caller. */
   readonly now: Date;
 }
@@ -70,8 +70,16 @@ interface Principal {
   readonly personEmail?: string;
 }
 
+interface RunContext {
+  readonly runId: string;
+  readonly request: RevocationRequest;
+  readonly dryRun: boolean;
+}
+
 const isPersonTarget = (t: RevocationTarget): t is { employeeId?: string; email?: string } =>
   !('userName' in t) && !('accessKeyId' in t) && !('roleName' in t);
+
+const storeOf = (deps: EngineDeps): Store => ({ ddb: deps.clients.ddb, table: deps.config.stateTable });
 
 /** Turns a target into the principals it names (reads only). */
 async function resolvePrincipals(target: RevocationTarget, deps: EngineDeps): Promise<Principal[]> {
@@ -89,15 +97,13 @@ async function resolvePrincipals(target: RevocationTarget, deps: EngineDeps): Pr
   }));
 }
 
-function outcomeOf(results: readonly StepResult[], verification: Verification | undefined): RunOutcome {
-  const failed = results.some((r) => r.outcome === 'failed');
-  const succeeded = results.some((r) => r.outcome === 'done' || r.outcome === 'already');
-  if (!failed && verification?.ok !== false) return 'revoked';
-  if (failed && !succeeded) return 'failed';
-  return 'partial';
-}
+/** The run outcome of one principal's steps and verification. */
+const outcomeOf = (results: readonly StepResult[], verification?: Verification): RunOutcome => {
+  const r = rollUpSteps(results, verification);
+  return r === 'complete' ? 'revoked' : r;
+};
 
-/** The outcome of a run over several principals. */
+/** The outcome of a run over several principals: the common one, else `partial`; none is `not-found`. */
 export function combineOutcomes(outcomes: readonly RunOutcome[]): RunOutcome {
   if (!outcomes.length) return 'not-found';
   const first = outcomes[0] as RunOutcome;
@@ -121,33 +127,118 @@ async function previewSessions(
   return { sessions: lists.flat(), notes };
 }
 
-interface RunContext {
-  readonly runId: string;
-  readonly request: RevocationRequest;
-  readonly dryRun: boolean;
+function keyNotes(keys: readonly AccessKeyInfo[]): string[] {
+  return keys
+    .filter((k) => k.lastUsedDate !== undefined)
+    .map(
+      (k) =>
+        `access key ${k.accessKeyId} last used ${k.lastUsedDate ?? 'never'}${k.lastUsedService ? ` (${k.lastUsedService})` : ''}`,
+    );
+}
+
+/** Everything revocation changes or restore needs about the principal (reads only). */
+function readSnapshot(p: Principal, deps: EngineDeps): Promise<UserSnapshot | RoleSnapshot> {
+  const { iam } = deps.clients;
+  return p.kind === 'user'
+    ? readUserSnapshot(iam, p.name, deps.now, {
+        ...(p.personEmail ? { personEmail: p.personEmail } : {}),
+        personTagKeys: deps.config.personTagKeys,
+      })
+    : readRoleSnapshot(iam, p.name, deps.now);
+}
+
+function planFor(snapshot: UserSnapshot | RoleSnapshot, run: RunContext, deps: EngineDeps): PlannedStep[] {
+  const options = {
+    mode: run.request.mode,
+    trigger: run.request.trigger,
+    runId: run.runId,
+    now: deps.now,
+    denyPolicyArn: deps.config.denyPolicyArn,
+    sessionRegions: deps.config.sessionRegions,
+    deleteLoginProfile: run.request.deleteLoginProfile,
+    deactivateMfa: run.request.deactivateMfa,
+  };
+  return snapshot.kind === 'user'
+    ? planUserRevocation(snapshot, options)
+    : planRoleRevocation(snapshot, options);
+}
+
+type Base = Pick<PrincipalReport, 'principal' | 'owner' | 'notes'>;
+
+/** The dry run: the full plan, the sessions termination would close, no write. */
+async function plannedReport(
+  base: Base,
+  snapshot: UserSnapshot | RoleSnapshot,
+  plan: readonly PlannedStep[],
+  ctx: ActionContext,
+  deps: EngineDeps,
+): Promise<PrincipalReport> {
+  const [preview, keys] = await Promise.all([
+    previewSessions(snapshot, deps),
+    snapshot.kind === 'user' ? readKeyLastUse(deps.clients.iam, snapshot.accessKeys) : Promise.resolve([]),
+  ]);
+  const { results } = await executePlan(plan, ctx, { dryRun: true, concurrency: deps.config.maxConcurrency });
+  return {
+    ...base,
+    outcome: 'planned',
+    steps: results,
+    sessions: preview.sessions,
+    notes: [...base.notes, ...preview.notes, ...keyNotes(keys)],
+  };
 }
 
 /**
- * Revokes one principal: snapshot, protection check, plan, state record, deny first, the rest in parallel,
- * verification by re-reading. Never throws for a failing step; throws only when the principal cannot be
- * read or the state record cannot be written (then nothing was changed).
+ * The writes: the record first (the restore plan; if it cannot be saved, nothing is changed), the last use of
+ * keys read meanwhile (report only), the plan executed, AWS re-read to verify, the record completed.
+ */
+async function executeRecorded(
+  base: Base,
+  record: RevocationRecord,
+  ctx: ActionContext,
+  deps: EngineDeps,
+): Promise<PrincipalReport> {
+  const { snapshot, plan } = record;
+  const store = storeOf(deps);
+  const [, , keys] = await Promise.all([
+    putRecord(store, record),
+    record.principal.kind === 'user' ? putRecord(store, revokedIndexEntry(record)) : undefined,
+    snapshot.kind === 'user' ? readKeyLastUse(deps.clients.iam, snapshot.accessKeys) : Promise.resolve([]),
+  ]);
+  const { results, sessions } = await executePlan(plan, ctx, {
+    dryRun: false,
+    concurrency: deps.config.maxConcurrency,
+  });
+  const { iam } = deps.clients;
+  const verification =
+    snapshot.kind === 'user'
+      ? await verifyUser(iam, record.principal.name, plan, results, deps.config.denyPolicyArn, deps.now)
+      : await verifyRole(iam, record.principal.name, plan, results);
+  const outcome = outcomeOf(results, verification);
+  const notes = [...base.notes, ...keyNotes(keys)];
+  try {
+    await finishRevocationRecord(store, record, outcome, results);
+  } catch (err) {
+    notes.push(
+      `the state record could not be completed (${describeError(err)}); restore still works from it`,
+    );
+  }
+  return { ...base, outcome, steps: results, verification, sessions, notes };
+}
+
+/**
+ * Revokes one principal: snapshot, protection check, plan, then the dry run or the recorded writes. Never
+ * throws for a failing step; throws only when the principal cannot be read or the state record cannot be
+ * written (then nothing was changed).
  */
 async function revokePrincipal(p: Principal, run: RunContext, deps: EngineDeps): Promise<PrincipalReport> {
-  const { config, clients, now } = deps;
-  const snapshot =
-    p.kind === 'user'
-      ? await readUserSnapshot(clients.iam, p.name, now, {
-          ...(p.personEmail ? { personEmail: p.personEmail } : {}),
-          personTagKeys: config.personTagKeys,
-        })
-      : await readRoleSnapshot(clients.iam, p.name, now);
+  const snapshot = await readSnapshot(p, deps);
   const principal = { kind: p.kind, name: p.name, arn: snapshot.arn };
   const owner = Object.fromEntries(
-    Object.entries(snapshot.tags).filter(([k]) => config.personTagKeys.includes(k)),
-  ) as Record<string, string>;
-  const base = { principal, owner, notes: [...snapshot.notes] };
+    Object.entries(snapshot.tags).filter(([k]) => deps.config.personTagKeys.includes(k)),
+  );
+  const base: Base = { principal, owner, notes: [...snapshot.notes] };
 
-  const protectedBy = protectionReason(snapshot, config);
+  const protectedBy = protectionReason(snapshot, deps.config);
   if (protectedBy) {
     logger.warn('protected principal not touched', { principal: snapshot.arn, reason: protectedBy });
     return {
@@ -158,96 +249,24 @@ async function revokePrincipal(p: Principal, run: RunContext, deps: EngineDeps):
       notes: [`protected: ${protectedBy}`, ...base.notes],
     };
   }
-
-  const planOptions = {
-    mode: run.request.mode,
-    trigger: run.request.trigger,
-    runId: run.runId,
-    now,
-    denyPolicyArn: config.denyPolicyArn,
-    sessionRegions: config.sessionRegions,
-    deleteLoginProfile: run.request.deleteLoginProfile,
-    deactivateMfa: run.request.deactivateMfa,
-  };
-  const plan: PlannedStep[] =
-    snapshot.kind === 'user'
-      ? planUserRevocation(snapshot, planOptions)
-      : planRoleRevocation(snapshot, planOptions);
-  const ctx: ActionContext = { principal, clients, now, runId: run.runId };
-
-  if (run.dryRun) {
-    const [preview, keys] = await Promise.all([
-      previewSessions(snapshot, deps),
-      snapshot.kind === 'user' ? readKeyLastUse(clients.iam, snapshot.accessKeys) : Promise.resolve([]),
-    ]);
-    const { results } = await executePlan(plan, ctx, { dryRun: true, concurrency: config.maxConcurrency });
-    return {
-      ...base,
-      outcome: 'planned',
-      steps: results,
-      sessions: preview.sessions,
-      notes: [...base.notes, ...preview.notes, ...keyNotes(keys)],
-    };
-  }
-
-  // The restore plan is saved before the first write; last use of keys is read meanwhile (report only).
+  const plan = planFor(snapshot, run, deps);
+  const ctx: ActionContext = { principal, clients: deps.clients, now: deps.now, runId: run.runId };
+  if (run.dryRun) return plannedReport(base, snapshot, plan, ctx, deps);
+  const { request } = run;
   const record: RevocationRecord = {
-    pk: principalKey(p.kind, p.name),
-    sk: recordSortKey(now.toISOString(), run.runId),
     kind: 'revocation',
     runId: run.runId,
-    trigger: run.request.trigger,
-    mode: run.request.mode,
-    at: now.toISOString(),
+    trigger: request.trigger,
+    mode: request.mode,
+    at: deps.now.toISOString(),
     principal,
-    requestedBy: run.request.requestedBy,
-    reason: run.request.reason,
+    requestedBy: request.requestedBy,
+    reason: request.reason,
     snapshot,
     plan,
     status: 'started',
   };
-  const store = { ddb: clients.ddb, table: config.stateTable };
-  const [, , keys] = await Promise.all([
-    putRecord(store, record),
-    p.kind === 'user' ? putRecord(store, revokedIndexEntry(record)) : undefined,
-    snapshot.kind === 'user' ? readKeyLastUse(clients.iam, snapshot.accessKeys) : Promise.resolve([]),
-  ]);
-
-  const { results, sessions } = await executePlan(plan, ctx, {
-    dryRun: false,
-    concurrency: config.maxConcurrency,
-  });
-  const verification =
-    snapshot.kind === 'user'
-      ? await verifyUser(clients.iam, p.name, plan, results, config.denyPolicyArn, now)
-      : await verifyRole(clients.iam, p.name, plan, results);
-  const outcome = outcomeOf(results, verification);
-  try {
-    await finishRevocationRecord(store, record, outcome, results);
-  } catch (err) {
-    base.notes.push(
-      `the state record could not be completed (${describeError(err)}); restore still works from it`,
-    );
-  }
-  return {
-    ...base,
-    outcome,
-    steps: results,
-    verification,
-    sessions,
-    notes: [...base.notes, ...keyNotes(keys)],
-  };
-}
-
-function keyNotes(
-  keys: readonly { accessKeyId: string; lastUsedDate?: string | null; lastUsedService?: string }[],
-) {
-  return keys
-    .filter((k) => k.lastUsedDate !== undefined)
-    .map(
-      (k) =>
-        `access key ${k.accessKeyId} last used ${k.lastUsedDate ?? 'never'}${k.lastUsedService ? ` (${k.lastUsedService})` : ''}`,
-    );
+  return executeRecorded(base, record, ctx, deps);
 }
 
 function failedPrincipal(p: Principal, err: unknown): PrincipalReport {
@@ -260,20 +279,12 @@ function failedPrincipal(p: Principal, err: unknown): PrincipalReport {
   };
 }
 
-/**
- * Runs a revocation (lockdown, departure or drift): resolves the target, revokes each principal, sends one
- * notification, and returns the report. Step failures make the run `partial` or `failed`; they do not throw.
- * @example
- * const report = await runRevocation(
- *   { trigger: 'lockdown', mode: 'lockdown', target: { userName: 'alice' }, reason: 'INC-42', requestedBy: 'secops' },
- *   { config, clients, now: new Date() },
- * );
- */
-export async function runRevocation(request: RevocationRequest, deps: EngineDeps): Promise<RevocationReport> {
-  const runId = request.runId ?? randomUUID();
-  const dryRun = deps.config.dryRun || request.dryRun === true;
-  const run: RunContext = { runId, request, dryRun };
-  const notes: string[] = [];
+/** The principals a target names, and notes when it names none (not found is reported, not thrown). */
+async function principalsOf(
+  request: RevocationRequest,
+  deps: EngineDeps,
+  notes: string[],
+): Promise<Principal[]> {
   let principals: Principal[] = [];
   try {
     principals = await resolvePrincipals(request.target, deps);
@@ -286,7 +297,23 @@ export async function runRevocation(request: RevocationRequest, deps: EngineDeps
       `no IAM user is tagged (${deps.config.personTagKeys.join(', ')}) with this person's identifiers`,
     );
   }
+  return principals;
+}
 
+/**
+ * Runs a revocation (lockdown, departure or drift): resolves the target, revokes each principal and returns
+ * the report; the caller publishes it. Step failures make the run `partial` or `failed`; they do not throw.
+ * @example
+ * const report = await runRevocation(
+ *   { trigger: 'lockdown', mode: 'lockdown', target: { userName: 'alice' }, reason: 'INC-42', requestedBy: 'secops' },
+ *   { config, clients, now: new Date() },
+ * );
+ */
+export async function runRevocation(request: RevocationRequest, deps: EngineDeps): Promise<RevocationReport> {
+  const runId = request.runId ?? randomUUID();
+  const run: RunContext = { runId, request, dryRun: deps.config.dryRun || request.dryRun === true };
+  const notes: string[] = [];
+  const principals = await principalsOf(request, deps, notes);
   const reports = await mapLimit(principals, 2, async (p) => {
     try {
       return await revokePrincipal(p, run, deps);
@@ -303,12 +330,13 @@ export async function runRevocation(request: RevocationRequest, deps: EngineDeps
     }
   });
   const found = reports.filter((r): r is PrincipalReport => r !== undefined);
-  const report: RevocationReport = {
+  logger.info('revocation finished', { runId, outcome: combineOutcomes(found.map((r) => r.outcome)) });
+  return {
     kind: 'revocation',
     runId,
     trigger: request.trigger,
     mode: request.mode,
-    dryRun,
+    dryRun: run.dryRun,
     target: Object.fromEntries(Object.entries(request.target).filter(([, v]) => v !== undefined)),
     reason: request.reason,
     requestedBy: request.requestedBy,
@@ -318,12 +346,4 @@ export async function runRevocation(request: RevocationRequest, deps: EngineDeps
     principals: found,
     notes,
   };
-  try {
-    await publish(deps.clients, deps.config.notifyTopicArn, revocationNotification(report));
-  } catch (err) {
-    logger.error('notification failed', { runId, error: describeError(err) });
-    (report.notes as string[]).push(`notification failed: ${describeError(err)}`);
-  }
-  logger.info('revocation finished', { runId, outcome: report.outcome, principals: found.length });
-  return report;
 }

@@ -1,10 +1,14 @@
 import {
+  type AccessKeyMetadata,
+  type AttachedPolicy,
   GetAccessKeyLastUsedCommand,
   GetLoginProfileCommand,
   GetRoleCommand,
   GetUserCommand,
   type IAMClient,
   ListServiceSpecificCredentialsCommand,
+  type LoginProfile,
+  type MFADevice,
   paginateListAccessKeys,
   paginateListAttachedRolePolicies,
   paginateListAttachedUserPolicies,
@@ -15,10 +19,15 @@ import {
   paginateListSSHPublicKeys,
   paginateListUserPolicies,
   paginateListUserTags,
+  type ServiceSpecificCredentialMetadata,
+  type SigningCertificate,
+  type SSHPublicKeyMetadata,
   type Tag,
+  type User,
 } from '@aws-sdk/client-iam';
 import { describeError, isNoSuchEntity, NotFoundError } from '../errors';
 import { mapLimit } from '../util/concurrency';
+import { collectPages } from '../util/paging';
 import type { AccessKeyInfo, RoleSnapshot, SessionOwnerMatch, UserSnapshot } from './types';
 
 /** IAM actions the snapshot reads. */
@@ -40,15 +49,13 @@ export const SNAPSHOT_PERMISSIONS = [
   'iam:ListRoleTags',
 ] as const;
 
-async function collect<P, T>(pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(...(pick(page) ?? []));
-  return out;
-}
-
 export function tagsToRecord(tags: readonly Tag[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 }
+
+/** A tag's value by key. */
+export const tagValue = (tags: Readonly<Record<string, string>>, key: string): string | undefined =>
+  tags[key];
 
 const iso = (d: Date | undefined) => d?.toISOString();
 
@@ -64,9 +71,139 @@ export interface UserSnapshotOptions {
   readonly personTagKeys?: readonly string[];
 }
 
+/** A user as IAM answers the snapshot's reads, before any mapping. */
+export interface UserReads {
+  readonly user: User | undefined;
+  readonly attached: readonly AttachedPolicy[];
+  readonly inline: readonly string[];
+  readonly keys: readonly AccessKeyMetadata[];
+  readonly loginProfile: LoginProfile | null;
+  readonly mfa: readonly MFADevice[];
+  readonly ssh: readonly SSHPublicKeyMetadata[];
+  readonly certs: readonly SigningCertificate[];
+  readonly service: readonly ServiceSpecificCredentialMetadata[];
+  readonly tags: readonly Tag[];
+  /** What could not be read, said plainly. */
+  readonly notes: readonly string[];
+}
+
+/** Reads that answer `null` when IAM says the thing does not exist. */
+async function orNull<T>(read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isNoSuchEntity(err)) return null;
+    throw err;
+  }
+}
+
+/** Service-specific credentials, or none with a note where the API is missing (some partitions, emulators). */
+async function listServiceCredentials(iam: IAMClient, userName: string, notes: string[]) {
+  try {
+    return (
+      (await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName })))
+        .ServiceSpecificCredentials ?? []
+    );
+  } catch (err) {
+    if (isNoSuchEntity(err)) throw err;
+    const why = /Deserialization error|XML parse error/.test(describeError(err))
+      ? 'the endpoint does not implement ListServiceSpecificCredentials'
+      : describeError(err).split('\n')[0];
+    notes.push(`service-specific credentials could not be listed (${why})`);
+    return [];
+  }
+}
+
 /**
- * Reads everything revocation changes or restore needs about a user, every list paginated, all reads in
- * parallel (one round trip when no list spans pages). Last use of each key is read separately
+ * Every read the snapshot of a user needs, every list paginated, all in parallel (one round trip when no list
+ * spans pages).
+ * @throws NotFoundError when the user does not exist.
+ */
+export async function readUser(iam: IAMClient, userName: string): Promise<UserReads> {
+  const notes: string[] = [];
+  const U = { UserName: userName };
+  const client = { client: iam };
+  const [user, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags] = await Promise.all([
+    iam.send(new GetUserCommand(U)),
+    collectPages(paginateListAttachedUserPolicies(client, U), (p) => p.AttachedPolicies),
+    collectPages(paginateListUserPolicies(client, U), (p) => p.PolicyNames),
+    collectPages(paginateListAccessKeys(client, U), (p) => p.AccessKeyMetadata),
+    orNull(async () => (await iam.send(new GetLoginProfileCommand(U))).LoginProfile ?? null),
+    collectPages(paginateListMFADevices(client, U), (p) => p.MFADevices),
+    collectPages(paginateListSSHPublicKeys(client, U), (p) => p.SSHPublicKeys),
+    collectPages(paginateListSigningCertificates(client, U), (p) => p.Certificates),
+    listServiceCredentials(iam, userName, notes),
+    collectPages(paginateListUserTags(client, U), (p) => p.Tags),
+  ]).catch((err) => {
+    if (isNoSuchEntity(err)) throw new NotFoundError(`IAM user ${userName} does not exist`, { cause: err });
+    throw err;
+  });
+  return { user: user.User, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags, notes };
+}
+
+/** The snapshot of a user from its reads. Pure. */
+export function toUserSnapshot(
+  reads: UserReads,
+  userName: string,
+  now: Date,
+  options: UserSnapshotOptions = {},
+): UserSnapshot {
+  const arn = reads.user?.Arn ?? '';
+  const tags = tagsToRecord(reads.tags);
+  const email =
+    options.personEmail ??
+    (options.personTagKeys ?? [])
+      .map((k) => tagValue(tags, k))
+      .find((v): v is string => !!v && v.includes('@'));
+  return {
+    kind: 'user',
+    takenAt: now.toISOString(),
+    userName: reads.user?.UserName ?? userName,
+    userId: reads.user?.UserId ?? '',
+    arn,
+    path: reads.user?.Path ?? '/',
+    attachedPolicies: reads.attached.map((p) => ({
+      policyName: p.PolicyName ?? '',
+      policyArn: p.PolicyArn ?? '',
+    })),
+    inlinePolicyNames: [...reads.inline],
+    accessKeys: reads.keys.map((k) => ({
+      accessKeyId: k.AccessKeyId ?? '',
+      status: (k.Status ?? 'Active') as AccessKeyInfo['status'],
+      createDate: iso(k.CreateDate),
+    })),
+    loginProfile: reads.loginProfile
+      ? {
+          createDate: iso(reads.loginProfile.CreateDate),
+          passwordResetRequired: reads.loginProfile.PasswordResetRequired,
+        }
+      : null,
+    mfaDevices: reads.mfa.map((d) => ({ serialNumber: d.SerialNumber ?? '', enableDate: iso(d.EnableDate) })),
+    sshPublicKeys: reads.ssh.map((k) => ({
+      sshPublicKeyId: k.SSHPublicKeyId ?? '',
+      status: k.Status ?? 'Active',
+      uploadDate: iso(k.UploadDate),
+    })),
+    signingCertificates: reads.certs.map((c) => ({
+      certificateId: c.CertificateId ?? '',
+      status: c.Status ?? 'Active',
+      uploadDate: iso(c.UploadDate),
+    })),
+    serviceCredentials: reads.service.map((c) => ({
+      serviceSpecificCredentialId: c.ServiceSpecificCredentialId ?? '',
+      serviceName: c.ServiceName ?? '',
+      status: c.Status ?? 'Active',
+    })),
+    tags,
+    // A person's federated sessions: `arn:aws:sts::<acct>:assumed-role/<any role>/<email>`.
+    sessionOwners: { exact: [arn], ...(email ? { suffixes: [`/${email}`] } : {}) },
+    sessions: [],
+    notes: [...reads.notes],
+  };
+}
+
+/**
+ * Reads everything revocation changes or restore needs about a user. Last use of each key is read separately
  * ({@link readKeyLastUse}) so it does not delay the deny.
  * @throws NotFoundError when the user does not exist.
  */
@@ -76,100 +213,7 @@ export async function readUserSnapshot(
   now: Date,
   options: UserSnapshotOptions = {},
 ): Promise<UserSnapshot> {
-  const notes: string[] = [];
-  const U = { UserName: userName };
-  const getUser = async () => {
-    try {
-      return await iam.send(new GetUserCommand(U));
-    } catch (err) {
-      if (isNoSuchEntity(err)) throw new NotFoundError(`IAM user ${userName} does not exist`, { cause: err });
-      throw err;
-    }
-  };
-  const getLoginProfile = async () => {
-    try {
-      return (await iam.send(new GetLoginProfileCommand(U))).LoginProfile ?? null;
-    } catch (err) {
-      if (isNoSuchEntity(err)) return null;
-      throw err;
-    }
-  };
-  const listServiceCredentials = async () => {
-    try {
-      return (await iam.send(new ListServiceSpecificCredentialsCommand(U))).ServiceSpecificCredentials ?? [];
-    } catch (err) {
-      if (isNoSuchEntity(err)) throw err;
-      // Some partitions and emulators lack this API: say so rather than fail the revocation.
-      const why = /Deserialization error|XML parse error/.test(describeError(err))
-        ? 'the endpoint does not implement ListServiceSpecificCredentials'
-        : describeError(err).split('\n')[0];
-      notes.push(`service-specific credentials could not be listed (${why})`);
-      return [];
-    }
-  };
-  const [user, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags] = await Promise.all([
-    getUser(),
-    collect(paginateListAttachedUserPolicies({ client: iam }, U), (p) => p.AttachedPolicies),
-    collect(paginateListUserPolicies({ client: iam }, U), (p) => p.PolicyNames),
-    collect(paginateListAccessKeys({ client: iam }, U), (p) => p.AccessKeyMetadata),
-    getLoginProfile(),
-    collect(paginateListMFADevices({ client: iam }, U), (p) => p.MFADevices),
-    collect(paginateListSSHPublicKeys({ client: iam }, U), (p) => p.SSHPublicKeys),
-    collect(paginateListSigningCertificates({ client: iam }, U), (p) => p.Certificates),
-    listServiceCredentials(),
-    collect(paginateListUserTags({ client: iam }, U), (p) => p.Tags),
-  ]);
-  const arn = user.User?.Arn ?? '';
-  const tagRecord = tagsToRecord(tags);
-  const email =
-    options.personEmail ??
-    (options.personTagKeys ?? []).map((k) => tagRecord[k]).find((v): v is string => !!v && v.includes('@'));
-  const sessionOwners: SessionOwnerMatch = {
-    exact: [arn],
-    // A person's federated sessions: `arn:aws:sts::<acct>:assumed-role/<any role>/<email>`.
-    ...(email ? { suffixes: [`/${email}`] } : {}),
-  };
-  return {
-    kind: 'user',
-    takenAt: now.toISOString(),
-    userName: user.User?.UserName ?? userName,
-    userId: user.User?.UserId ?? '',
-    arn,
-    path: user.User?.Path ?? '/',
-    attachedPolicies: attached.map((p) => ({ policyName: p.PolicyName ?? '', policyArn: p.PolicyArn ?? '' })),
-    inlinePolicyNames: inline,
-    accessKeys: keys.map((k) => ({
-      accessKeyId: k.AccessKeyId ?? '',
-      status: (k.Status ?? 'Active') as AccessKeyInfo['status'],
-      createDate: iso(k.CreateDate),
-    })),
-    loginProfile: loginProfile
-      ? {
-          createDate: iso(loginProfile.CreateDate),
-          passwordResetRequired: loginProfile.PasswordResetRequired,
-        }
-      : null,
-    mfaDevices: mfa.map((d) => ({ serialNumber: d.SerialNumber ?? '', enableDate: iso(d.EnableDate) })),
-    sshPublicKeys: ssh.map((k) => ({
-      sshPublicKeyId: k.SSHPublicKeyId ?? '',
-      status: k.Status ?? 'Active',
-      uploadDate: iso(k.UploadDate),
-    })),
-    signingCertificates: certs.map((c) => ({
-      certificateId: c.CertificateId ?? '',
-      status: c.Status ?? 'Active',
-      uploadDate: iso(c.UploadDate),
-    })),
-    serviceCredentials: service.map((c) => ({
-      serviceSpecificCredentialId: c.ServiceSpecificCredentialId ?? '',
-      serviceName: c.ServiceName ?? '',
-      status: c.Status ?? 'Active',
-    })),
-    tags: tagRecord,
-    sessionOwners,
-    sessions: [],
-    notes,
-  };
+  return toUserSnapshot(await readUser(iam, userName), userName, now, options);
 }
 
 /**
@@ -212,9 +256,9 @@ export async function readRoleSnapshot(iam: IAMClient, roleName: string, now: Da
   };
   const [role, inline, attached, tags] = await Promise.all([
     getRole(),
-    collect(paginateListRolePolicies({ client: iam }, R), (p) => p.PolicyNames),
-    collect(paginateListAttachedRolePolicies({ client: iam }, R), (p) => p.AttachedPolicies),
-    collect(paginateListRoleTags({ client: iam }, R), (p) => p.Tags),
+    collectPages(paginateListRolePolicies({ client: iam }, R), (p) => p.PolicyNames),
+    collectPages(paginateListAttachedRolePolicies({ client: iam }, R), (p) => p.AttachedPolicies),
+    collectPages(paginateListRoleTags({ client: iam }, R), (p) => p.Tags),
   ]);
   const arn = role.Role?.Arn ?? '';
   const name = role.Role?.RoleName ?? roleName;

@@ -1,5 +1,14 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../clients';
+import { describeError, RevocationError } from '../errors';
+import { formatIssues } from '../util/zod';
+import { stateRecordSchema } from './schema';
 import type {
   PlannedStep,
   PrincipalKind,
@@ -13,14 +22,13 @@ import type {
 
 /** DynamoDB actions the state store uses. */
 export const STATE_PERMISSIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] as const;
+/** DynamoDB actions restore adds: it removes the user from the revoked index. */
+export const RESTORE_STATE_PERMISSIONS = ['dynamodb:DeleteItem'] as const;
+/** DynamoDB actions of records written in batches (the sweep's key deactivations). */
+export const BATCH_STATE_PERMISSIONS = ['dynamodb:BatchWriteItem'] as const;
 
-/**
- * One revocation of one principal, written before its first write (the restore plan) and completed after.
- * Key: `pk = principal#<kind>#<name>`, `sk = <ISO time>#<runId>`, so a principal's runs sort by time.
- */
+/** One revocation of one principal, saved before its first write (the restore plan) and completed after. */
 export interface RevocationRecord {
-  readonly pk: string;
-  readonly sk: string;
   readonly kind: 'revocation';
   readonly runId: string;
   readonly trigger: Trigger;
@@ -38,8 +46,6 @@ export interface RevocationRecord {
 
 /** A restore of a principal: older revocation records are undone and no longer count. */
 export interface RestoreRecord {
-  readonly pk: string;
-  readonly sk: string;
   readonly kind: 'restore';
   readonly runId: string;
   readonly at: string;
@@ -52,13 +58,10 @@ export interface RestoreRecord {
 }
 
 /**
- * The index of revoked users: one item per user under a single partition, written with the revocation
- * record (before the first write) and deleted by restore. The sweep's drift check reads it with one Query
- * (a page per 1 MB) instead of listing every user's tags.
+ * The index of revoked users: one entry per user, written with the revocation record (before the first write)
+ * and deleted by restore. The sweep's drift check reads it with one Query (a page per 1 MB).
  */
 export interface RevokedIndexEntry {
-  readonly pk: typeof REVOKED_INDEX_PK;
-  readonly sk: string;
   readonly kind: 'revoked-index';
   readonly userName: string;
   readonly runId: string;
@@ -67,32 +70,126 @@ export interface RevokedIndexEntry {
   readonly mode: RevocationMode;
 }
 
-export const REVOKED_INDEX_PK = 'index#revoked-users';
-
-/** DynamoDB actions restore adds: it removes the user from the revoked index. */
-export const RESTORE_STATE_PERMISSIONS = ['dynamodb:DeleteItem'] as const;
-
 export type StateRecord = RevocationRecord | RestoreRecord | RevokedIndexEntry;
 
-export const principalKey = (kind: PrincipalKind, name: string) => `principal#${kind}#${name}`;
-export const recordSortKey = (at: string, runId: string) => `${at}#${runId}`;
+/** A state table item that is not a record of this project's shape (edited, forged or from another version). */
+export class InvalidStateRecordError extends RevocationError {}
 
-type Store = { readonly ddb: Clients['ddb']; readonly table: string };
+export type Store = { readonly ddb: Clients['ddb']; readonly table: string };
+
+// Storage keys: known here only. A principal's runs sort by time under `principal#<kind>#<name>`; a restore's
+// `~` sorts after any run id, so a restore stays newer than a revocation stamped the same millisecond.
+const REVOKED_INDEX_PK = 'index#revoked-users';
+const principalKey = (kind: PrincipalKind, name: string) => `principal#${kind}#${name}`;
+
+function keysOf(record: StateRecord): { pk: string; sk: string } {
+  switch (record.kind) {
+    case 'revocation':
+      return {
+        pk: principalKey(record.principal.kind, record.principal.name),
+        sk: `${record.at}#${record.runId}`,
+      };
+    case 'restore':
+      return {
+        pk: principalKey(record.principal.kind, record.principal.name),
+        sk: `${record.at}#~restore#${record.runId}`,
+      };
+    case 'revoked-index':
+      return { pk: REVOKED_INDEX_PK, sk: record.userName };
+  }
+}
+
+/** Parses an item read back: its keys dropped, its shape checked. @throws InvalidStateRecordError */
+function fromItem(item: Record<string, unknown>): StateRecord {
+  const { pk, sk, expiresAt: _ttl, ...rest } = item;
+  const r = stateRecordSchema.safeParse(rest);
+  if (!r.success) {
+    const why = formatIssues(r.error, '(item)').join('; ');
+    throw new InvalidStateRecordError(`state record ${String(pk)} / ${String(sk)} is not valid: ${why}`);
+  }
+  const data = r.data;
+  // The snapshot is parsed loosely (evidence, never acted on): its full type is the writer's.
+  return data.kind === 'revocation' ? { ...data, snapshot: data.snapshot as unknown as Snapshot } : data;
+}
 
 export async function putRecord(store: Store, record: StateRecord): Promise<void> {
-  await store.ddb.send(new PutCommand({ TableName: store.table, Item: record }));
+  await store.ddb.send(new PutCommand({ TableName: store.table, Item: { ...keysOf(record), ...record } }));
+}
+
+export interface BatchOptions {
+  /** Attempts at items DynamoDB leaves unprocessed (throttling); default 4. */
+  readonly attempts?: number;
+  /** First wait before retrying unprocessed items, doubled each time; default 100 ms. */
+  readonly retryDelayMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** DynamoDB's limit of items per BatchWriteItem. */
+export const BATCH_SIZE = 25;
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Writes one batch of at most 25 records, retrying what DynamoDB leaves unprocessed; returns why the rest failed. */
+async function putBatch<R extends StateRecord>(store: Store, batch: readonly R[], options: BatchOptions) {
+  const failed = new Map<R, string>();
+  const attempts = options.attempts ?? 4;
+  let pending = batch;
+  let why = 'left unprocessed by DynamoDB (throttled)';
+  let delay = options.retryDelayMs ?? 100;
+  for (let attempt = 1; pending.length && attempt <= attempts; attempt++) {
+    if (attempt > 1) {
+      await (options.sleep ?? defaultSleep)(delay);
+      delay *= 2;
+    }
+    try {
+      const items = pending.map((r) => ({ ...keysOf(r), ...r }));
+      const out = await store.ddb.send(
+        new BatchWriteCommand({
+          RequestItems: { [store.table]: items.map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
+      const left = new Set(
+        (out.UnprocessedItems?.[store.table] ?? []).map(
+          (w) => `${w.PutRequest?.Item?.pk}|${w.PutRequest?.Item?.sk}`,
+        ),
+      );
+      pending = pending.filter((r) => left.has(`${keysOf(r).pk}|${keysOf(r).sk}`));
+    } catch (err) {
+      // The SDK has already retried throttling and 5xx: what is left is not written.
+      why = describeError(err);
+      break;
+    }
+  }
+  for (const r of pending) failed.set(r, why);
+  return failed;
+}
+
+/**
+ * Writes records with BatchWriteItem, 25 per call, retrying what DynamoDB leaves unprocessed.
+ * @returns why each record that could not be written was not (absent: written).
+ */
+export async function putRecords<R extends StateRecord>(
+  store: Store,
+  records: readonly R[],
+  options: BatchOptions = {},
+): Promise<Map<R, string>> {
+  const failed = new Map<R, string>();
+  for (let i = 0; i < records.length; i += BATCH_SIZE) {
+    for (const [r, why] of await putBatch(store, records.slice(i, i + BATCH_SIZE), options))
+      failed.set(r, why);
+  }
+  return failed;
 }
 
 export async function finishRevocationRecord(
   store: Store,
-  record: Pick<RevocationRecord, 'pk' | 'sk'>,
+  record: RevocationRecord,
   outcome: RunOutcome,
   results: readonly StepResult[],
 ): Promise<void> {
   await store.ddb.send(
     new UpdateCommand({
       TableName: store.table,
-      Key: { pk: record.pk, sk: record.sk },
+      Key: keysOf(record),
       UpdateExpression: 'SET #status = :finished, outcome = :outcome, results = :results',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':finished': 'finished', ':outcome': outcome, ':results': results },
@@ -100,7 +197,7 @@ export async function finishRevocationRecord(
   );
 }
 
-/** The items of one partition, page by page (`ScanIndexForward` false: newest `sk` first). */
+/** The records of one partition, page by page, each parsed (`newestFirst`: newest `sk` first). */
 async function* partition(store: Store, pk: string, newestFirst = false): AsyncGenerator<StateRecord> {
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
@@ -113,13 +210,14 @@ async function* partition(store: Store, pk: string, newestFirst = false): AsyncG
         ExclusiveStartKey,
       }),
     );
-    yield* (page.Items ?? []) as StateRecord[];
+    for (const item of page.Items ?? []) yield fromItem(item);
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
 }
 
 /**
  * The principal's revocation records since its last restore, newest first (paginated, stops at the restore).
+ * @throws InvalidStateRecordError when a record read is not of this project's shape.
  */
 export async function unrestoredRevocations(
   store: Store,
@@ -137,8 +235,6 @@ export async function unrestoredRevocations(
 /** The index entry that goes with a user's revocation record. */
 export function revokedIndexEntry(record: RevocationRecord): RevokedIndexEntry {
   return {
-    pk: REVOKED_INDEX_PK,
-    sk: record.principal.name,
     kind: 'revoked-index',
     userName: record.principal.name,
     runId: record.runId,

@@ -1,7 +1,8 @@
-import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetRolePolicyCommand, paginateListAccessKeys } from '@aws-sdk/client-iam';
 import type { Clients } from '../clients';
 import { describeError, isNoSuchEntity } from '../errors';
-import { INLINE_DENY_POLICY_NAME } from './actions/common';
+import { collectPages } from '../util/paging';
+import { denyInPlace } from './deny';
 import { readUserSnapshot } from './snapshot';
 import type { PlannedStep, StepResult, Verification } from './types';
 
@@ -50,8 +51,11 @@ export async function verifyUser(
   const checks: Check[] = [
     done(
       'deny policy attached',
-      after.attachedPolicies.some((p) => p.policyArn === denyPolicyArn) ||
-        after.inlinePolicyNames.includes(INLINE_DENY_POLICY_NAME),
+      denyInPlace(
+        after.attachedPolicies.map((p) => p.policyArn),
+        after.inlinePolicyNames,
+        denyPolicyArn,
+      ),
     ),
     done(
       'no active access keys',
@@ -104,4 +108,31 @@ export async function verifyRole(
   }
   checks.push(...sessionChecks(plan, results));
   return { ok: checks.every((c) => c.ok), checks };
+}
+
+/**
+ * Re-reads a user's access keys (one ListAccessKeys) and checks each key the run deactivated is Inactive, or
+ * gone. The verification of a key deactivation (the sweep's), like any other run's.
+ */
+export async function verifyKeys(
+  iam: Clients['iam'],
+  userName: string,
+  keyIds: readonly string[],
+): Promise<Verification> {
+  try {
+    const keys = await collectPages(
+      paginateListAccessKeys({ client: iam }, { UserName: userName }),
+      (p) => p.AccessKeyMetadata,
+    );
+    const checks = keyIds.map((id) => {
+      const status = keys.find((k) => k.AccessKeyId === id)?.Status;
+      return done(`access key ${id} not Active`, status !== 'Active', `still ${status}`);
+    });
+    return { ok: checks.every((c) => c.ok), checks };
+  } catch (err) {
+    return {
+      ok: false,
+      checks: [{ check: 're-read the access keys', ok: false, detail: describeError(err) }],
+    };
+  }
 }

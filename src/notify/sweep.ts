@@ -1,8 +1,9 @@
-import type { Notification } from '../notify';
-import { safeSubject, severityOf, table } from '../notify';
-import { KEY_CLASSES } from './classify';
-import type { SweepMode } from './input';
-import type { SweepSummary } from './types';
+import { KEY_CLASSES } from '../sweep/classify';
+import type { SweepMode } from '../sweep/input';
+import type { SweepSummary } from '../sweep/types';
+import type { Notification } from './index';
+import { severityOf } from './severity';
+import { safeSubject, table } from './text';
 
 const owner = (o: Readonly<Record<string, string>>) =>
   Object.values(o).filter(Boolean).join(' / ') || '(no person tags)';

@@ -5,11 +5,11 @@ import {
   paginateListUserPolicies,
 } from '@aws-sdk/client-iam';
 import type { Config } from '../config';
-import { INLINE_DENY_POLICY_NAME } from '../engine/actions/common';
-import { runRevocation } from '../engine/revoke';
-import type { RevokedIndexEntry } from '../engine/state';
+import { denyInPlace, type RevokedIndexEntry, runRevocation } from '../engine';
 import { describeError, isNoSuchEntity } from '../errors';
+import { publishOrNote, revocationNotification } from '../notify';
 import { mapLimit } from '../util/concurrency';
+import { collectPages } from '../util/paging';
 import type { ReportUser } from './credential-report';
 import { REQUESTED_BY } from './enforce';
 import { userProtectionReason } from './protection';
@@ -37,15 +37,17 @@ export interface DriftFindings {
 /** Thrown inside the check when the user no longer exists. */
 class Deleted extends Error {}
 
-async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
+/** Every item of a listing of the user; the user gone is {@link Deleted}. */
+async function listOf<P, T>(
+  pages: AsyncIterable<P>,
+  pick: (page: P) => readonly T[] | undefined,
+): Promise<T[]> {
   try {
-    for await (const page of pages) out.push(page);
+    return await collectPages(pages, pick);
   } catch (err) {
     if (isNoSuchEntity(err)) throw new Deleted();
     throw err;
   }
-  return out;
 }
 
 /**
@@ -53,11 +55,13 @@ async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
  * fallback `OffboardingDenyAll` (ListUserPolicies, read only when the managed deny is not attached).
  */
 async function hasDeny(iam: IAMClient, userName: string, denyPolicyArn: string): Promise<boolean> {
-  const attached = await collect(paginateListAttachedUserPolicies({ client: iam }, { UserName: userName }));
-  if (attached.some((p) => (p.AttachedPolicies ?? []).some((a) => a.PolicyArn === denyPolicyArn)))
-    return true;
-  const inline = await collect(paginateListUserPolicies({ client: iam }, { UserName: userName }));
-  return inline.some((p) => (p.PolicyNames ?? []).includes(INLINE_DENY_POLICY_NAME));
+  const U = { UserName: userName };
+  const attached = (
+    await listOf(paginateListAttachedUserPolicies({ client: iam }, U), (p) => p.AttachedPolicies)
+  ).map((a) => a.PolicyArn ?? '');
+  if (denyInPlace(attached, [], denyPolicyArn)) return true;
+  const inline = await listOf(paginateListUserPolicies({ client: iam }, U), (p) => p.PolicyNames);
+  return denyInPlace(attached, inline, denyPolicyArn);
 }
 
 /** Active keys: from the credential report row when the report was made after the revocation, else read. */
@@ -73,8 +77,11 @@ async function activeKeys(
   }
   // The report predates the revocation (it still shows the keys the engine has since deactivated), or the
   // user is not in it: one ListAccessKeys says how things stand now.
-  const pages = await collect(paginateListAccessKeys({ client: iam }, { UserName: entry.userName }));
-  return pages.flatMap((p) => p.AccessKeyMetadata ?? []).filter((k) => k.Status === 'Active').length;
+  const keys = await listOf(
+    paginateListAccessKeys({ client: iam }, { UserName: entry.userName }),
+    (p) => p.AccessKeyMetadata,
+  );
+  return keys.filter((k) => k.Status === 'Active').length;
 }
 
 /**
@@ -143,8 +150,8 @@ export async function checkRevokedUsers(
 
 /**
  * Re-revokes a drifted user through the engine (trigger `sweep`), in the mode of the revocation that was
- * undone (the index entry's `mode`). The engine snapshots, re-attaches the deny, deactivates every key,
- * verifies, and sends its own report: the alert.
+ * undone (the index entry's `mode`). The engine snapshots, re-attaches the deny, deactivates every key and
+ * verifies; its report is published on its own: the alert.
  */
 export async function reRevoke(d: DriftEntry, deps: SweepDeps): Promise<DriftEntry> {
   try {
@@ -157,6 +164,12 @@ export async function reRevoke(d: DriftEntry, deps: SweepDeps): Promise<DriftEnt
         requestedBy: REQUESTED_BY,
       },
       deps,
+    );
+    await publishOrNote(
+      deps.clients,
+      deps.config.notifyTopicArn,
+      revocationNotification(r),
+      r.notes as string[],
     );
     return { ...d, action: 're-revoked', outcome: r.outcome, runId: r.runId };
   } catch (err) {

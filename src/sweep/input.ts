@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { InvalidRequestError } from '../errors';
+import { parseOrReject } from '../util/zod';
 
 export type SweepMode = 'report' | 'enforce';
 
@@ -43,13 +44,9 @@ export function parseSweepInput(event: unknown): SweepInput {
       ),
     );
   }
-  const r = inputSchema.safeParse(event);
-  if (r.success) {
-    return {
-      ...(r.data.mode ? { mode: r.data.mode } : {}),
-      ...(r.data.dryRun !== undefined ? { dryRun: r.data.dryRun } : {}),
-    };
-  }
-  const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`);
-  throw new InvalidRequestError('invalid sweep input', issues);
+  const data = parseOrReject(inputSchema, event, 'sweep input', '(input)');
+  return {
+    ...(data.mode ? { mode: data.mode } : {}),
+    ...(data.dryRun !== undefined ? { dryRun: data.dryRun } : {}),
+  };
 }

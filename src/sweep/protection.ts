@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { protectionReason } from '../engine/protection';
+import { protectionReason } from '../engine';
 import type { SweptUser } from './users';
 
 /**

@@ -1,5 +1,6 @@
 import { GetAccessKeyLastUsedCommand, type IAMClient, paginateListAccessKeys } from '@aws-sdk/client-iam';
 import { describeError } from '../errors';
+import { collectPages } from '../util/paging';
 import type { KeyDates, KeyVerdict } from './classify';
 
 /** A key slot of a user's credential report row, with the class the report's dates give it. */
@@ -29,6 +30,10 @@ const NEEDS_LAST_USE = new Set(['idle', 'never-used']);
 /** Classes settled without the last use (age, status or the user's standing decide). */
 const SETTLED_WITHOUT_USE = new Set(['expired', 'inactive', 'protected', 'exempt']);
 
+/** A user's access keys (ListAccessKeys, every page). */
+const listKeys = (iam: IAMClient, userName: string) =>
+  collectPages(paginateListAccessKeys({ client: iam }, { UserName: userName }), (p) => p.AccessKeyMetadata);
+
 /** True when two dates fall in the same second (the report's `last_rotated` has no milliseconds). */
 export function sameSecond(a: Date | undefined, b: Date | undefined): boolean {
   return !!a && !!b && Math.floor(a.getTime() / 1000) === Math.floor(b.getTime() / 1000);
@@ -55,10 +60,7 @@ export async function recheckKeys(
   slots: readonly ReportSlot[],
   judge: (key: KeyDates) => KeyVerdict,
 ): Promise<{ key: FreshKey; verdict: KeyVerdict }[]> {
-  const listed = [];
-  for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
-    listed.push(...(page.AccessKeyMetadata ?? []));
-  }
+  const listed = await listKeys(iam, userName);
   return Promise.all(
     listed.map(async (k): Promise<{ key: FreshKey; verdict: KeyVerdict }> => {
       const createdAt = k.CreateDate;
@@ -114,10 +116,7 @@ export async function keyIdsBySlot(
   userName: string,
   slots: readonly ReportSlot[],
 ): Promise<Map<1 | 2, string>> {
-  const listed = [];
-  for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
-    listed.push(...(page.AccessKeyMetadata ?? []));
-  }
+  const listed = await listKeys(iam, userName);
   const ids = new Map<1 | 2, string>();
   for (const s of slots) {
     const matches = listed.filter((k) => sameSecond(s.key.createdAt, k.CreateDate));

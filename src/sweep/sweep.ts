@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { listRevokedUsers, type RevokedIndexEntry } from '../engine/state';
+import { type BatchOptions, listRevokedUsers, type RevokedIndexEntry, rollUp } from '../engine';
 import { describeError, isNoSuchEntity } from '../errors';
 import { logger } from '../logger';
-import { publish } from '../notify';
+import { publishOrNote, sweepFailureNotification, sweepNotification, sweepSeverity } from '../notify';
 import { mapLimit } from '../util/concurrency';
 import { type BreakerVerdict, evaluateBreaker } from './breaker';
 import {
@@ -22,11 +22,10 @@ import {
   type ReportUser,
 } from './credential-report';
 import { checkRevokedUsers, reRevoke } from './drift';
-import { type Deactivation, deactivateKeys, type WriteOptions } from './enforce';
-import { parseSweepInput, type SweepInput } from './input';
+import { type Deactivation, deactivateKeys } from './enforce';
+import { parseSweepInput, type SweepInput, type SweepMode } from './input';
 import { userProtectionReason } from './protection';
 import { type FreshKey, keyIdsBySlot, type ReportSlot, recheckKeys } from './recheck';
-import { sweepFailureNotification, sweepNotification } from './summary';
 import type {
   DriftEntry,
   ExemptionEntry,
@@ -43,8 +42,8 @@ export type { SweepDeps } from './types';
 export interface SweepOptions {
   /** Bounds of the wait for the credential report. */
   readonly poll?: PollOptions;
-  /** Retries of the restore records' batch writes. */
-  readonly write?: WriteOptions;
+  /** Retries of the records' batch writes. */
+  readonly write?: BatchOptions;
   readonly runId?: string;
 }
 
@@ -72,84 +71,88 @@ interface Candidate {
   ids?: ReadonlyMap<1 | 2, string>;
 }
 
+/** One sweep run: what it may do and what it has noted so far. */
+interface Run {
+  readonly runId: string;
+  readonly mode: SweepMode;
+  readonly dryRun: boolean;
+  /** Enforce mode without dry run: the only case that writes. */
+  readonly writes: boolean;
+  readonly deps: SweepDeps;
+  readonly options: SweepOptions;
+  readonly notes: string[];
+}
+
+/** What the report's classification found: candidates, the revoked users' rows, counts. */
+interface Classified {
+  readonly candidates: Candidate[];
+  readonly revokedRows: Map<string, ReportUser>;
+  readonly counts: Record<KeyClass, number>;
+  readonly activeKeys: number;
+  readonly candidateKeys: number;
+}
+
 const lastUsedText = (k: KeyDates) =>
   k.lastUsedAt === null ? 'never' : k.lastUsedAt ? k.lastUsedAt.toISOString() : 'unknown';
 
 const isFlagged = (c: KeyClass) => ACTIONABLE.has(c) || c === 'due';
 
-function emptyCounts(): Record<KeyClass, number> {
-  return Object.fromEntries(KEY_CLASSES.map((c) => [c, 0])) as Record<KeyClass, number>;
-}
+const emptyCounts = () => Object.fromEntries(KEY_CLASSES.map((c) => [c, 0])) as Record<KeyClass, number>;
 
 /** The report's actionable slots of a candidate whose tags were read (never acted on without them). */
 const actionableSlots = (c: Candidate) =>
   c.user && !c.tagError ? c.slots.filter((s) => ACTIONABLE.has(s.verdict.class)) : [];
 
-/**
- * The scheduled key sweep. Discovery takes a constant number of calls whatever the number of users: the
- * credential report (GenerateCredentialReport + GetCredentialReport, plus bounded polls) and one Query of the
- * revoked-users index (a page per 1 MB). Every key is classified from the report alone. Calls about a user are
- * made only for candidates (a key expired, idle, never used or due, per the report) and revoked users: the
- * candidate's tags (protection, exemption, owner); in `enforce` mode, for a user with a key to act on, its keys
- * re-read (ListAccessKeys, and GetAccessKeyLastUsed only for a key flagged idle or never used), and only the
- * exact key ids whose fresh dates still qualify are deactivated, when the breaker allows, each user's restore
- * record written first. Users of the revoked index are re-checked (an Active key, the deny gone) and
- * re-revoked through the engine. One summary notification per run.
- * @throws CredentialReportTimeoutError when the report is not ready in time (after alerting).
- * @example
- * const summary = await runSweep({ mode: 'enforce' }, { config, clients, now: new Date() });
- */
-export async function runSweep(
-  input: SweepInput,
-  deps: SweepDeps,
-  options: SweepOptions = {},
-): Promise<SweepSummary> {
-  const { config, clients, now } = deps;
-  const runId = options.runId ?? randomUUID();
-  const mode = input.mode ?? config.sweepMode;
-  const dryRun = config.dryRun || input.dryRun === true;
-  const writes = mode === 'enforce' && !dryRun;
-  logger.appendKeys({ runId, trigger: 'sweep' });
-  const notes: string[] = [];
+/** The action a key gets when it is not written: halted, reported, planned (`failed` until a write says). */
+const pendingAction = (run: Run, halted: boolean): KeyAction & DriftEntry['action'] =>
+  halted ? 'halted' : run.mode === 'report' ? 'reported' : run.dryRun ? 'planned' : 'failed';
 
-  // Discovery: the credential report and the revoked-users index, whatever the number of users.
-  let report: CredentialReport;
-  let revoked: RevokedIndexEntry[];
+/**
+ * Discovery, whatever the number of users: the credential report and the revoked-users index. A failure is
+ * alerted and thrown: nothing was swept.
+ */
+async function discover(run: Run): Promise<{ report: CredentialReport; revoked: RevokedIndexEntry[] }> {
+  const { config, clients, now } = run.deps;
   try {
-    [report, revoked] = await Promise.all([
-      fetchCredentialReport(clients.iam, options.poll),
+    const [report, revoked] = await Promise.all([
+      fetchCredentialReport(clients.iam, run.options.poll),
       listRevokedUsers({ ddb: clients.ddb, table: config.stateTable }),
     ]);
+    return { report, revoked };
   } catch (err) {
     logger.error('sweep discovery failed', { error: describeError(err) });
-    try {
-      await publish(
-        clients,
-        config.notifyTopicArn,
-        sweepFailureNotification({ runId, mode, dryRun, at: now.toISOString(), error: describeError(err) }),
-      );
-    } catch (notifyErr) {
-      logger.error('notification failed', { runId, error: describeError(notifyErr) });
-    }
+    const failure = { runId: run.runId, mode: run.mode, dryRun: run.dryRun, at: now.toISOString() };
+    await publishOrNote(
+      clients,
+      config.notifyTopicArn,
+      sweepFailureNotification({ ...failure, error: describeError(err) }),
+      [],
+    );
     throw err;
   }
-  if (report.rootHasActiveKey) {
-    notes.push(
-      'the root user has an active access key (CIS 1.4): the sweep never touches root; remove it by hand',
-    );
-  }
+}
 
-  // Classification of every key from the report alone; candidates are users with a flagged key.
+/** Classifies every key from the report alone; candidates are users (not revoked) with a flagged key. */
+function classifyReport(
+  report: CredentialReport,
+  revoked: readonly RevokedIndexEntry[],
+  run: Run,
+): Classified {
+  const { config, now } = run.deps;
   const revokedNames = new Set(revoked.map((e) => e.userName));
-  const revokedRows = new Map<string, ReportUser>();
-  const counts = emptyCounts();
-  const candidates: Candidate[] = [];
+  const out: Classified = {
+    candidates: [],
+    revokedRows: new Map(),
+    counts: emptyCounts(),
+    activeKeys: 0,
+    candidateKeys: 0,
+  };
   let activeKeys = 0;
   let candidateKeys = 0;
   for (const r of report.users) {
     activeKeys += r.keys.filter((k) => k.active).length;
     if (revokedNames.has(r.userName)) {
-      revokedRows.set(r.userName, r);
+      out.revokedRows.set(r.userName, r);
       continue;
     }
     const slots: ReportSlot[] = [];
@@ -160,14 +163,18 @@ export async function runSweep(
     });
     const flagged = slots.filter((s) => isFlagged(s.verdict.class)).length;
     if (!flagged) {
-      for (const s of slots) counts[s.verdict.class]++;
+      for (const s of slots) out.counts[s.verdict.class]++;
       continue;
     }
     candidateKeys += flagged;
-    candidates.push({ report: r, slots, standing: {}, owner: {} });
+    out.candidates.push({ report: r, slots, standing: {}, owner: {} });
   }
+  return { ...out, activeKeys, candidateKeys };
+}
 
-  // Each candidate's tags: protection, exemption, owner. Its keys are classified again with them.
+/** Each candidate's tags: protection, exemption, owner; its keys are classified again with them. */
+async function readCandidates(candidates: readonly Candidate[], run: Run): Promise<Candidate[]> {
+  const { config, clients, now } = run.deps;
   await mapLimit(candidates, config.maxConcurrency, async (c) => {
     const { userName, arn } = c.report;
     try {
@@ -187,12 +194,14 @@ export async function runSweep(
     }
   });
   for (const c of candidates.filter((x) => x.gone)) {
-    notes.push(`${c.report.userName} is in the credential report but no longer exists in IAM: skipped`);
+    run.notes.push(`${c.report.userName} is in the credential report but no longer exists in IAM: skipped`);
   }
-  const live = candidates.filter((c) => !c.gone);
+  return candidates.filter((c) => !c.gone);
+}
 
-  // Exemptions as found on candidates (an expired or invalid one no longer exempts, and is reported).
-  const exemptions: ExemptionEntry[] = live.flatMap(({ report: r, standing }): ExemptionEntry[] => {
+/** Exemptions as found on candidates (an expired or invalid one no longer exempts, and is reported). */
+const exemptionsOf = (live: readonly Candidate[]): ExemptionEntry[] =>
+  live.flatMap(({ report: r, standing }): ExemptionEntry[] => {
     const e = standing.exemption;
     if (!e) return [];
     return e.status === 'invalid'
@@ -200,239 +209,334 @@ export async function runSweep(
       : [{ user: r.userName, status: e.status, until: e.until, reason: e.reason }];
   });
 
+/**
+ * The breaker on the report's dates; then, in enforce mode (dry run too) unless halted, each user with a key
+ * to act on is re-read and the breaker judged again on the fresh dates, key id by key id.
+ */
+async function judge(live: readonly Candidate[], activeKeys: number, run: Run) {
+  const { config, clients, now } = run.deps;
   const reportActionable = live.reduce((n, c) => n + actionableSlots(c).length, 0);
   let breaker: BreakerVerdict = evaluateBreaker(reportActionable, activeKeys, config);
-  let halted = mode === 'enforce' && breaker.tripped;
-
-  // Enforce (dry run too) re-reads each user with a key to act on, unless halted: the decision is made on
-  // these dates, key id by key id. Report mode re-reads nothing (nothing is acted on).
-  if (mode === 'enforce' && !halted) {
-    const toRecheck = live.filter((c) => actionableSlots(c).length > 0);
-    await mapLimit(toRecheck, config.maxConcurrency, async (c) => {
-      const standing = c.standing;
-      try {
-        c.fresh = await recheckKeys(clients.iam, c.report.userName, c.slots, (key) =>
-          classifyKey(key, standing, config, now),
-        );
-      } catch (err) {
-        if (isNoSuchEntity(err)) c.gone = true;
-        else c.error = describeError(err);
-      }
-    });
-    for (const c of toRecheck.filter((x) => x.gone)) {
-      notes.push(
-        `${c.report.userName} no longer exists in IAM (deleted since the credential report): skipped`,
+  if (run.mode !== 'enforce' || breaker.tripped)
+    return { breaker, halted: run.mode === 'enforce' && breaker.tripped };
+  const toRecheck = live.filter((c) => actionableSlots(c).length > 0);
+  await mapLimit(toRecheck, config.maxConcurrency, async (c) => {
+    const standing = c.standing;
+    try {
+      c.fresh = await recheckKeys(clients.iam, c.report.userName, c.slots, (key) =>
+        classifyKey(key, standing, config, now),
       );
+    } catch (err) {
+      if (isNoSuchEntity(err)) c.gone = true;
+      else c.error = describeError(err);
     }
-    const freshActionable = live.reduce(
-      (n, c) => n + (c.fresh ?? []).filter((f) => ACTIONABLE.has(f.verdict.class)).length,
-      0,
+  });
+  for (const c of toRecheck.filter((x) => x.gone)) {
+    run.notes.push(
+      `${c.report.userName} no longer exists in IAM (deleted since the credential report): skipped`,
     );
-    breaker = evaluateBreaker(freshActionable, activeKeys, config);
-    halted = breaker.tripped;
   }
+  const fresh = live.reduce(
+    (n, c) => n + (c.fresh ?? []).filter((f) => ACTIONABLE.has(f.verdict.class)).length,
+    0,
+  );
+  breaker = evaluateBreaker(fresh, activeKeys, config);
+  return { breaker, halted: breaker.tripped };
+}
 
-  // Keys reported, warned about or halted without a re-read are still named by id: ListAccessKeys alone
-  // (one call per such user, no last use), the report's slot matched by creation second.
+/**
+ * Keys reported, warned about or halted without a re-read are still named by id: ListAccessKeys alone (one
+ * call per such user, no last use), the report's slot matched by creation second.
+ */
+async function nameKeys(live: readonly Candidate[], run: Run): Promise<void> {
   const unnamed = live.filter(
     (c) => !c.fresh && !c.gone && !c.tagError && c.slots.some((s) => isFlagged(s.verdict.class)),
   );
-  await mapLimit(unnamed, config.maxConcurrency, async (c) => {
+  await mapLimit(unnamed, run.deps.config.maxConcurrency, async (c) => {
     try {
-      c.ids = await keyIdsBySlot(clients.iam, c.report.userName, c.slots);
+      c.ids = await keyIdsBySlot(run.deps.clients.iam, c.report.userName, c.slots);
     } catch (err) {
-      notes.push(`${c.report.userName}: key ids could not be read (${describeError(err)})`);
+      run.notes.push(`${c.report.userName}: key ids could not be read (${describeError(err)})`);
     }
   });
+}
 
-  // Keys acted on, to act on, or warned about.
+/** The keys of a candidate known from the report only (report mode, warnings, protected, halted, a failed read). */
+function keysFromReport(c: Candidate, pending: KeyAction, notes: string[]): SweptKey[] {
+  const failure = c.tagError
+    ? `tags could not be read (protection and exemption unknown): ${c.tagError}`
+    : c.error
+      ? `keys could not be re-read: ${c.error}`
+      : undefined;
+  if (failure) notes.push(`${c.report.userName}: ${failure}: not acted on`);
+  return c.slots
+    .filter((s) => isFlagged(s.verdict.class))
+    .map((s) => {
+      const accessKeyId = c.ids?.get(s.slot);
+      return {
+        user: c.report.userName,
+        ...(accessKeyId ? { accessKeyId } : {}),
+        slot: s.slot,
+        ...(s.key.createdAt ? { createdAt: s.key.createdAt.toISOString() } : {}),
+        class: s.verdict.class,
+        ...(s.verdict.ageDays !== undefined ? { ageDays: s.verdict.ageDays } : {}),
+        lastUsed: lastUsedText(s.key),
+        owner: c.owner,
+        action: s.verdict.class === 'due' ? 'warned' : failure ? 'failed' : pending,
+        reason: s.verdict.reason,
+        ...(failure ? { detail: failure } : {}),
+      };
+    });
+}
+
+/** The keys of a re-read candidate: to act on (exact ids whose fresh dates still qualify) or warned about. */
+function keysFromRecheck(
+  c: Candidate,
+  fresh: NonNullable<Candidate['fresh']>,
+  pending: KeyAction,
+  notes: string[],
+) {
+  const act = fresh.filter((f) => ACTIONABLE.has(f.verdict.class));
+  const warn = fresh.filter((f) => f.verdict.class === 'due');
+  const flaggedByReport = actionableSlots(c).length;
+  if (act.length < flaggedByReport) {
+    notes.push(
+      `${c.report.userName}: ${flaggedByReport - act.length} key(s) flagged by the credential report no longer qualify on re-read (rotated, deactivated or used since): left alone`,
+    );
+  }
+  const keys = [...act, ...warn].map((f): SweptKey => {
+    const unknownUse = f.key.lastUseError ? `last use unknown: ${f.key.lastUseError}` : undefined;
+    return {
+      user: c.report.userName,
+      accessKeyId: f.key.accessKeyId,
+      ...(f.key.slot ? { slot: f.key.slot } : {}),
+      ...(f.key.createdAt ? { createdAt: f.key.createdAt.toISOString() } : {}),
+      class: f.verdict.class,
+      ...(f.verdict.ageDays !== undefined ? { ageDays: f.verdict.ageDays } : {}),
+      lastUsed: lastUsedText(f.key),
+      owner: c.owner,
+      action: f.verdict.class === 'due' ? 'warned' : pending,
+      reason: f.verdict.reason,
+      ...(unknownUse ? { detail: unknownUse } : {}),
+    };
+  });
+  const deactivation: Deactivation | undefined =
+    act.length && c.user ? { user: c.user, keys: act, allKeys: fresh.map((f) => f.key) } : undefined;
+  return { keys, deactivation };
+}
+
+/** Every key acted on, to act on, or warned about; the users whose keys are deactivated; counts per class. */
+function listKeys(
+  live: readonly Candidate[],
+  counts: Record<KeyClass, number>,
+  pending: KeyAction,
+  notes: string[],
+) {
   const keys: SweptKey[] = [];
-  // Replaced by the write's result when the sweep writes.
-  const pendingAction: KeyAction = halted
-    ? 'halted'
-    : mode === 'report'
-      ? 'reported'
-      : dryRun
-        ? 'planned'
-        : 'failed';
   const toDeactivate: Deactivation[] = [];
-  for (const c of live) {
-    if (c.gone) continue;
-    const userName = c.report.userName;
+  for (const c of live.filter((x) => !x.gone)) {
     if (!c.fresh) {
-      // Known from the report only: report mode, warnings only, protected or exempt, halted, a failed read.
       for (const s of c.slots) counts[s.verdict.class]++;
-      const failure = c.tagError
-        ? `tags could not be read (protection and exemption unknown): ${c.tagError}`
-        : c.error
-          ? `keys could not be re-read: ${c.error}`
-          : undefined;
-      if (failure) notes.push(`${userName}: ${failure}: not acted on`);
-      for (const s of c.slots) {
-        if (!isFlagged(s.verdict.class)) continue;
-        const accessKeyId = c.ids?.get(s.slot);
-        keys.push({
-          user: userName,
-          ...(accessKeyId ? { accessKeyId } : {}),
-          slot: s.slot,
-          ...(s.key.createdAt ? { createdAt: s.key.createdAt.toISOString() } : {}),
-          class: s.verdict.class,
-          ...(s.verdict.ageDays !== undefined ? { ageDays: s.verdict.ageDays } : {}),
-          lastUsed: lastUsedText(s.key),
-          owner: c.owner,
-          action: s.verdict.class === 'due' ? 'warned' : failure ? 'failed' : pendingAction,
-          reason: s.verdict.reason,
-          ...(failure ? { detail: failure } : {}),
-        });
-      }
+      keys.push(...keysFromReport(c, pending, notes));
       continue;
     }
     for (const f of c.fresh) counts[f.verdict.class]++;
-    const act = c.fresh.filter((f) => ACTIONABLE.has(f.verdict.class));
-    const warn = c.fresh.filter((f) => f.verdict.class === 'due');
-    const flaggedByReport = actionableSlots(c).length;
-    if (act.length < flaggedByReport) {
-      notes.push(
-        `${userName}: ${flaggedByReport - act.length} key(s) flagged by the credential report no longer qualify on re-read (rotated, deactivated or used since): left alone`,
-      );
-    }
-    for (const f of [...act, ...warn]) {
-      const unknownUse = f.key.lastUseError ? `last use unknown: ${f.key.lastUseError}` : undefined;
-      keys.push({
-        user: userName,
-        accessKeyId: f.key.accessKeyId,
-        ...(f.key.slot ? { slot: f.key.slot } : {}),
-        ...(f.key.createdAt ? { createdAt: f.key.createdAt.toISOString() } : {}),
-        class: f.verdict.class,
-        ...(f.verdict.ageDays !== undefined ? { ageDays: f.verdict.ageDays } : {}),
-        lastUsed: lastUsedText(f.key),
-        owner: c.owner,
-        action: f.verdict.class === 'due' ? 'warned' : pendingAction,
-        reason: f.verdict.reason,
-        ...(unknownUse ? { detail: unknownUse } : {}),
-      });
-    }
-    if (act.length && c.user)
-      toDeactivate.push({ user: c.user, keys: act, allKeys: c.fresh.map((f) => f.key) });
+    const r = keysFromRecheck(c, c.fresh, pending, notes);
+    keys.push(...r.keys);
+    if (r.deactivation) toDeactivate.push(r.deactivation);
   }
+  return { keys, toDeactivate };
+}
 
-  // Enforce: exact key ids only, each user's restore record (batched) before its writes.
-  if (writes && !halted && toDeactivate.length) {
-    const byId = await deactivateKeys(toDeactivate, runId, deps, options.write);
-    keys.forEach((k, i) => {
-      const result = k.accessKeyId ? byId.get(k.accessKeyId) : undefined;
-      if (result) {
-        keys[i] = { ...k, action: result.action, ...(result.detail ? { detail: result.detail } : {}) };
-      }
-    });
-  }
+/** Enforce: exact key ids only, through the engine; each key's action becomes the write's result. */
+async function enforce(keys: SweptKey[], toDeactivate: readonly Deactivation[], run: Run): Promise<void> {
+  const byId = await deactivateKeys(toDeactivate, run.runId, run.deps, run.options.write);
+  keys.forEach((k, i) => {
+    const result = k.accessKeyId ? byId.get(k.accessKeyId) : undefined;
+    if (result)
+      keys[i] = { ...k, action: result.action, ...(result.detail ? { detail: result.detail } : {}) };
+  });
+}
 
-  // Drift: people already revoked (the revoked-users index) who are not any more.
-  const findings = await checkRevokedUsers(clients.iam, revoked, revokedRows, report.generatedAt, config);
-  notes.push(...findings.notes);
-  const driftAction: DriftEntry['action'] = halted
-    ? 'halted'
-    : mode === 'report'
-      ? 'reported'
-      : dryRun
-        ? 'planned'
-        : 'failed';
-  const drift: DriftEntry[] =
-    writes && !halted
+/** Drift: people already revoked (the revoked-users index) who are not any more; re-revoked when the sweep writes. */
+async function drift(
+  revoked: readonly RevokedIndexEntry[],
+  rows: ReadonlyMap<string, ReportUser>,
+  report: CredentialReport,
+  halted: boolean,
+  run: Run,
+) {
+  const findings = await checkRevokedUsers(
+    run.deps.clients.iam,
+    revoked,
+    rows,
+    report.generatedAt,
+    run.deps.config,
+  );
+  run.notes.push(...findings.notes);
+  const entries: DriftEntry[] =
+    run.writes && !halted
       ? await mapLimit(findings.entries, 2, async (d) =>
-          d.action === 'protected' ? d : await reRevoke(d, deps),
+          d.action === 'protected' ? d : await reRevoke(d, run.deps),
         )
-      : findings.entries.map((d) => (d.action === 'protected' ? d : { ...d, action: driftAction }));
+      : findings.entries.map((d) =>
+          d.action === 'protected' ? d : { ...d, action: pendingAction(run, halted) },
+        );
+  return { entries, unchecked: findings.unchecked };
+}
 
-  const keyFailures = keys.filter((k) => k.action === 'failed').length;
-  const driftFailures = drift.filter(
-    (d) => d.action === 'failed' || (d.action === 're-revoked' && d.outcome !== 'revoked'),
-  ).length;
+/** The run's outcome: the write's roll-up in enforce mode, else what the mode says. */
+function outcomeOf(
+  keys: readonly SweptKey[],
+  entries: readonly DriftEntry[],
+  halted: boolean,
+  run: Run,
+): SweepOutcome {
+  if (halted) return 'halted';
+  if (run.mode === 'report') return 'reported';
+  if (run.dryRun) return 'planned';
+  const failures =
+    keys.filter((k) => k.action === 'failed').length +
+    entries.filter((d) => d.action === 'failed' || (d.action === 're-revoked' && d.outcome !== 'revoked'))
+      .length;
   const successes =
     keys.filter((k) => k.action === 'deactivated' || k.action === 'already').length +
-    drift.filter((d) => d.action === 're-revoked' && d.outcome === 'revoked').length;
-  const failures = keyFailures + driftFailures;
-  const outcome: SweepOutcome = halted
-    ? 'halted'
-    : mode === 'report'
-      ? 'reported'
-      : dryRun
-        ? 'planned'
-        : failures === 0
-          ? 'enforced'
-          : successes > 0
-            ? 'partial'
-            : 'failed';
-  if (breaker.tripped && mode === 'report') {
-    notes.push(`enforce mode would halt: ${breaker.reason}`);
-  }
+    entries.filter((d) => d.action === 're-revoked' && d.outcome === 'revoked').length;
+  const r = rollUp(failures, successes);
+  return r === 'complete' ? 'enforced' : r;
+}
 
-  const ageHours = report.generatedAt
-    ? Math.max(0, Math.round(((now.getTime() - report.generatedAt.getTime()) / 3_600_000) * 10) / 10)
-    : undefined;
-  if (ageHours !== undefined && ageHours > 24) {
-    notes.push(
+/** Hours between the report's generation and the run's clock, with a note when it is over a day old. */
+function reportAge(report: CredentialReport, run: Run): number | undefined {
+  if (!report.generatedAt) return undefined;
+  const hours = (run.deps.now.getTime() - report.generatedAt.getTime()) / 3_600_000;
+  const ageHours = Math.max(0, Math.round(hours * 10) / 10);
+  if (ageHours > 24) {
+    run.notes.push(
       `the credential report is ${ageHours} hours old: keys created or used since it was made are judged on the next run (a key acted on is re-read first)`,
     );
   }
-  const attention =
-    keys.length > 0 || exemptions.some((e) => e.status !== 'active') || report.rootHasActiveKey;
-  const severity =
-    outcome === 'halted' ||
-    outcome === 'partial' ||
-    outcome === 'failed' ||
-    drift.length > 0 ||
-    findings.unchecked > 0
-      ? 'high'
-      : attention
-        ? 'warning'
-        : 'info';
+  return ageHours;
+}
 
-  const summary: SweepSummary = {
+/** What the run found, gathered for its summary. */
+interface Findings {
+  readonly report: CredentialReport;
+  readonly revoked: readonly RevokedIndexEntry[];
+  readonly classified: Classified;
+  readonly exemptions: readonly ExemptionEntry[];
+  readonly breaker: BreakerVerdict;
+  readonly halted: boolean;
+  readonly keys: readonly SweptKey[];
+  readonly drift: { readonly entries: readonly DriftEntry[]; readonly unchecked: number };
+}
+
+function summarize(f: Findings, run: Run): SweepSummary {
+  const { config, now } = run.deps;
+  const outcome = outcomeOf(f.keys, f.drift.entries, f.halted, run);
+  if (f.breaker.tripped && run.mode === 'report')
+    run.notes.push(`enforce mode would halt: ${f.breaker.reason}`);
+  const ageHours = reportAge(f.report, run);
+  const attention =
+    f.keys.length > 0 || f.exemptions.some((e) => e.status !== 'active') || f.report.rootHasActiveKey;
+  return {
     kind: 'sweep',
-    runId,
+    runId: run.runId,
     trigger: 'sweep',
-    mode,
-    dryRun,
+    mode: run.mode,
+    dryRun: run.dryRun,
     at: now.toISOString(),
     finishedAt: new Date().toISOString(),
     outcome,
-    severity,
+    severity: sweepSeverity({
+      outcome,
+      drift: f.drift.entries.length,
+      unchecked: f.drift.unchecked,
+      attention,
+    }),
     thresholds: {
       keyMaxAgeDays: config.keyMaxAgeDays,
       keyMaxIdleDays: config.keyMaxIdleDays,
       keyWarnDays: config.keyWarnDays,
     },
     credentialReport: {
-      ...(report.generatedAt ? { generatedAt: report.generatedAt.toISOString() } : {}),
+      ...(f.report.generatedAt ? { generatedAt: f.report.generatedAt.toISOString() } : {}),
       ...(ageHours !== undefined ? { ageHours } : {}),
     },
-    counts,
-    activeKeys,
-    users: report.users.length,
-    candidates: { users: candidates.length, keys: candidateKeys },
-    revokedUsers: revoked.length,
-    keys,
-    exemptions,
-    drift,
-    breaker,
-    ...(halted && breaker.reason ? { haltReason: breaker.reason } : {}),
-    notes,
+    counts: f.classified.counts,
+    activeKeys: f.classified.activeKeys,
+    users: f.report.users.length,
+    candidates: { users: f.classified.candidates.length, keys: f.classified.candidateKeys },
+    revokedUsers: f.revoked.length,
+    keys: f.keys,
+    exemptions: f.exemptions,
+    drift: f.drift.entries,
+    breaker: f.breaker,
+    ...(f.halted && f.breaker.reason ? { haltReason: f.breaker.reason } : {}),
+    notes: run.notes,
   };
-  try {
-    await publish(clients, config.notifyTopicArn, sweepNotification(summary));
-  } catch (err) {
-    logger.error('notification failed', { runId, error: describeError(err) });
-    notes.push(`notification failed: ${describeError(err)}`);
-  }
-  logger.info('sweep finished', {
-    outcome,
+}
+
+/**
+ * The scheduled key sweep. Discovery takes a constant number of calls whatever the number of users: the
+ * credential report (GenerateCredentialReport + GetCredentialReport, plus bounded polls) and one Query of the
+ * revoked-users index (a page per 1 MB). Every key is classified from the report alone. Calls about a user are
+ * made only for candidates (a key expired, idle, never used or due, per the report) and revoked users: the
+ * candidate's tags (protection, exemption, owner); in `enforce` mode, for a user with a key to act on, its keys
+ * re-read (ListAccessKeys, and GetAccessKeyLastUsed only for a key flagged idle or never used), and only the
+ * exact key ids whose fresh dates still qualify are deactivated, through the engine, when the breaker allows.
+ * Users of the revoked index are re-checked (an Active key, the deny gone) and re-revoked through the engine.
+ * One summary notification per run (and one per drift re-revocation).
+ * @throws CredentialReportTimeoutError when the report is not ready in time (after alerting).
+ * @example
+ * const summary = await runSweep({ mode: 'enforce' }, { config, clients, now: new Date() });
+ */
+export async function runSweep(
+  input: SweepInput,
+  deps: SweepDeps,
+  options: SweepOptions = {},
+): Promise<SweepSummary> {
+  const mode = input.mode ?? deps.config.sweepMode;
+  const dryRun = deps.config.dryRun || input.dryRun === true;
+  const run: Run = {
+    runId: options.runId ?? randomUUID(),
     mode,
     dryRun,
-    candidates: candidates.length,
+    writes: mode === 'enforce' && !dryRun,
+    deps,
+    options,
+    notes: [],
+  };
+  logger.appendKeys({ runId: run.runId, trigger: 'sweep' });
+
+  const { report, revoked } = await discover(run);
+  if (report.rootHasActiveKey) {
+    run.notes.push(
+      'the root user has an active access key (CIS 1.4): the sweep never touches root; remove it by hand',
+    );
+  }
+  const classified = classifyReport(report, revoked, run);
+  const live = await readCandidates(classified.candidates, run);
+  const exemptions = exemptionsOf(live);
+  const { breaker, halted } = await judge(live, classified.activeKeys, run);
+  await nameKeys(live, run);
+  const { keys, toDeactivate } = listKeys(live, classified.counts, pendingAction(run, halted), run.notes);
+  if (run.writes && !halted && toDeactivate.length) await enforce(keys, toDeactivate, run);
+  const driftFound = await drift(revoked, classified.revokedRows, report, halted, run);
+
+  const summary = summarize(
+    { report, revoked, classified, exemptions, breaker, halted, keys, drift: driftFound },
+    run,
+  );
+  await publishOrNote(deps.clients, deps.config.notifyTopicArn, sweepNotification(summary), run.notes);
+  logger.info('sweep finished', {
+    outcome: summary.outcome,
+    mode,
+    dryRun,
+    candidates: classified.candidates.length,
     revokedUsers: revoked.length,
     deactivated: keys.filter((k) => k.action === 'deactivated').length,
-    drift: drift.length,
+    drift: driftFound.entries.length,
   });
   return summary;
 }
@@ -446,6 +550,5 @@ export async function keySweep(
   deps: SweepDeps,
   options: SweepOptions = {},
 ): Promise<SweepSummary> {
-  const input = parseSweepInput(event);
-  return runSweep(input, deps, options);
+  return runSweep(parseSweepInput(event), deps, options);
 }

@@ -1,11 +1,13 @@
-import type { EngineDeps } from '../engine/revoke';
-import type { RevocationMode, RunOutcome, Severity } from '../engine/types';
+import type { Clients } from '../clients';
+import type { EngineDeps, RevocationMode, RunOutcome, Severity } from '../engine';
 import type { BreakerVerdict } from './breaker';
 import type { KeyClass, Thresholds } from './classify';
 import type { SweepMode } from './input';
 
-/** The sweep needs what the engine needs (drift is re-revoked through it). */
-export type SweepDeps = EngineDeps;
+/** The sweep needs what the engine needs (it writes through it), and SNS for its reports. */
+export type SweepDeps = Omit<EngineDeps, 'clients'> & {
+  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb' | 'sns'>;
+};
 
 /**
  * The run's outcome: `reported` (report mode), `planned` (enforce under dry run), `enforced` (every action

@@ -1,6 +1,7 @@
 import { type IAMClient, paginateListUserTags } from '@aws-sdk/client-iam';
-import { tagsToRecord } from '../engine/snapshot';
+import { tagsToRecord } from '../engine';
 import { isNoSuchEntity } from '../errors';
+import { collectPages } from '../util/paging';
 
 /** What the sweep knows of a candidate user: its credential report row's name and ARN, and its tags. */
 export interface SweptUser {
@@ -31,16 +32,14 @@ export async function readUserTags(
   iam: IAMClient,
   userName: string,
 ): Promise<Record<string, string> | undefined> {
-  const tags = [];
   try {
-    for await (const page of paginateListUserTags({ client: iam }, { UserName: userName })) {
-      tags.push(...(page.Tags ?? []));
-    }
+    return tagsToRecord(
+      await collectPages(paginateListUserTags({ client: iam }, { UserName: userName }), (p) => p.Tags),
+    );
   } catch (err) {
     if (isNoSuchEntity(err)) return undefined;
     throw err;
   }
-  return tagsToRecord(tags);
 }
 
 /** The person tags (`PERSON_TAG_KEYS`) of a user: the owner of its keys, for reports. */

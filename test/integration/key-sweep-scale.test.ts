@@ -166,10 +166,11 @@ describe('Integration: key sweep call count on moto', () => {
       'DynamoDB:Query': 1,
       // per candidate: tags (protection, exemption, owner)
       'IAM:ListUserTags': 50,
-      // per candidate with a key to act on: the re-read; no last use (the keys are expired by age alone)
-      'IAM:ListAccessKeys': 10 + 5,
-      // the 10 restore records in one batch, then the writes
-      'DynamoDB:BatchWriteItem': 1,
+      // per candidate with a key to act on: the re-read, and the re-read that verifies the write (no last use:
+      // the keys are expired by age alone); per revoked user: its keys
+      'IAM:ListAccessKeys': 10 + 10 + 5,
+      // the 10 records in one batch, then the writes, then the records completed in one batch
+      'DynamoDB:BatchWriteItem': 2,
       'IAM:UpdateAccessKey': 10,
       // per revoked user: the deny (and the keys: moto's report always predates the revocation)
       'IAM:ListAttachedUserPolicies': 5,
@@ -177,7 +178,7 @@ describe('Integration: key sweep call count on moto', () => {
       'SNS:Publish': 1,
     });
     expect(usersCalledWith('ListUserTags')).toEqual([...exempt, ...guarded, ...stale].sort());
-    expect(usersCalledWith('ListAccessKeys')).toEqual([...revoked, ...stale].sort());
+    expect(usersCalledWith('ListAccessKeys')).toEqual([...revoked, ...stale, ...stale].sort());
     expect(usersCalledWith('ListAttachedUserPolicies')).toEqual(revoked);
     expect(usersCalledWith('UpdateAccessKey')).toEqual(stale);
     expect(usersCalled()).toEqual([...exempt, ...guarded, ...revoked, ...stale].sort());

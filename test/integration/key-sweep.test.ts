@@ -349,14 +349,17 @@ describe('Integration: key sweep on moto', () => {
           ExpressionAttributeValues: { ':pk': 'principal#user#pair' },
         }),
       );
-      // Written (batched) before the write and never completed: restore needs only the plan.
+      // Written (batched) before the write, then completed with the outcome and the verified results, like
+      // any other run's record.
       expect(
         (records.Items as RevocationRecord[]).map((r) => [
           r.trigger,
           r.status,
+          r.outcome,
           r.plan.map((p) => p.type === 'deactivate-access-key' && p.accessKeyId),
+          r.results?.map((x) => `${x.subject} ${x.outcome}`),
         ]),
-      ).toEqual([['sweep', 'started', [pairOld]]]);
+      ).toEqual([['sweep', 'finished', 'revoked', [pairOld], [`${pairOld} done`]]]);
 
       await runRestore(
         { target: { userName: 'pair' }, reason: 'still needed', requestedBy: 'owner' },

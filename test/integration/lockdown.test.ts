@@ -18,7 +18,7 @@ import type { Handler } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RestoreReport, RevocationReport } from '../../src/engine/types';
 import { NotFoundError, NothingToRestoreError } from '../../src/errors';
-import { lockdown } from '../../src/lockdown';
+import { lockdown } from '../../src/operator/lockdown';
 import { instrument } from '../../tools/local/instrument';
 import { type Moto, startMoto } from '../../tools/local/moto';
 import {

@@ -34,7 +34,7 @@ import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeClients } from '../../src/clients';
 import type { Config } from '../../src/config';
-import type { EngineDeps } from '../../src/engine/revoke';
+import type { SweepDeps } from '../../src/sweep/types';
 import { testConfig } from '../../tools/testing/config';
 
 export const ACCOUNT = '123456789012';
@@ -61,7 +61,7 @@ export interface Mocks {
   ssm: Stub;
   sns: Stub;
   ddb: Stub;
-  deps(config?: Partial<Config>): EngineDeps;
+  deps(config?: Partial<Config>): SweepDeps;
 }
 
 /** Mocks every client the engine uses (IAM, SSM, SNS, DynamoDB document client); reset per test. */

@@ -9,10 +9,14 @@ export interface ActionContext {
   readonly runId: string;
 }
 
-/** `done` when the action changed AWS, `already` when there was nothing to change. */
+/**
+ * `done` when the action changed AWS, `already` when there was nothing to change, `failed` when it could not
+ * reach its goal (with the `error`; an SDK error is thrown instead and recorded the same way by the executor).
+ */
 export interface ActionOutcome {
-  readonly outcome: 'done' | 'already';
+  readonly outcome: 'done' | 'already' | 'failed';
   readonly detail?: string;
+  readonly error?: string;
   /** Sessions the action found (session termination only). */
   readonly sessions?: readonly SsmSessionInfo[];
 }
@@ -27,7 +31,7 @@ export interface Action<T extends StepType> {
   readonly type: T;
   /** What the action does to AWS, for reports and docs. */
   readonly description: string;
-  /** IAM actions `execute` calls (checked against serverless.yml by a test). */
+  /** IAM actions `execute` calls (collected per function into infra/permissions.ts; checked against the template). */
   readonly permissions: readonly string[];
   /** The thing acted on, for reports. */
   subject(step: StepOf<T>, principal: PrincipalRef): string;

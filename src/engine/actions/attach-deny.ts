@@ -5,8 +5,9 @@ import {
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { awsErrorCode } from '../../errors';
+import { DENY_ALL_DOCUMENT, INLINE_DENY_POLICY_NAME, isQuarantinePolicy } from '../deny';
 import type { Action } from './action';
-import { DENY_ALL_DOCUMENT, INLINE_DENY_POLICY_NAME, isQuarantinePolicy, writeOrAlready } from './common';
+import { writeOrAlready } from './common';
 
 /**
  * Attaches the deny policy to the user: the one write that stops every request signed by the user,

@@ -1,11 +1,13 @@
 import type { StepType } from '../types';
 import type { Action } from './action';
 import { attachDeny } from './attach-deny';
-import { deactivateAccessKey } from './deactivate-access-key';
+import {
+  deactivateAccessKey,
+  deactivateServiceCredential,
+  deactivateSigningCertificate,
+  deactivateSshKey,
+} from './deactivate-credential';
 import { deactivateMfa } from './deactivate-mfa';
-import { deactivateServiceCredential } from './deactivate-service-credential';
-import { deactivateSigningCertificate } from './deactivate-signing-certificate';
-import { deactivateSshKey } from './deactivate-ssh-key';
 import { deleteLoginProfile } from './delete-login-profile';
 import { putRoleSessionDeny } from './put-role-session-deny';
 import { tagPrincipal } from './tag-principal';

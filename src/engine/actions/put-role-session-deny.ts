@@ -1,6 +1,7 @@
 import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { revokeOlderSessionsDocument } from '../deny';
 import type { Action } from './action';
-import { revokeOlderSessionsDocument, writeOrAlready } from './common';
+import { writeOrAlready } from './common';
 
 /**
  * Puts an inline policy on the role denying every request signed with a session token issued before the

@@ -22,14 +22,13 @@ export const terminateSessions: Action<'terminate-sessions'> = {
     const ids = new Set(sessions.map((s) => s.sessionId));
     const remaining = (await findSessions(ssm, step.region, step.owners)).filter((s) => ids.has(s.sessionId));
     if (remaining.length) {
-      throw Object.assign(
-        new Error(
-          `${remaining.length} of ${sessions.length} sessions still active after TerminateSession: ${remaining
-            .map((s) => s.sessionId)
-            .join(', ')}`,
-        ),
-        { sessions },
-      );
+      return {
+        outcome: 'failed',
+        error: `${remaining.length} of ${sessions.length} sessions still active after TerminateSession: ${remaining
+          .map((s) => s.sessionId)
+          .join(', ')}`,
+        sessions,
+      };
     }
     const targets = [...new Set(sessions.map((s) => s.target).filter(Boolean))];
     return {

@@ -1,5 +1,5 @@
-import { parseLockdown, parseRestore } from '../../../src/engine/requests';
 import { InvalidRequestError } from '../../../src/errors';
+import { parseLockdown, parseRestore } from '../../../src/operator/requests';
 import { adminInputs } from '../../../tools/reliability/admin-inputs';
 import { HOSTILE_KINDS, hostileRecipes } from '../../../tools/reliability/hostile';
 

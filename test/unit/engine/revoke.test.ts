@@ -99,11 +99,7 @@ describe('Function: runRevocation', () => {
     expect(iamWrites(m)).toEqual([]);
     expect(ssmWrites(m)).toEqual([]);
     expect(m.ddb).not.toHaveReceivedCommand(PutCommand);
-    expect(m.sns).toHaveReceivedCommandWith(PublishCommand, {
-      MessageAttributes: expect.objectContaining({
-        outcome: { DataType: 'String', StringValue: 'protected' },
-      }),
-    });
+    expect(report.principals[0]?.notes.join(' ')).toContain('protected:');
   });
 
   it('returns the full plan and writes nothing in a dry run', async () => {
@@ -433,30 +429,13 @@ describe('Function: runRevocation', () => {
 
     expect(report.principals.map((p) => p.principal.name).sort()).toEqual(['jane', 'jane-admin']);
     expect(m.iam.commandCalls(GetAccountAuthorizationDetailsCommand)).toHaveLength(2);
-    expect(m.sns.commandCalls(PublishCommand)).toHaveLength(1);
   });
 
-  it('sends one notification with human text, the JSON report and filterable attributes', async () => {
+  it('publishes nothing: the report is returned and its caller publishes it', async () => {
     answerUser(m, { userName: 'alice', keys: [{ id: 'AKIAALICE00000000001' }] });
-    await runRevocation(lockdownOf({ userName: 'alice' }), m.deps());
-
-    const input = m.sns.commandCalls(PublishCommand)[0]?.args[0].input;
-    expect(m.sns.commandCalls(PublishCommand)).toHaveLength(1);
-    expect(input?.MessageStructure).toBe('json');
-    expect((input?.Subject ?? '').length).toBeLessThan(100);
-    const message = JSON.parse(input?.Message ?? '{}');
-    expect(Object.keys(message).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sqs']);
-    expect(message.default).toContain('REVOKED');
-    expect(JSON.parse(message.sqs)).toMatchObject({
-      kind: 'revocation',
-      outcome: 'revoked',
-      trigger: 'lockdown',
-    });
-    expect(input?.MessageAttributes).toEqual({
-      trigger: { DataType: 'String', StringValue: 'lockdown' },
-      outcome: { DataType: 'String', StringValue: 'revoked' },
-      severity: { DataType: 'String', StringValue: 'info' },
-    });
+    const report = await runRevocation(lockdownOf({ userName: 'alice' }), m.deps());
+    expect(report.outcome).toBe('revoked');
+    expect(m.sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
   it('changes nothing when the snapshot cannot be saved', async () => {

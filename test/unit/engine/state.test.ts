@@ -1,10 +1,37 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { unrestoredRevocations } from '../../../src/engine/state';
+import { InvalidStateRecordError, unrestoredRevocations } from '../../../src/engine/state';
 import { mockAws } from '../../support/iam-mock';
 
 const m = mockAws();
 const store = () => ({ ddb: m.deps().clients.ddb, table: 'offboarding-state' });
-const item = (sk: string, kind: string) => ({ pk: 'principal#user#alice', sk, kind, runId: sk });
+const principal = { kind: 'user', name: 'alice', arn: 'arn:aws:iam::123456789012:user/alice' };
+/** A record as stored: its keys beside a complete revocation or restore record. */
+const item = (sk: string, kind: 'revocation' | 'restore') => ({
+  pk: 'principal#user#alice',
+  sk,
+  runId: sk,
+  at: '2026-11-29T12:00:00.000Z',
+  principal,
+  requestedBy: 'secops',
+  reason: 'INC-42',
+  ...(kind === 'revocation'
+    ? {
+        kind,
+        trigger: 'lockdown',
+        mode: 'lockdown',
+        snapshot: { kind: 'user' },
+        plan: [
+          {
+            type: 'attach-deny',
+            policyArn: 'arn:aws:iam::aws:policy/AWSDenyAll',
+            id: '01-attach-deny',
+            state: 'todo',
+          },
+        ],
+        status: 'finished',
+      }
+    : { kind, undoes: [], outcome: 'restored', results: [] }),
+});
 
 beforeEach(() => m.ddb.reset());
 
@@ -30,6 +57,25 @@ describe('Function: unrestoredRevocations', () => {
       ScanIndexForward: false,
       ExclusiveStartKey: { sk: 't3' },
     });
+  });
+
+  it.each([
+    ['an unknown step type', { plan: [{ type: 'delete-user', id: '01-delete-user', state: 'todo' }] }],
+    ['a record without its principal', { principal: undefined }],
+    ['a step without its subject', { plan: [{ type: 'deactivate-access-key', id: '01', state: 'todo' }] }],
+  ])('refuses %s with InvalidStateRecordError', async (_label, change) => {
+    m.ddb.on(QueryCommand).resolves({ Items: [{ ...item('t1', 'revocation'), ...change }] });
+    await expect(unrestoredRevocations(store(), 'user', 'alice')).rejects.toBeInstanceOf(
+      InvalidStateRecordError,
+    );
+  });
+
+  it('returns records without their storage keys', async () => {
+    m.ddb.on(QueryCommand).resolves({ Items: [item('t1', 'revocation')] });
+    const [record] = await unrestoredRevocations(store(), 'user', 'alice');
+    expect(record).not.toHaveProperty('pk');
+    expect(record).not.toHaveProperty('sk');
+    expect(record?.principal.name).toBe('alice');
   });
 
   it('returns nothing for a principal never revoked', async () => {

@@ -18,7 +18,10 @@ const iam = mockClient(IAMClient);
 const client = new IAMClient({ region: 'us-east-1' });
 const GENERATED = new Date('2026-11-29T08:00:00Z');
 
-const entry = (userName: string, at = '2026-11-20T00:00:00.000Z'): RevokedIndexEntry => ({
+const entry = (
+  userName: string,
+  at = '2026-11-20T00:00:00.000Z',
+): RevokedIndexEntry & { pk: string; sk: string } => ({
   pk: 'index#revoked-users',
   sk: userName,
   kind: 'revoked-index',

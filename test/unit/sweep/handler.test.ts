@@ -48,15 +48,20 @@ beforeEach(() => {
   m.iam
     .on(ListUserTagsCommand)
     .resolves({ Tags: [{ Key: 'email', Value: 'old@example.com' }], IsTruncated: false });
-  m.iam.on(ListAccessKeysCommand).resolves({
+  // The key's status as IAM holds it: the sweep's write changes it, and its verification re-reads it.
+  let status: 'Active' | 'Inactive' = 'Active';
+  m.iam.on(ListAccessKeysCommand).callsFake(async () => ({
     AccessKeyMetadata: [
-      { UserName: 'old', AccessKeyId: 'AKIAOLD', Status: 'Active', CreateDate: new Date(OLD) },
+      { UserName: 'old', AccessKeyId: 'AKIAOLD', Status: status, CreateDate: new Date(OLD) },
     ],
-  });
+  }));
   m.iam
     .on(GetAccessKeyLastUsedCommand)
     .resolves({ UserName: 'old', AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
-  m.iam.on(UpdateAccessKeyCommand).resolves({});
+  m.iam.on(UpdateAccessKeyCommand).callsFake(async (input: { Status: 'Active' | 'Inactive' }) => {
+    status = input.Status;
+    return {};
+  });
   m.ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
 });
 

@@ -94,7 +94,8 @@ const HEADER =
 
 const REPORT_AGE_DAYS = 0.1;
 
-const indexEntry = (u: FakeUser): RevokedIndexEntry => ({
+/** A revoked-index item as stored (its keys beside the entry). */
+const indexEntry = (u: FakeUser): RevokedIndexEntry & { pk: string; sk: string } => ({
   pk: 'index#revoked-users',
   sk: u.name,
   kind: 'revoked-index',
@@ -378,8 +379,21 @@ describe('Function: runSweep', () => {
 
     await runSweep({ mode: 'enforce' }, deps(mixedConfig));
 
-    // Not `exempt`, `guarded`, `breakglass` (never acted on), nor unflagged users; `due` only to name its key.
-    expect(usersCalled(ListAccessKeysCommand)).toEqual(['due', 'idle', 'lapsed', 'never', 'old', 'rotating']);
+    // Not `exempt`, `guarded`, `breakglass` (never acted on), nor unflagged users; `due` only to name its key;
+    // each user acted on twice: re-read before the write, and again to verify it.
+    expect(usersCalled(ListAccessKeysCommand)).toEqual([
+      'due',
+      'idle',
+      'idle',
+      'lapsed',
+      'lapsed',
+      'never',
+      'never',
+      'old',
+      'old',
+      'rotating',
+      'rotating',
+    ]);
     // Not AKIAOLD, AKIALAPSED, AKIAROTOLD (expired by age alone) nor AKIAROTNEW (the unflagged second key).
     expect(lastUseRead()).toEqual(['AKIAIDLE', 'AKIANEVER']);
   });
@@ -408,7 +422,7 @@ describe('Function: runSweep', () => {
     });
   });
 
-  it('writes every restore record in one batch before any key is deactivated, and never updates them', async () => {
+  it('writes every record in one batch before any key is deactivated, and completes them in one batch after', async () => {
     account(MIXED);
     const order: string[] = [];
     m.ddb.on(BatchWriteCommand).callsFake(async (input: { RequestItems: Record<string, unknown[]> }) => {
@@ -423,7 +437,8 @@ describe('Function: runSweep', () => {
     await runSweep({ mode: 'enforce' }, deps(mixedConfig));
 
     expect(order[0]).toBe('records 5');
-    expect(order.slice(1).every((o) => o.startsWith('write '))).toBe(true);
+    expect(order.slice(1, -1).every((o) => o.startsWith('write '))).toBe(true);
+    expect(order.at(-1)).toBe('records 5');
     const record = recordsWritten().find((r) => r.principal.name === 'rotating');
     expect(record).toMatchObject({
       pk: 'principal#user#rotating',
@@ -451,7 +466,7 @@ describe('Function: runSweep', () => {
 
     expect(
       m.ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]?.length),
-    ).toEqual([25, 5]);
+    ).toEqual([25, 5, 25, 5]);
     expect(deactivated()).toHaveLength(30);
   });
 
@@ -475,12 +490,13 @@ describe('Function: runSweep', () => {
 
     const s = await runSweep({ mode: 'enforce' }, deps(), { write: { sleep: async () => {} } });
 
-    expect(m.ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 4);
+    // Four attempts at the records (b's refused every time), then a's completed record.
+    expect(m.ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 5);
     expect(deactivated()).toEqual(['a/AKIAA']);
     expect(s.keys.find((k) => k.user === 'b')).toMatchObject({
       accessKeyId: 'AKIAB',
       action: 'failed',
-      detail: expect.stringContaining('restore record not written, key left Active'),
+      detail: expect.stringContaining('restore record not written, keys left Active'),
     });
     expect(s.outcome).toBe('partial');
   });
@@ -960,11 +976,13 @@ describe('Function: runSweep', () => {
                 'IAM:GetCredentialReport': 1,
                 'DynamoDB:Query': 1,
                 'IAM:ListUserTags': 5,
-                // c-expired, c-idle, c-pair: the users with a key to act on; c-due to name its key
-                'IAM:ListAccessKeys': 4,
+                // c-expired, c-idle, c-pair: the users with a key to act on, re-read before the write and
+                // again to verify it; c-due to name its key
+                'IAM:ListAccessKeys': 7,
                 // AKIACIDLE only
                 'IAM:GetAccessKeyLastUsed': 1,
-                'DynamoDB:BatchWrite': 1,
+                // the records before the writes, and their completion after
+                'DynamoDB:BatchWrite': 2,
                 'IAM:UpdateAccessKey': 3,
                 'SNS:Publish': 1,
               },

@@ -11,18 +11,18 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { makeClients } from '../../src/clients';
-import type { DepartureMessage } from '../../src/departures/message';
+import { makeClients } from '../../../src/clients';
+import type { DepartureMessage } from '../../../src/departures/message';
 import {
   DEPARTURE_IDEMPOTENCY_SECONDS,
   departurePersistence,
   departureWorker,
   needsRetry,
-} from '../../src/departures/worker';
-import type { RevocationRequest, runRevocation } from '../../src/engine/revoke';
-import type { PrincipalReport, RevocationReport, RunOutcome, StepResult } from '../../src/engine/types';
-import { testConfig } from '../../tools/testing/config';
-import { MemoryPersistence } from './departures/memory-persistence';
+} from '../../../src/departures/worker';
+import type { RevocationRequest, runRevocation } from '../../../src/engine/revoke';
+import type { PrincipalReport, RevocationReport, RunOutcome, StepResult } from '../../../src/engine/types';
+import { testConfig } from '../../../tools/testing/config';
+import { MemoryPersistence } from './memory-persistence';
 
 const sns = mockClient(SNSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -36,7 +36,7 @@ const context = {
 } as unknown as Context;
 
 const sample = JSON.parse(
-  readFileSync(join(__dirname, '../../events/departure-sqs.json'), 'utf8'),
+  readFileSync(join(__dirname, '../../../events/departure-sqs.json'), 'utf8'),
 ) as SQSEvent;
 const sampleRecord = sample.Records[0] as SQSRecord;
 const sampleMessage = JSON.parse(sampleRecord.body) as DepartureMessage;

@@ -21,7 +21,7 @@ let handler: Handler;
 beforeAll(() => {
   process.env.NOTIFY_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:offboarding';
   process.env.STATE_TABLE = 'offboarding-state';
-  handler = require('../../handlers/revocation-worker').handler;
+  handler = require('../../../handlers/revocation-worker').handler;
 });
 afterAll(() => {
   process.env = saved;
@@ -34,7 +34,7 @@ describe('Handler module: handlers/revocation-worker', () => {
     ddb.on(PutItemCommand).resolves({});
     ddb.on(UpdateItemCommand).resolves({});
     const event = JSON.parse(
-      readFileSync(join(__dirname, '../../events/departure-sqs.json'), 'utf8'),
+      readFileSync(join(__dirname, '../../../events/departure-sqs.json'), 'utf8'),
     ) as SQSEvent;
 
     const r = await handler(event, ctx, () => undefined);

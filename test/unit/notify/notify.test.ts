@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { RevocationReport } from '../../src/engine/types';
-import { publish, revocationNotification, safeSubject, table } from '../../src/notify';
+import type { RevocationReport } from '../../../src/engine/types';
+import { publish, revocationNotification, safeSubject, table } from '../../../src/notify';
 
 const sns = mockClient(SNSClient);
 

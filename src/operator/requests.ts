@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { InvalidRequestError } from '../errors';
+import { parseOrReject } from '../util/zod';
 
 /** IAM's user and role name pattern. */
 const iamName = z.string().regex(/^[\w+=,.@-]{1,64}$/, "must match IAM's [\\w+=,.@-]{1,64}");
@@ -52,20 +52,15 @@ const restoreSchema = z.strictObject({
 export type LockdownRequest = z.infer<typeof lockdownSchema>;
 export type RestoreRequest = z.infer<typeof restoreSchema>;
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(request)'}: ${i.message}`);
-  throw new InvalidRequestError(`invalid ${what} request`, issues);
-}
-
 /**
  * Validates a lockdown request before any AWS call.
  * @throws InvalidRequestError listing every problem.
  * @example
  * parseLockdown({ target: { userName: 'alice' }, reason: 'INC-42', requestedBy: 'secops' });
  */
-export const parseLockdown = (input: unknown): LockdownRequest => parse(lockdownSchema, input, 'lockdown');
+export const parseLockdown = (input: unknown): LockdownRequest =>
+  parseOrReject(lockdownSchema, input, 'lockdown request', '(request)');
 
 /** Validates a restore request before any AWS call. @throws InvalidRequestError */
-export const parseRestore = (input: unknown): RestoreRequest => parse(restoreSchema, input, 'restore');
+export const parseRestore = (input: unknown): RestoreRequest =>
+  parseOrReject(restoreSchema, input, 'restore request', '(request)');

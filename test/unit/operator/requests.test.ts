@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseLockdown, parseRestore } from '../../../src/engine/requests';
 import { InvalidRequestError } from '../../../src/errors';
+import { parseLockdown, parseRestore } from '../../../src/operator/requests';
 
 const ok = { reason: 'INC-42', requestedBy: 'secops@example.com' };
 
