@@ -66,9 +66,9 @@ export interface ContainmentResult {
 
 export const SSM_NOTE =
   'moto has no Session Manager: DescribeSessions and TerminateSession are answered by an in-memory fake ' +
-  'behind the same proxy (src/local/moto-gaps.ts), so each SSM call also costs the added latency; the SDK SSM ' +
+  'behind the same proxy (tools/local/moto-gaps.ts), so each SSM call also costs the added latency; the SDK SSM ' +
   'client is the real one. moto also lacks ListServiceSpecificCredentials (HTTP 500, retried by the SDK): ' +
-  'the proxy answers it with an empty list, as AWS does for a user without such credentials (src/local/moto-gaps.ts).';
+  'the proxy answers it with an empty list, as AWS does for a user without such credentials (tools/local/moto-gaps.ts).';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
