@@ -1,23 +1,28 @@
-import { actions } from '../src/engine/actions';
-import { RESOLVE_PERMISSIONS } from '../src/engine/resolve';
-import { SNAPSHOT_PERMISSIONS } from '../src/engine/snapshot';
-import { RESTORE_STATE_PERMISSIONS, STATE_PERMISSIONS } from '../src/engine/state';
-import type { StepType } from '../src/engine/types';
-import { VERIFY_PERMISSIONS } from '../src/engine/verify';
-import { NOTIFY_PERMISSIONS } from '../src/notify';
-import { SWEEP_PERMISSIONS } from '../src/sweep/permissions';
+import { EVENT_SOURCE_PERMISSIONS, IDEMPOTENCY_PERMISSIONS } from '../src/departures/worker';
 import {
-  WEBHOOK_PERMISSIONS,
-  WORKER_PERMISSIONS,
-  WORKER_QUEUE_PERMISSIONS,
-} from '../src/webhooks/permissions';
+  actions,
+  KEY_DEACTIVATION_PERMISSIONS,
+  RESOLVE_PERMISSIONS,
+  RESTORE_STATE_PERMISSIONS,
+  SNAPSHOT_PERMISSIONS,
+  STATE_PERMISSIONS,
+  type StepType,
+  VERIFY_PERMISSIONS,
+} from '../src/engine';
+import { NOTIFY_PERMISSIONS } from '../src/notify';
+import { CREDENTIAL_REPORT_PERMISSIONS } from '../src/sweep/credential-report';
+import { DRIFT_PERMISSIONS } from '../src/sweep/drift';
+import { RECHECK_PERMISSIONS } from '../src/sweep/recheck';
+import { USER_TAGS_PERMISSIONS } from '../src/sweep/users';
+import { QUEUE_PERMISSIONS } from '../src/webhooks/queue';
+import { SECRET_PERMISSIONS } from '../src/webhooks/secrets';
 
 /**
- * The IAM actions each function's code path calls, composed from what the code declares next to itself:
- * each engine action's `permissions` and `undo.permissions` (src/engine/actions), the engine's
- * `SNAPSHOT_`/`RESOLVE_`/`STATE_PERMISSIONS`, `NOTIFY_PERMISSIONS`, and the webhook's and sweep's own lists.
- * `serverless.yml` grants exactly these to each function's role (besides writing its own logs), and
- * test/unit/template.test.ts proves it from the packaged CloudFormation template. Never bundled in a handler.
+ * The deployment manifest: the IAM actions each function's code path calls, collected from what the code
+ * declares one way, on the action or module that makes the call (each engine action's `permissions` and
+ * `undo.permissions`, each module's `*_PERMISSIONS`). `serverless.yml` grants exactly these to each function's
+ * role (besides writing its own logs), and test/unit/template.test.ts proves it from the packaged template.
+ * Outside src/: never bundled in a handler.
  */
 
 /** The functions of serverless.yml. */
@@ -34,29 +39,18 @@ const ROLE_ONLY_STEPS: readonly StepType[] = ['put-role-session-deny'];
  */
 const isRoleApi = (action: string): boolean => /^iam:[A-Za-z]*Role/.test(action);
 
-/**
- * A webhook secret stored as a SecureString under a customer managed KMS key needs `kms:Decrypt` (through
- * SSM only: the grant is conditioned on `kms:ViaService`); the AWS managed `aws/ssm` key needs no grant.
- */
-const WEBHOOK_SECRET_KMS_PERMISSIONS = ['kms:Decrypt'] as const;
-
 const allSteps = Object.keys(actions) as StepType[];
-
-function forward(steps: readonly StepType[]): string[] {
-  return steps.flatMap((t) => actions[t].permissions);
-}
-
-function undo(steps: readonly StepType[]): string[] {
-  return steps.flatMap((t) => {
+const forward = (steps: readonly StepType[]): string[] => steps.flatMap((t) => actions[t].permissions);
+const undo = (steps: readonly StepType[]): string[] =>
+  steps.flatMap((t) => {
     const action: { readonly undo?: { readonly permissions: readonly string[] } } = actions[t];
     return action.undo?.permissions ?? [];
   });
-}
 
 const unique = (list: readonly string[]): readonly string[] => Object.freeze([...new Set(list)].sort());
 const usersOnly = (list: readonly string[]): string[] => list.filter((a) => !isRoleApi(a));
 
-/** A revocation of users (snapshot, deny first, every user step, verify, record, notify). */
+/** A revocation of users (snapshot, deny first, every user step, verify, record), and its notification. */
 const userRevocation = usersOnly([
   ...SNAPSHOT_PERMISSIONS,
   ...forward(allSteps.filter((t) => !ROLE_ONLY_STEPS.includes(t))),
@@ -71,19 +65,26 @@ const userRevocation = usersOnly([
  */
 export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze({
   /** Verify (secret from SSM), normalize, queue. No IAM at all. */
-  hrWebhook: unique([...WEBHOOK_PERMISSIONS, ...WEBHOOK_SECRET_KMS_PERMISSIONS]),
+  hrWebhook: unique([...SECRET_PERMISSIONS, ...QUEUE_PERMISSIONS]),
   /** A departure: the person's users by tags (account authorization details), each user revoked. */
   revocationWorker: unique([
     ...userRevocation,
     ...RESOLVE_PERMISSIONS,
-    ...WORKER_PERMISSIONS,
-    ...WORKER_QUEUE_PERMISSIONS,
+    ...IDEMPOTENCY_PERMISSIONS,
+    ...EVENT_SOURCE_PERMISSIONS,
   ]),
   /**
-   * The credential report, the revoked-users index, candidates' tags and keys, revoked users' deny, batched
-   * restore records, deactivation, and the drift re-revocation of users through the engine.
+   * The credential report, the revoked-users index, candidates' tags and keys, revoked users' deny, the key
+   * deactivations through the engine (batched records), and the drift re-revocation of users through it.
    */
-  keySweep: unique([...SWEEP_PERMISSIONS, ...userRevocation]),
+  keySweep: unique([
+    ...CREDENTIAL_REPORT_PERMISSIONS,
+    ...USER_TAGS_PERMISSIONS,
+    ...RECHECK_PERMISSIONS,
+    ...DRIFT_PERMISSIONS,
+    ...KEY_DEACTIVATION_PERMISSIONS,
+    ...userRevocation,
+  ]),
   /** A user, an access key's owner, a person's users, or a role: every forward action. */
   lockdown: unique([
     ...SNAPSHOT_PERMISSIONS,

@@ -1,5 +1,5 @@
 /**
- * `npm run reliability`: runs the reliability scenarios of issue 7 on a local AWS emulator (moto_server) and
+ * `npm run reliability`: runs the reliability scenarios (docs/reliability.md) on a local AWS emulator (moto_server) and
  * writes RELIABILITY.md from that run. `--reduced` runs the configuration `npm test` uses (and writes
  * nothing unless `--out` is given); `--json <file>` also saves the raw results. See docs/reliability.md.
  */
@@ -40,7 +40,7 @@ async function main(args: readonly string[]): Promise<number> {
     [
       `done in ${(results.durationMs / 1000).toFixed(0)} s${out ? `: ${out}` : ''} (function logs in ${logDir})`,
       `1. lost ${d.lost} of ${d.people} under ${config.faultRate * 100}% faults`,
-      `1b. a key deactivation failing on every SDK attempt: ${results.writeFailure.outcome}`,
+      `1'. the always-failing key deactivation (every SDK attempt fails): ${results.writeFailure.outcome}`,
       `2. ${results.duplicates.runs} run(s), ${results.duplicates.notifications} notification(s) of ${results.duplicates.copies} duplicates`,
       `3. crash after the deny completed: ${results.crash.completed}`,
       `4. ${results.hostileWebhook.fiveXx} 5xx, ${results.hostileWebhook.unsignedQueued} unsigned queued of ${results.hostileWebhook.requests}; ${results.malformedAdmin.awsWrites} writes from ${results.malformedAdmin.invocations} malformed admin inputs`,

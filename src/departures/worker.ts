@@ -18,6 +18,25 @@ import { type DepartureMessage, parseDepartureMessage } from './message';
  */
 export const DEPARTURE_IDEMPOTENCY_SECONDS = 7 * 24 * 3600;
 
+/**
+ * IAM actions of the worker beyond the engine's: the Powertools idempotency records on the state table. Receiving
+ * and deleting messages is done by the SQS event source mapping, with the function role's permissions on the
+ * departure queue ({@link EVENT_SOURCE_PERMISSIONS}).
+ */
+export const IDEMPOTENCY_PERMISSIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/** What the SQS event source mapping needs on the departure queue (granted to the worker's role). */
+export const EVENT_SOURCE_PERMISSIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+] as const;
+
 /** Partition key of every departure idempotency record in the state table (the sort key is the hashed id). */
 export const DEPARTURE_IDEMPOTENCY_PK = 'idempotency#departure';
 

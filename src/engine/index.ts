@@ -6,7 +6,12 @@
 
 export { actions } from './actions';
 export { denyInPlace, INLINE_DENY_POLICY_NAME } from './deny';
-export { deactivateAccessKeys, type KeyDeactivation, type KeyRun } from './keys';
+export {
+  deactivateAccessKeys,
+  KEY_DEACTIVATION_PERMISSIONS,
+  type KeyDeactivation,
+  type KeyRun,
+} from './keys';
 export { type ProtectionSubject, protectionReason } from './protection';
 export { RESOLVE_PERMISSIONS, usersOfPerson } from './resolve';
 export { type RestoreRequestInput, runRestore } from './restore';
@@ -19,7 +24,6 @@ export {
 } from './revoke';
 export { SNAPSHOT_PERMISSIONS, tagsToRecord } from './snapshot';
 export {
-  BATCH_STATE_PERMISSIONS,
   type BatchOptions,
   InvalidStateRecordError,
   listRevokedUsers,

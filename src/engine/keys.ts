@@ -1,12 +1,20 @@
 import { describeError } from '../errors';
 import { mapLimit } from '../util/concurrency';
+import { actions } from './actions';
 import { executePlan } from './execute';
 import { type ProtectionSubject, protectionReason } from './protection';
 import type { EngineDeps } from './revoke';
-import { type BatchOptions, putRecords, type RevocationRecord } from './state';
+import { BATCH_STATE_PERMISSIONS, type BatchOptions, putRecords, type RevocationRecord } from './state';
 import { numberSteps, rollUpSteps } from './steps';
 import type { AccessKeyInfo, PlannedStep, PrincipalReport, StepResult, UserSnapshot } from './types';
-import { verifyKeys } from './verify';
+import { VERIFY_KEYS_PERMISSIONS, verifyKeys } from './verify';
+
+/** IAM and DynamoDB actions of a key deactivation: the write, the verifying re-read, the batched records. */
+export const KEY_DEACTIVATION_PERMISSIONS = [
+  ...actions['deactivate-access-key'].permissions,
+  ...VERIFY_KEYS_PERMISSIONS,
+  ...BATCH_STATE_PERMISSIONS,
+] as const;
 
 /** One user's access keys to deactivate: exactly these ids, with every key the caller read (for the record). */
 export interface KeyDeactivation {

@@ -28,7 +28,7 @@ import {
 import { describeError, isNoSuchEntity, NotFoundError } from '../errors';
 import { mapLimit } from '../util/concurrency';
 import { collectPages } from '../util/paging';
-import type { AccessKeyInfo, RoleSnapshot, SessionOwnerMatch, UserSnapshot } from './types';
+import type { AccessKeyInfo, RoleSnapshot, UserSnapshot } from './types';
 
 /** IAM actions the snapshot reads. */
 export const SNAPSHOT_PERMISSIONS = [

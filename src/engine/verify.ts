@@ -8,6 +8,8 @@ import type { PlannedStep, StepResult, Verification } from './types';
 
 /** IAM actions verification reads beyond the snapshot's (a role's session deny). */
 export const VERIFY_PERMISSIONS = ['iam:GetRolePolicy'] as const;
+/** IAM actions of verifying a key deactivation. */
+export const VERIFY_KEYS_PERMISSIONS = ['iam:ListAccessKeys'] as const;
 
 type Check = Verification['checks'][number];
 

@@ -8,6 +8,12 @@ import { awsErrorCode, describeError, RevocationError, TransientError } from '..
 import type { KeyDates } from './classify';
 import { readContentRaw } from './report-content';
 
+/** IAM actions the credential report's reads are authorized as. */
+export const CREDENTIAL_REPORT_PERMISSIONS = [
+  'iam:GenerateCredentialReport',
+  'iam:GetCredentialReport',
+] as const;
+
 /** The credential report was not ready within the sweep's bounded wait: a failure, never an empty sweep. */
 export class CredentialReportTimeoutError extends TransientError {}
 

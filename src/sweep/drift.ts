@@ -16,6 +16,14 @@ import { userProtectionReason } from './protection';
 import type { DriftEntry, SweepDeps } from './types';
 import { ownerOf, pathOfUserArn, readUserTags } from './users';
 
+/** IAM actions of the drift check of revoked users (the deny, the keys, the tags of a user with a finding). */
+export const DRIFT_PERMISSIONS = [
+  'iam:ListAttachedUserPolicies',
+  'iam:ListUserPolicies',
+  'iam:ListAccessKeys',
+  'iam:ListUserTags',
+] as const;
+
 type DriftConfig = Pick<
   Config,
   | 'denyPolicyArn'

@@ -3,6 +3,9 @@ import { describeError } from '../errors';
 import { collectPages } from '../util/paging';
 import type { KeyDates, KeyVerdict } from './classify';
 
+/** IAM actions of a candidate's key re-read (its keys by exact id, the last use of keys flagged by use). */
+export const RECHECK_PERMISSIONS = ['iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'] as const;
+
 /** A key slot of a user's credential report row, with the class the report's dates give it. */
 export interface ReportSlot {
   readonly slot: 1 | 2;

@@ -3,6 +3,9 @@ import { tagsToRecord } from '../engine';
 import { isNoSuchEntity } from '../errors';
 import { collectPages } from '../util/paging';
 
+/** IAM actions of a candidate's tags. */
+export const USER_TAGS_PERMISSIONS = ['iam:ListUserTags'] as const;
+
 /** What the sweep knows of a candidate user: its credential report row's name and ARN, and its tags. */
 export interface SweptUser {
   readonly userName: string;

@@ -4,6 +4,9 @@ import type { DepartureMessage } from '../departures/message';
 import { awsErrorCode, describeError, TransientError } from '../errors';
 import { logger } from '../logger';
 
+/** IAM actions of queueing departures (SendMessageBatch is authorized as SendMessage). */
+export const QUEUE_PERMISSIONS = ['sqs:SendMessage'] as const;
+
 /** SQS accepts at most 10 entries per SendMessageBatch. */
 const BATCH = 10;
 

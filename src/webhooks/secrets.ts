@@ -3,6 +3,12 @@ import type { Clients } from '../clients';
 import { awsErrorCode, describeError, TransientError } from '../errors';
 import { logger } from '../logger';
 
+/**
+ * IAM actions of reading a webhook secret: the SecureString, and `kms:Decrypt` (through SSM only) when it is
+ * encrypted under a customer managed KMS key (the AWS managed `aws/ssm` key needs no grant).
+ */
+export const SECRET_PERMISSIONS = ['ssm:GetParameter', 'kms:Decrypt'] as const;
+
 /** Where the webhook gets a provider's current secrets. */
 export interface SecretSource {
   /**
