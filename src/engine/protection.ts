@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { globMatch } from '../util/glob';
+import { tagValue } from '../util/iam-case';
 import type { PrincipalKind, Snapshot } from './types';
 
 /** What protection looks at: enough to judge a principal known from a snapshot or from a listing. */
@@ -38,10 +39,10 @@ export function protectionReason(
       return `matches PROTECTED_PRINCIPALS entry "${pattern}"`;
     }
   }
-  const tag = subject.tags[config.protectedTagKey];
+  const tag = tagValue(subject.tags, config.protectedTagKey);
   if (tag?.trim().toLowerCase() === 'true') return `tagged ${config.protectedTagKey}=true`;
   if (subject.kind === 'role') {
-    if (config.projectRolePrefix && name.startsWith(config.projectRolePrefix)) {
+    if (config.projectRolePrefix && name.toLowerCase().startsWith(config.projectRolePrefix.toLowerCase())) {
       return "one of this project's own roles";
     }
     if (subject.path.startsWith('/aws-service-role/'))

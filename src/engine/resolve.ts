@@ -4,6 +4,7 @@ import {
   paginateGetAccountAuthorizationDetails,
 } from '@aws-sdk/client-iam';
 import { awsErrorCode, isNoSuchEntity, NotFoundError } from '../errors';
+import { tagValue } from '../util/iam-case';
 import { tagsToRecord } from './snapshot';
 
 /** IAM actions target resolution reads. */
@@ -47,7 +48,10 @@ export async function ownerOfAccessKey(iam: IAMClient, accessKeyId: string): Pro
 
 const norm = (v: string) => (v.includes('@') ? v.trim().toLowerCase() : v.trim());
 
-/** True when one of the user's person tags equals one of the person's identifiers (emails case-insensitive). */
+/**
+ * True when one of the user's person tags equals one of the person's identifiers: tag keys without case (as IAM
+ * compares them), emails without case, other values exactly.
+ */
 export function userMatchesPerson(
   tags: Readonly<Record<string, string>>,
   person: Person,
@@ -56,7 +60,7 @@ export function userMatchesPerson(
   const ids = [person.employeeId, person.email].filter((v): v is string => !!v && v.trim() !== '').map(norm);
   if (!ids.length) return false;
   return tagKeys.some((key) => {
-    const value = tags[key];
+    const value = tagValue(tags, key);
     return value !== undefined && ids.includes(norm(value));
   });
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { describeError, NotFoundError } from '../errors';
 import { logger } from '../logger';
 import { mapLimit } from '../util/concurrency';
+import { tagsWithKeys } from '../util/iam-case';
 import type { ActionContext } from './actions';
 import { executePlan } from './execute';
 import { planRoleRevocation, planUserRevocation } from './plan';
@@ -233,9 +234,7 @@ async function executeRecorded(
 async function revokePrincipal(p: Principal, run: RunContext, deps: EngineDeps): Promise<PrincipalReport> {
   const snapshot = await readSnapshot(p, deps);
   const principal = { kind: p.kind, name: p.name, arn: snapshot.arn };
-  const owner = Object.fromEntries(
-    Object.entries(snapshot.tags).filter(([k]) => deps.config.personTagKeys.includes(k)),
-  );
+  const owner = tagsWithKeys(snapshot.tags, deps.config.personTagKeys);
   const base: Base = { principal, owner, notes: [...snapshot.notes] };
 
   const protectedBy = protectionReason(snapshot, deps.config);

@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { describeError, isNoSuchEntity, NotFoundError } from '../errors';
 import { mapLimit } from '../util/concurrency';
+import { tagValue } from '../util/iam-case';
 import { collectPages } from '../util/paging';
 import type { AccessKeyInfo, RoleSnapshot, UserSnapshot } from './types';
 
@@ -52,10 +53,6 @@ export const SNAPSHOT_PERMISSIONS = [
 export function tagsToRecord(tags: readonly Tag[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 }
-
-/** A tag's value by key. */
-export const tagValue = (tags: Readonly<Record<string, string>>, key: string): string | undefined =>
-  tags[key];
 
 const iso = (d: Date | undefined) => d?.toISOString();
 

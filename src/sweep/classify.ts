@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { tagValue } from '../util/iam-case';
 
 /**
  * The sweep's policy, pure: how old or idle a key is, what an exemption tag says, which class a key falls in.
@@ -95,10 +96,10 @@ function isCalendarDate(value: string): boolean {
  * // { status: 'active', until: '2026-03-31', reason: 'vendor migration' } while now <= 2026-03-31
  */
 export function parseExemption(tags: Readonly<Record<string, string>>, now: Date): Exemption | undefined {
-  const rawUntil = tags[EXEMPT_UNTIL_TAG];
+  const rawUntil = tagValue(tags, EXEMPT_UNTIL_TAG);
   if (rawUntil === undefined) return undefined;
   const until = rawUntil.trim();
-  const reason = (tags[EXEMPT_REASON_TAG] ?? '').trim();
+  const reason = (tagValue(tags, EXEMPT_REASON_TAG) ?? '').trim();
   if (!isCalendarDate(until)) {
     return { status: 'invalid', problem: `${EXEMPT_UNTIL_TAG}="${rawUntil}" is not a YYYY-MM-DD date` };
   }

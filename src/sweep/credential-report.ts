@@ -126,6 +126,9 @@ function bytesOf(content: Uint8Array | undefined): Buffer {
   return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
 }
 
+/** A report boolean, read without case (`true`, `TRUE`). */
+const isTrue = (value: string | undefined) => value?.toLowerCase() === 'true';
+
 /** A report date: ISO, or undefined for `N/A`, `no_information`, `not_supported` and anything unparsable. */
 function reportDate(value: string | undefined): Date | undefined {
   if (!value || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
@@ -135,7 +138,7 @@ function reportDate(value: string | undefined): Date | undefined {
 
 function slot(row: readonly string[], at: Columns, n: 1 | 2): KeyDates {
   const c = n === 1 ? at.key1 : at.key2;
-  const active = row[c.active] === 'true';
+  const active = isTrue(row[c.active]);
   const createdAt = reportDate(row[c.rotated]);
   const used = row[c.used];
   // `N/A` means never used; a date is a use; anything else (e.g. `no_information`) is unknown.
@@ -189,7 +192,7 @@ export function parseCredentialReport(csv: string | Buffer, generatedAt?: Date):
         }
         const user = row[at.user] ?? '';
         if (user === '<root_account>') {
-          rootHasActiveKey = row[at.key1.active] === 'true' || row[at.key2.active] === 'true';
+          rootHasActiveKey = isTrue(row[at.key1.active]) || isTrue(row[at.key2.active]);
           return null;
         }
         users.push({ userName: user, arn: row[at.arn] ?? '', keys: [slot(row, at, 1), slot(row, at, 2)] });

@@ -1,6 +1,7 @@
 import { type IAMClient, paginateListUserTags } from '@aws-sdk/client-iam';
 import { tagsToRecord } from '../engine';
 import { isNoSuchEntity } from '../errors';
+import { tagsWithKeys } from '../util/iam-case';
 import { collectPages } from '../util/paging';
 
 /** IAM actions of a candidate's tags. */
@@ -45,10 +46,5 @@ export async function readUserTags(
   }
 }
 
-/** The person tags (`PERSON_TAG_KEYS`) of a user: the owner of its keys, for reports. */
-export function ownerOf(
-  tags: Readonly<Record<string, string>>,
-  keys: readonly string[],
-): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags).filter(([k]) => keys.includes(k)));
-}
+/** The person tags (`PERSON_TAG_KEYS`, keys without case) of a user: the owner of its keys, for reports. */
+export const ownerOf = tagsWithKeys;
