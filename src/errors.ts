@@ -35,6 +35,9 @@ export class ConfigError extends RevocationError {}
 /** A dependency (AWS, the queue) is unavailable; the caller may retry. */
 export class TransientError extends RevocationError {}
 
+/** The principal is protected: the request is refused and nothing is changed. */
+export class ProtectedPrincipalError extends RevocationError {}
+
 /** Restore was asked for but there is nothing this project changed to undo. */
 export class NothingToRestoreError extends RevocationError {}
 

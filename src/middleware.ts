@@ -1,5 +1,11 @@
 import type { MiddlewareObj } from '@middy/core';
-import { describeError, InvalidRequestError, NotFoundError, NothingToRestoreError } from './errors';
+import {
+  describeError,
+  InvalidRequestError,
+  NotFoundError,
+  NothingToRestoreError,
+  ProtectedPrincipalError,
+} from './errors';
 import { logger } from './logger';
 
 /**
@@ -13,7 +19,8 @@ export function errorReporting(): MiddlewareObj {
       const callerMistake =
         err instanceof InvalidRequestError ||
         err instanceof NotFoundError ||
-        err instanceof NothingToRestoreError;
+        err instanceof NothingToRestoreError ||
+        err instanceof ProtectedPrincipalError;
       (callerMistake ? logger.warn : logger.error).call(logger, 'invocation failed', {
         errorType: err?.name,
         error: describeError(err),

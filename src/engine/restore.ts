@@ -1,60 +1,154 @@
 import { randomUUID } from 'node:crypto';
-import { describeError, NothingToRestoreError } from '../errors';
+import { describeError, NothingToRestoreError, ProtectedPrincipalError } from '../errors';
 import { type ActionContext, actionFor } from './actions';
 import { denyInPlace } from './deny';
 import { executePlan } from './execute';
-import type { EngineDeps } from './revoke';
-import { readUserSnapshot } from './snapshot';
+import { protectionReason } from './protection';
+import { type EngineDeps, nameOf } from './revoke';
+import { readRoleSnapshot, readUserSnapshot } from './snapshot';
 import {
+  InvalidStateRecordError,
+  type PrincipalHistory,
+  principalHistory,
   putRecord,
   type RestoreRecord,
   type RevocationRecord,
   removeFromRevokedIndex,
-  unrestoredRevocations,
+  type Store,
 } from './state';
 import { numberSteps, rollUpSteps } from './steps';
-import type { PlannedStep, PrincipalKind, RestoreReport, StepResult, Verification } from './types';
+import type {
+  PlannedStep,
+  PrincipalKind,
+  PrincipalRef,
+  RestoreReport,
+  RoleSnapshot,
+  StepResult,
+  UserSnapshot,
+  Verification,
+} from './types';
 
 export interface RestoreRequestInput {
   readonly target: { readonly userName: string } | { readonly roleName: string };
+  /** The run to undo; absent, the latest unrestored lockdown of the principal. A departure must be named. */
+  readonly runId?: string;
   readonly reason: string;
   readonly requestedBy: string;
   readonly dryRun?: boolean;
 }
 
-/** What cannot come back of a step that has no undo (a deleted login profile, closed sessions). */
-function irreversibleNote(step: PlannedStep, record: RevocationRecord): string | undefined {
-  const action = actionFor(step.type);
-  if (!action.irreversible) return undefined;
-  const result = record.results?.find((r) => r.id === step.id);
-  if (step.type === 'terminate-sessions' && result?.outcome === 'already') return undefined;
-  return action.irreversible(step as never, record.principal);
+const storeOf = (deps: EngineDeps): Store => ({ ddb: deps.clients.ddb, table: deps.config.stateTable });
+
+/** What a step changes, for matching the same change across runs. */
+const changeOf = (step: PlannedStep, principal: PrincipalRef) =>
+  step.type === 'tag-principal'
+    ? step.type
+    : `${step.type}|${actionFor(step.type).subject(step as never, principal)}`;
+
+/**
+ * The principal as IAM stores it, never a protected one.
+ * @throws NotFoundError when it does not exist; ProtectedPrincipalError when it is protected.
+ */
+async function readPrincipal(
+  kind: PrincipalKind,
+  name: string,
+  deps: EngineDeps,
+): Promise<UserSnapshot | RoleSnapshot> {
+  const snapshot =
+    kind === 'user'
+      ? await readUserSnapshot(deps.clients.iam, name, deps.now)
+      : await readRoleSnapshot(deps.clients.iam, name, deps.now);
+  const protectedBy = protectionReason(snapshot, deps.config);
+  if (protectedBy) {
+    throw new ProtectedPrincipalError(
+      `${kind} ${nameOf(snapshot)} is protected (${protectedBy}): not restored`,
+    );
+  }
+  return snapshot;
 }
 
-/** The undo plan: each step this project executed, once, numbered (the executor orders the deny last). */
-function undoPlan(records: readonly RevocationRecord[]): { steps: PlannedStep[]; notRestored: string[] } {
-  const seen = new Set<string>();
-  const steps: PlannedStep[] = [];
-  const notRestored: string[] = [];
-  for (const record of [...records].reverse()) {
-    for (const step of record.plan) {
-      if (step.state !== 'todo') continue;
-      const action = actionFor(step.type);
-      const subject = action.subject(step as never, record.principal);
-      const key = step.type === 'tag-principal' ? step.type : `${step.type}|${subject}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (action.undo) steps.push(step);
-      else {
-        const note = irreversibleNote(step, record);
-        if (note) notRestored.push(note);
-      }
+/**
+ * The one run to undo: the run named, else the latest unrestored lockdown. A departure or a sweep run is undone
+ * only when named.
+ * @throws NothingToRestoreError naming what could be restored instead.
+ */
+function runToUndo(history: PrincipalHistory, principal: PrincipalRef, runId?: string): RevocationRecord {
+  const unrestored = history.revocations.filter((r) => !history.restored.has(r.runId));
+  const who = `${principal.kind} ${principal.name}`;
+  if (runId) {
+    const named = history.revocations.find((r) => r.runId === runId);
+    if (!named) throw new NothingToRestoreError(`${who} has no revocation run ${runId}`);
+    if (history.restored.has(runId))
+      throw new NothingToRestoreError(`run ${runId} of ${who} is already restored`);
+    return named;
+  }
+  const lockdown = unrestored.find((r) => r.trigger === 'lockdown');
+  if (lockdown) return lockdown;
+  const others = unrestored.map((r) => `${r.trigger} run ${r.runId} (${r.at})`);
+  throw new NothingToRestoreError(
+    others.length
+      ? `${who} has no unrestored lockdown; to undo another run, name its runId: ${others.join('; ')}`
+      : `nothing to restore for ${who}: every revocation run is restored`,
+  );
+}
+
+/**
+ * Checks a record's steps before anything is written: the deny it undoes is the configured deny policy.
+ * @throws InvalidStateRecordError
+ */
+function checkSteps(record: RevocationRecord, deps: EngineDeps): void {
+  for (const step of record.plan) {
+    if (step.type === 'attach-deny' && step.policyArn !== deps.config.denyPolicyArn) {
+      throw new InvalidStateRecordError(
+        `run ${record.runId} names deny policy ${step.policyArn}, not DENY_POLICY_ARN ${deps.config.denyPolicyArn}: refused`,
+      );
     }
   }
-  return { steps: numberSteps(steps, 'undo-'), notRestored };
 }
 
-/** Re-reads the user: the deny this project attached is gone, the credentials it deactivated are Active. */
+/** The steps of the run that it marked `done` (every `todo` step when it recorded no results, with a note). */
+function doneSteps(record: RevocationRecord, notes: string[]): PlannedStep[] {
+  if (!record.results) {
+    notes.push(
+      `run ${record.runId} recorded no step results (it stopped early): every step it planned is undone`,
+    );
+    return record.plan.filter((s) => s.state === 'todo');
+  }
+  const done = new Set(record.results.filter((r) => r.outcome === 'done').map((r) => r.id));
+  return record.plan.filter((s) => done.has(s.id));
+}
+
+/**
+ * The undo plan of one run: each step it did, less what another unrestored run also holds (kept in force, with
+ * why), and what cannot come back (named).
+ */
+function undoPlan(record: RevocationRecord, history: PrincipalHistory, notes: string[]) {
+  const others = history.revocations.filter(
+    (r) => r.runId !== record.runId && !history.restored.has(r.runId),
+  );
+  const heldBy = new Map<string, RevocationRecord>();
+  for (const other of others) {
+    for (const s of other.plan) if (s.state !== 'skip') heldBy.set(changeOf(s, other.principal), other);
+  }
+  const steps: PlannedStep[] = [];
+  const keptInForce: string[] = [];
+  const notRestored: string[] = [];
+  for (const step of doneSteps(record, notes)) {
+    const action = actionFor(step.type);
+    const holder = heldBy.get(changeOf(step, record.principal));
+    if (holder) {
+      const what =
+        step.type === 'tag-principal'
+          ? 'offboarding:state=revoked'
+          : action.subject(step as never, record.principal);
+      keptInForce.push(`${what}: also held by the unrestored ${holder.trigger} run ${holder.runId}`);
+    } else if (action.undo) steps.push(step);
+    else if (action.irreversible) notRestored.push(action.irreversible(step as never, record.principal));
+  }
+  return { steps: numberSteps(steps, 'undo-'), keptInForce, notRestored };
+}
+
+/** Re-reads the user: the deny this restore removed is gone, the credentials it reactivated are Active. */
 async function verifyUserRestored(
   deps: EngineDeps,
   userName: string,
@@ -88,9 +182,11 @@ const outcomeOf = (dryRun: boolean, results: readonly StepResult[], verification
   return r === 'complete' ? ('restored' as const) : r;
 };
 
-/** Saves the restore record (it closes the records it undid) and takes a restored user out of the drift index. */
-async function recordRestore(report: RestoreReport, deps: EngineDeps): Promise<void> {
-  const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
+/**
+ * Saves the restore record (it marks the run restored when complete) and takes the user out of the drift index
+ * when no unrestored run of it remains.
+ */
+async function recordRestore(report: RestoreReport, stillRevoked: boolean, deps: EngineDeps): Promise<void> {
   const record: RestoreRecord = {
     kind: 'restore',
     runId: report.runId,
@@ -103,9 +199,9 @@ async function recordRestore(report: RestoreReport, deps: EngineDeps): Promise<v
     results: report.steps,
   };
   try {
-    await putRecord(store, record);
-    if (report.principal.kind === 'user' && report.outcome === 'restored') {
-      await removeFromRevokedIndex(store, report.principal.name);
+    await putRecord(storeOf(deps), record);
+    if (report.principal.kind === 'user' && report.outcome === 'restored' && !stillRevoked) {
+      await removeFromRevokedIndex(storeOf(deps), report.principal.name);
     }
   } catch (err) {
     (report.notes as string[]).push(
@@ -115,52 +211,63 @@ async function recordRestore(report: RestoreReport, deps: EngineDeps): Promise<v
 }
 
 /**
- * Undoes what this project changed on a principal since its last restore, from the saved records: detaches
- * the deny it attached, reactivates exactly the credential ids it deactivated, removes a role's session deny,
- * tags the principal `restored`, and names what cannot come back. Returns the report; the caller publishes it.
- * @throws NothingToRestoreError when there is no unrestored revocation record for the principal.
+ * Undoes one run of this project on a principal, from its saved record: the run named by `runId`, else the
+ * latest unrestored lockdown (a departure or a sweep run only when named). Only the steps that run marked
+ * `done` are undone, and never a change another unrestored run also holds (a departure stays in force through
+ * a lockdown's restore). Every record is parsed and checked before anything is written. Returns the report;
+ * the caller publishes it.
+ * @throws NotFoundError (no such user or role), ProtectedPrincipalError, NothingToRestoreError,
+ *   InvalidStateRecordError (a record of another shape or principal): nothing is written.
  */
 export async function runRestore(request: RestoreRequestInput, deps: EngineDeps): Promise<RestoreReport> {
   const kind: PrincipalKind = 'userName' in request.target ? 'user' : 'role';
-  const name = 'userName' in request.target ? request.target.userName : request.target.roleName;
-  const records = await unrestoredRevocations(
-    { ddb: deps.clients.ddb, table: deps.config.stateTable },
+  const snapshot = await readPrincipal(
     kind,
-    name,
+    'userName' in request.target ? request.target.userName : request.target.roleName,
+    deps,
   );
-  if (!records.length) {
-    throw new NothingToRestoreError(
-      `nothing to restore for ${kind} ${name}: no revocation record since its last restore in ${deps.config.stateTable}`,
-    );
-  }
+  const principal: PrincipalRef = { kind, name: nameOf(snapshot), arn: snapshot.arn };
+  const history = await principalHistory(storeOf(deps), principal);
+  const record = runToUndo(history, principal, request.runId);
+  for (const r of history.revocations) checkSteps(r, deps);
+  const notes: string[] = [];
+  const { steps, keptInForce, notRestored } = undoPlan(record, history, notes);
+
   const runId = randomUUID();
   const dryRun = deps.config.dryRun || request.dryRun === true;
-  const principal = (records[0] as RevocationRecord).principal;
   const ctx: ActionContext = { principal, clients: deps.clients, now: deps.now, runId };
-  const { steps, notRestored } = undoPlan(records);
   const { results } = await executePlan(steps, ctx, {
     dryRun,
     concurrency: deps.config.maxConcurrency,
     direction: 'undo',
   });
-  const verification = dryRun || kind !== 'user' ? undefined : await verifyUserRestored(deps, name, steps);
+  const verification =
+    dryRun || kind !== 'user' ? undefined : await verifyUserRestored(deps, principal.name, steps);
   const report: RestoreReport = {
     kind: 'restore',
     runId,
     trigger: 'restore',
-    target: { [kind === 'user' ? 'userName' : 'roleName']: name },
+    target: {
+      [kind === 'user' ? 'userName' : 'roleName']: principal.name,
+      ...(request.runId ? { runId: request.runId } : {}),
+    },
     reason: request.reason,
     requestedBy: request.requestedBy,
     at: deps.now.toISOString(),
     finishedAt: new Date().toISOString(),
     outcome: outcomeOf(dryRun, results, verification),
     principal,
-    undoes: records.map((r) => r.runId),
+    undoes: [record.runId],
+    restored: { trigger: record.trigger, mode: record.mode },
     steps: results,
     ...(verification ? { verification } : {}),
+    keptInForce,
     notRestored,
-    notes: [],
+    notes,
   };
-  if (!dryRun) await recordRestore(report, deps);
+  const stillRevoked = history.revocations.some(
+    (r) => r.runId !== record.runId && !history.restored.has(r.runId),
+  );
+  if (!dryRun) await recordRestore(report, stillRevoked, deps);
   return report;
 }

@@ -137,6 +137,10 @@ function keyNotes(keys: readonly AccessKeyInfo[]): string[] {
     );
 }
 
+/** The principal's name as IAM stores it (GetUser/GetRole answer with it, whatever the request's case). */
+export const nameOf = (snapshot: UserSnapshot | RoleSnapshot): string =>
+  snapshot.kind === 'user' ? snapshot.userName : snapshot.roleName;
+
 /** Everything revocation changes or restore needs about the principal (reads only). */
 function readSnapshot(p: Principal, deps: EngineDeps): Promise<UserSnapshot | RoleSnapshot> {
   const { iam } = deps.clients;
@@ -233,7 +237,8 @@ async function executeRecorded(
  */
 async function revokePrincipal(p: Principal, run: RunContext, deps: EngineDeps): Promise<PrincipalReport> {
   const snapshot = await readSnapshot(p, deps);
-  const principal = { kind: p.kind, name: p.name, arn: snapshot.arn };
+  // IAM's stored name, whatever the request's spelling: one principal is one record, one index entry.
+  const principal = { kind: p.kind, name: nameOf(snapshot), arn: snapshot.arn };
   const owner = tagsWithKeys(snapshot.tags, deps.config.personTagKeys);
   const base: Base = { principal, owner, notes: [...snapshot.notes] };
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ROLE_SESSION_DENY_POLICY_NAME } from './deny';
 
 /**
  * Schemas of what the engine stores and reads back: a record read from the state table is parsed with these,
@@ -23,7 +24,11 @@ const planned = <K extends string, T extends z.ZodRawShape>(type: K, shape: T) =
 
 export const plannedStepSchema = z.discriminatedUnion('type', [
   planned('attach-deny', { policyArn: text }),
-  planned('put-role-session-deny', { policyName: text, issuedBefore: text }),
+  // One constant name: a record can never make restore delete another inline policy of a role.
+  planned('put-role-session-deny', {
+    policyName: z.literal(ROLE_SESSION_DENY_POLICY_NAME),
+    issuedBefore: text,
+  }),
   planned('deactivate-access-key', { accessKeyId: text }),
   planned('deactivate-ssh-key', { sshPublicKeyId: text }),
   planned('deactivate-signing-certificate', { certificateId: text }),
@@ -31,7 +36,8 @@ export const plannedStepSchema = z.discriminatedUnion('type', [
   planned('delete-login-profile', {}),
   planned('deactivate-mfa', { serialNumber: text }),
   planned('terminate-sessions', { region: text, owners, sessionIds: z.array(text) }),
-  planned('tag-principal', { tags: z.record(text, text) }),
+  // Only the project's own tags.
+  planned('tag-principal', { tags: z.record(z.string().regex(/^offboarding:/), text) }),
 ]);
 
 const stepType = z.enum([

@@ -215,21 +215,32 @@ async function* partition(store: Store, pk: string, newestFirst = false): AsyncG
   } while (ExclusiveStartKey);
 }
 
+/** A principal's revocations, each with whether a completed restore undid it, newest first. */
+export interface PrincipalHistory {
+  readonly revocations: readonly RevocationRecord[];
+  /** Run ids a restore record with outcome `restored` undid. */
+  readonly restored: ReadonlySet<string>;
+}
+
 /**
- * The principal's revocation records since its last restore, newest first (paginated, stops at the restore).
- * @throws InvalidStateRecordError when a record read is not of this project's shape.
+ * Every record of a principal (paginated), parsed: its revocations newest first and the runs restored. A
+ * record whose principal is not the one asked for (an edited or forged item in the partition) is refused.
+ * @throws InvalidStateRecordError when a record is not of this project's shape or names another principal.
  */
-export async function unrestoredRevocations(
-  store: Store,
-  kind: PrincipalKind,
-  name: string,
-): Promise<RevocationRecord[]> {
-  const found: RevocationRecord[] = [];
-  for await (const item of partition(store, principalKey(kind, name), true)) {
-    if (item.kind === 'restore') break;
-    if (item.kind === 'revocation') found.push(item);
+export async function principalHistory(store: Store, principal: PrincipalRef): Promise<PrincipalHistory> {
+  const revocations: RevocationRecord[] = [];
+  const restored = new Set<string>();
+  for await (const item of partition(store, principalKey(principal.kind, principal.name), true)) {
+    if (item.kind === 'revoked-index') continue;
+    if (item.principal.kind !== principal.kind || item.principal.name !== principal.name) {
+      throw new InvalidStateRecordError(
+        `state record of run ${item.runId} names ${item.principal.kind} ${item.principal.name}, not ${principal.kind} ${principal.name}: refused`,
+      );
+    }
+    if (item.kind === 'revocation') revocations.push(item);
+    else if (item.outcome === 'restored') for (const id of item.undoes) restored.add(id);
   }
-  return found;
+  return { revocations, restored };
 }
 
 /** The index entry that goes with a user's revocation record. */

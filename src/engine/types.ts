@@ -181,8 +181,12 @@ export interface RestoreReport {
   readonly finishedAt: string;
   readonly outcome: 'restored' | 'partial' | 'failed' | 'planned';
   readonly principal: PrincipalRef;
-  /** The lockdown runs this restore undid. */
+  /** The run this restore undid (one run: the one named, else the latest unrestored lockdown). */
   readonly undoes: readonly string[];
+  /** The trigger and mode of the run undone: restoring a departure is reported at high severity. */
+  readonly restored: { readonly trigger: Trigger; readonly mode: RevocationMode };
+  /** What the run changed that stays in force, and why (another unrestored run holds it). */
+  readonly keptInForce: readonly string[];
   readonly steps: readonly StepResult[];
   readonly verification?: Verification;
   /** What this project changed but cannot bring back (a deleted login profile, terminated sessions...). */

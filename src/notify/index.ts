@@ -73,6 +73,6 @@ export async function publishOrNote(
 export { malformedDepartureNotification } from './departure';
 export { restoreNotification } from './restore';
 export { revocationNotification } from './revocation';
-export { severityOf, sweepSeverity } from './severity';
+export { restoreSeverity, revocationSeverity, severityOf, sweepSeverity } from './severity';
 export { sweepFailureNotification, sweepNotification } from './sweep';
 export { safeSubject, table } from './text';

@@ -1,6 +1,6 @@
 import type { PrincipalReport, RevocationReport, StepResult } from '../engine';
 import type { Notification } from './index';
-import { severityOf } from './severity';
+import { revocationSeverity } from './severity';
 import { describeTarget, table } from './text';
 
 export function stepRows(steps: readonly StepResult[]): string {
@@ -49,6 +49,10 @@ export function revocationNotification(report: RevocationReport): Notification {
     subject: `[offboarding] ${report.trigger} ${report.outcome}${report.dryRun ? ' (dry run)' : ''}: ${who || describeTarget(report.target)}`,
     text: lines.join('\n'),
     json: report,
-    attributes: { trigger: report.trigger, outcome: report.outcome, severity: severityOf(report.outcome) },
+    attributes: {
+      trigger: report.trigger,
+      outcome: report.outcome,
+      severity: revocationSeverity(report.trigger, report.outcome),
+    },
   };
 }

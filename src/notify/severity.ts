@@ -1,4 +1,4 @@
-import type { RestoreReport, RunOutcome, Severity } from '../engine';
+import type { RestoreReport, RunOutcome, Severity, Trigger } from '../engine';
 import type { SweepOutcome } from '../sweep/types';
 
 /**
@@ -17,6 +17,20 @@ export function severityOf(outcome: RunOutcome | RestoreReport['outcome'] | Swee
     default:
       return 'info';
   }
+}
+
+/**
+ * A revocation's severity: a departure that ends `not-found` or `protected` is `high` (a leaver whose access
+ * was not found, or not revoked, is a finding); otherwise as {@link severityOf}.
+ */
+export function revocationSeverity(trigger: Trigger, outcome: RunOutcome): Severity {
+  if (trigger === 'departure' && (outcome === 'not-found' || outcome === 'protected')) return 'high';
+  return severityOf(outcome);
+}
+
+/** A restore that lifted a departure is `high`: someone gave a leaver their access back. */
+export function restoreSeverity(report: Pick<RestoreReport, 'outcome' | 'restored'>): Severity {
+  return report.restored.trigger === 'departure' ? 'high' : severityOf(report.outcome);
 }
 
 /** What a sweep found beyond its outcome, for its severity. */

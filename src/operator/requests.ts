@@ -42,8 +42,13 @@ const lockdownSchema = z.strictObject({
   deactivateMfa: z.boolean().optional(),
 });
 
+/** A run id: a UUID, or a departure id (`<provider>:<token>`). */
+const runId = z.string().regex(/^[A-Za-z0-9_.:=+@-]{1,200}$/, 'must be a run id');
+
 const restoreSchema = z.strictObject({
   target: oneOf({ userName: iamName, roleName: iamName }),
+  /** The run to undo; absent, the latest unrestored lockdown. Restoring a departure needs its run named. */
+  runId: runId.optional(),
   reason: text(1024),
   requestedBy: text(256),
   dryRun: z.boolean().optional(),

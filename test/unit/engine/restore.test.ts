@@ -1,13 +1,27 @@
-import { DetachUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DetachUserPolicyCommand,
+  GetAccessKeyLastUsedCommand,
+  GetUserCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../../../src/config';
 import { runRestore } from '../../../src/engine/restore';
 import { runRevocation } from '../../../src/engine/revoke';
-import { NothingToRestoreError } from '../../../src/errors';
-import { answerDefaults, answerUser, iamWrites, mockAws } from '../../support/iam-mock';
+import { InvalidStateRecordError } from '../../../src/engine/state';
+import { NotFoundError, NothingToRestoreError, ProtectedPrincipalError } from '../../../src/errors';
+import {
+  ACCOUNT,
+  answerDefaults,
+  answerUser,
+  iamWrites,
+  mockAws,
+  noSuchEntity,
+} from '../../support/iam-mock';
 
 const m = mockAws();
 const QUARANTINE = 'arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3';
+const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';
 const request = { target: { userName: 'alice' }, reason: 'closed', requestedBy: 'secops' };
 
 /** Keeps the records the engine writes, and answers queries newest first, like the table. */
@@ -17,6 +31,22 @@ function recordTable() {
     items.push(input.Item);
     return {};
   });
+  // The engine completes a record with UpdateItem: SET status, outcome, results.
+  m.ddb
+    .on(UpdateCommand)
+    .callsFake(
+      async (input: {
+        Key: { pk: string; sk: string };
+        ExpressionAttributeValues: Record<string, unknown>;
+      }) => {
+        const item = items.find((i) => i.pk === input.Key.pk && i.sk === input.Key.sk);
+        if (item) {
+          const v = input.ExpressionAttributeValues;
+          Object.assign(item, { status: v[':finished'], outcome: v[':outcome'], results: v[':results'] });
+        }
+        return {};
+      },
+    );
   m.ddb.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, string> }) => ({
     Items: items
       .filter((i) => i.pk === input.ExpressionAttributeValues[':pk'])
@@ -39,8 +69,25 @@ beforeEach(() => {
 describe('Function: runRestore', () => {
   it('refuses clearly when there is no record, and writes nothing', async () => {
     recordTable();
+    answerUser(m, { userName: 'alice' });
     await expect(runRestore(request, m.deps())).rejects.toThrow(NothingToRestoreError);
     await expect(runRestore(request, m.deps())).rejects.toThrow(/nothing to restore for user alice/);
+    expect(iamWrites(m)).toEqual([]);
+  });
+
+  it('refuses an unknown user with NotFoundError', async () => {
+    recordTable();
+    m.iam.on(GetUserCommand).rejects(noSuchEntity());
+    await expect(runRestore(request, m.deps())).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses a protected principal, and writes nothing', async () => {
+    recordTable();
+    answerUser(m, { userName: 'alice', keys: [{ id: 'AKIAALICE00000000001' }] });
+    await lockdown();
+    m.iam.resetHistory();
+    answerUser(m, { userName: 'alice', tags: { 'Offboarding:Protected': 'true' } });
+    await expect(runRestore(request, m.deps())).rejects.toBeInstanceOf(ProtectedPrincipalError);
     expect(iamWrites(m)).toEqual([]);
   });
 
@@ -132,5 +179,162 @@ describe('Function: runRestore', () => {
     });
     expect(report.steps.find((s) => s.subject === 'AKIAALICE00000000002')).toMatchObject({ outcome: 'done' });
     expect(report.steps.find((s) => s.type === 'attach-deny')).toMatchObject({ outcome: 'done' });
+  });
+
+  describe('undoes one run', () => {
+    const departure = () =>
+      runRevocation(
+        {
+          trigger: 'departure',
+          mode: 'departure',
+          target: { userName: 'alice' },
+          reason: 'left',
+          requestedBy: 'hr',
+          runId: 'standard:msg_1',
+        },
+        m.deps(),
+      );
+    const lockdownByKey = (accessKeyId: string) =>
+      runRevocation(
+        { trigger: 'lockdown', mode: 'lockdown', target: { accessKeyId }, reason: 'leak', requestedBy: 's' },
+        m.deps(),
+      );
+
+    it('keeps a departure in force when a later lockdown of the same user is restored', async () => {
+      const items = recordTable();
+      const state = answerUser(m, {
+        userName: 'alice',
+        keys: [{ id: 'AKIAALICE00000000001' }],
+        loginProfile: true,
+      });
+      m.iam
+        .on(GetAccessKeyLastUsedCommand, { AccessKeyId: 'AKIAALICE00000000001' })
+        .resolves({ UserName: 'alice' });
+      await departure();
+      await lockdownByKey('AKIAALICE00000000001');
+
+      const report = await runRestore(request, m.deps());
+
+      expect(state.attached).toEqual([DENY]);
+      expect(state.keys?.[0]?.status).toBe('Inactive');
+      expect(state.loginProfile).toBe(false);
+      expect(report.keptInForce.join(' ')).toContain('departure run standard:msg_1');
+      expect(report.undoes).toHaveLength(1);
+      // Still revoked: the drift index keeps the user.
+      expect(m.ddb).not.toHaveReceivedCommand(DeleteCommand);
+      expect(items.filter((i) => i.kind === 'restore')).toHaveLength(1);
+    });
+
+    it('refuses to lift a departure unless its run is named, then lifts it', async () => {
+      recordTable();
+      const state = answerUser(m, { userName: 'alice', keys: [{ id: 'AKIAALICE00000000001' }] });
+      await departure();
+
+      await expect(runRestore(request, m.deps())).rejects.toThrow(
+        /name its runId: departure run standard:msg_1/,
+      );
+      expect(state.attached).toEqual([DENY]);
+
+      const report = await runRestore({ ...request, runId: 'standard:msg_1' }, m.deps());
+      expect(report.restored).toEqual({ trigger: 'departure', mode: 'departure' });
+      expect(state.attached).toEqual([]);
+      expect(state.keys?.[0]?.status).toBe('Active');
+    });
+
+    it('leaves keys another run deactivated Inactive, and never replays a step that failed', async () => {
+      recordTable();
+      const state = answerUser(m, {
+        userName: 'alice',
+        keys: [
+          { id: 'AKIAALICE00000000001', status: 'Inactive' },
+          { id: 'AKIAALICE00000000002' },
+          { id: 'AKIAALICE00000000003' },
+        ],
+      });
+      m.iam
+        .on(UpdateAccessKeyCommand, { AccessKeyId: 'AKIAALICE00000000003', Status: 'Inactive' })
+        .rejects(new Error('Throttling: Rate exceeded'));
+      await lockdown();
+      m.iam.resetHistory();
+
+      await runRestore(request, m.deps());
+
+      const reactivated = m.iam
+        .commandCalls(UpdateAccessKeyCommand)
+        .map((c) => `${c.args[0].input.AccessKeyId} ${c.args[0].input.Status}`);
+      expect(reactivated).toEqual(['AKIAALICE00000000002 Active']);
+      expect(state.keys?.map((k) => k.status ?? 'Active')).toEqual(['Inactive', 'Active', 'Active']);
+    });
+
+    it('addresses one principal and one record whatever the spelling (IAM stores alice)', async () => {
+      const items = recordTable();
+      // IAM's case rule, emulated: IAM finds the user whatever the request's case and answers GetUser with the
+      // stored name; the reads under the request's spelling see the same user.
+      answerUser(m, { userName: 'ALICE', keys: [{ id: 'AKIAALICE00000000001' }] });
+      const state = answerUser(m, { userName: 'alice', keys: [{ id: 'AKIAALICE00000000001' }] });
+      m.iam.on(GetUserCommand, { UserName: 'ALICE' }).resolves({
+        User: {
+          UserName: 'alice',
+          UserId: 'AIDAALICE',
+          Arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+          Path: '/',
+          CreateDate: new Date(),
+        },
+      });
+      await runRevocation(
+        {
+          trigger: 'lockdown',
+          mode: 'lockdown',
+          target: { userName: 'ALICE' },
+          reason: 'r',
+          requestedBy: 's',
+        },
+        m.deps(),
+      );
+      expect(items.filter((i) => i.kind === 'revocation').map((i) => i.pk)).toEqual(['principal#user#alice']);
+      expect(items.filter((i) => i.kind === 'revoked-index').map((i) => i.sk)).toEqual(['alice']);
+
+      const report = await runRestore(request, m.deps());
+
+      expect(report.outcome).toBe('restored');
+      expect(state.keys?.[0]?.status).toBe('Active');
+    });
+  });
+
+  describe("refuses a record that is not the project's", () => {
+    it.each([
+      [
+        'another principal',
+        (i: Record<string, unknown>) => ({ ...i, principal: { kind: 'user', name: 'mallory', arn: 'x' } }),
+      ],
+      [
+        'a deny policy other than DENY_POLICY_ARN',
+        (i: Record<string, unknown>) => ({
+          ...i,
+          plan: [
+            {
+              type: 'attach-deny',
+              policyArn: 'arn:aws:iam::123456789012:policy/ProdAccess',
+              id: '01-attach-deny',
+              state: 'todo',
+            },
+          ],
+          results: [{ id: '01-attach-deny', type: 'attach-deny', subject: 'x', outcome: 'done' }],
+        }),
+      ],
+      ['a bad shape', (i: Record<string, unknown>) => ({ ...i, plan: 'everything' })],
+    ])('refuses %s with zero writes', async (_label, forge) => {
+      const items = recordTable();
+      answerUser(m, { userName: 'alice', keys: [{ id: 'AKIAALICE00000000001' }] });
+      await lockdown();
+      const index = items.findIndex((i) => i.kind === 'revocation');
+      items[index] = forge(items[index] as Record<string, unknown>);
+      m.iam.resetHistory();
+      m.ddb.resetHistory();
+
+      await expect(runRestore(request, m.deps())).rejects.toBeInstanceOf(InvalidStateRecordError);
+      expect(iamWrites(m)).toEqual([]);
+      expect(m.ddb).not.toHaveReceivedCommand(PutCommand);
+    });
   });
 });

@@ -1,10 +1,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { InvalidStateRecordError, unrestoredRevocations } from '../../../src/engine/state';
+import { InvalidStateRecordError, principalHistory } from '../../../src/engine/state';
 import { mockAws } from '../../support/iam-mock';
 
 const m = mockAws();
 const store = () => ({ ddb: m.deps().clients.ddb, table: 'offboarding-state' });
-const principal = { kind: 'user', name: 'alice', arn: 'arn:aws:iam::123456789012:user/alice' };
+const principal = { kind: 'user', name: 'alice', arn: 'arn:aws:iam::123456789012:user/alice' } as const;
+const alice = principal;
 /** A record as stored: its keys beside a complete revocation or restore record. */
 const item = (sk: string, kind: 'revocation' | 'restore') => ({
   pk: 'principal#user#alice',
@@ -30,13 +31,13 @@ const item = (sk: string, kind: 'revocation' | 'restore') => ({
         ],
         status: 'finished',
       }
-    : { kind, undoes: [], outcome: 'restored', results: [] }),
+    : { kind, undoes: ['t1'], outcome: 'restored', results: [] }),
 });
 
 beforeEach(() => m.ddb.reset());
 
-describe('Function: unrestoredRevocations', () => {
-  it('reads newest first across pages and stops at the last restore', async () => {
+describe('Function: principalHistory', () => {
+  it('reads every page newest first, and knows which runs a completed restore undid', async () => {
     m.ddb
       .on(QueryCommand)
       .resolvesOnce({
@@ -49,10 +50,11 @@ describe('Function: unrestoredRevocations', () => {
       })
       .resolves({ Items: [item('t0', 'revocation')] });
 
-    const records = await unrestoredRevocations(store(), 'user', 'alice');
+    const history = await principalHistory(store(), alice);
 
-    expect(records.map((r) => r.runId)).toEqual(['t4', 't3']);
-    expect(m.ddb.commandCalls(QueryCommand)).toHaveLength(2);
+    expect(history.revocations.map((r) => r.runId)).toEqual(['t4', 't3', 't1', 't0']);
+    expect([...history.restored]).toEqual(['t1']);
+    expect(m.ddb.commandCalls(QueryCommand)).toHaveLength(3);
     expect(m.ddb.commandCalls(QueryCommand)[1]?.args[0].input).toMatchObject({
       ScanIndexForward: false,
       ExclusiveStartKey: { sk: 't3' },
@@ -63,16 +65,21 @@ describe('Function: unrestoredRevocations', () => {
     ['an unknown step type', { plan: [{ type: 'delete-user', id: '01-delete-user', state: 'todo' }] }],
     ['a record without its principal', { principal: undefined }],
     ['a step without its subject', { plan: [{ type: 'deactivate-access-key', id: '01', state: 'todo' }] }],
+    [
+      'a role session deny under another policy name',
+      { plan: [{ type: 'put-role-session-deny', policyName: 'AdminAccess', issuedBefore: 'x', id: '01', state: 'todo' }] },
+    ],
+    ['another principal in the partition', { principal: { kind: 'user', name: 'mallory', arn: 'arn' } }],
   ])('refuses %s with InvalidStateRecordError', async (_label, change) => {
     m.ddb.on(QueryCommand).resolves({ Items: [{ ...item('t1', 'revocation'), ...change }] });
-    await expect(unrestoredRevocations(store(), 'user', 'alice')).rejects.toBeInstanceOf(
+    await expect(principalHistory(store(), alice)).rejects.toBeInstanceOf(
       InvalidStateRecordError,
     );
   });
 
   it('returns records without their storage keys', async () => {
     m.ddb.on(QueryCommand).resolves({ Items: [item('t1', 'revocation')] });
-    const [record] = await unrestoredRevocations(store(), 'user', 'alice');
+    const [record] = (await principalHistory(store(), alice)).revocations;
     expect(record).not.toHaveProperty('pk');
     expect(record).not.toHaveProperty('sk');
     expect(record?.principal.name).toBe('alice');
@@ -80,6 +87,6 @@ describe('Function: unrestoredRevocations', () => {
 
   it('returns nothing for a principal never revoked', async () => {
     m.ddb.on(QueryCommand).resolves({ Items: [] });
-    expect(await unrestoredRevocations(store(), 'user', 'alice')).toEqual([]);
+    expect((await principalHistory(store(), alice)).revocations).toEqual([]);
   });
 });

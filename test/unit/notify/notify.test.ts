@@ -1,7 +1,13 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { RevocationReport } from '../../../src/engine/types';
-import { publish, revocationNotification, safeSubject, table } from '../../../src/notify';
+import type { RestoreReport, RevocationReport } from '../../../src/engine/types';
+import {
+  publish,
+  restoreNotification,
+  revocationNotification,
+  safeSubject,
+  table,
+} from '../../../src/notify';
 
 const sns = mockClient(SNSClient);
 
@@ -58,13 +64,17 @@ describe('Function: revocationNotification', () => {
   });
 
   it.each([
-    ['revoked', 'info'],
-    ['planned', 'info'],
-    ['protected', 'warning'],
-    ['not-found', 'warning'],
-    ['failed', 'high'],
-  ] as const)('gives outcome %s the severity %s', (outcome, severity) => {
-    expect(revocationNotification(report({ outcome })).attributes.severity).toBe(severity);
+    ['lockdown', 'revoked', 'info'],
+    ['lockdown', 'planned', 'info'],
+    ['lockdown', 'protected', 'warning'],
+    ['lockdown', 'not-found', 'warning'],
+    ['lockdown', 'failed', 'high'],
+    ['departure', 'revoked', 'info'],
+    // A leaver whose access was not found, or not revoked because protected, is a finding.
+    ['departure', 'protected', 'high'],
+    ['departure', 'not-found', 'high'],
+  ] as const)('gives a %s with outcome %s the severity %s', (trigger, outcome, severity) => {
+    expect(revocationNotification(report({ trigger, outcome })).attributes.severity).toBe(severity);
   });
 });
 
@@ -119,5 +129,38 @@ describe('Function: table', () => {
         ['ccc', 'd', 'e'],
       ]),
     ).toBe('a    bb  c\nccc  d   e');
+  });
+});
+
+describe('Function: restoreNotification', () => {
+  const restoreReport = (trigger: 'departure' | 'lockdown'): RestoreReport => ({
+    kind: 'restore',
+    runId: 'restore-1',
+    trigger: 'restore',
+    target: { userName: 'alice' },
+    reason: 'closed',
+    requestedBy: 'secops',
+    at: '2026-11-29T12:00:00.000Z',
+    finishedAt: '2026-11-29T12:00:01.000Z',
+    outcome: 'restored',
+    principal: { kind: 'user', name: 'alice', arn: 'arn:aws:iam::123456789012:user/alice' },
+    undoes: ['run-1'],
+    restored: { trigger, mode: trigger === 'departure' ? 'departure' : 'lockdown' },
+    steps: [],
+    keptInForce: trigger === 'lockdown' ? ['AKIA1: also held by the unrestored departure run d-1'] : [],
+    notRestored: [],
+    notes: [],
+  });
+
+  it('reports the restore of a departure at high severity, and says so', () => {
+    const n = restoreNotification(restoreReport('departure'));
+    expect(n.attributes.severity).toBe('high');
+    expect(n.text).toContain('undid a DEPARTURE');
+  });
+
+  it('reports the restore of a lockdown at info severity, with what stays in force', () => {
+    const n = restoreNotification(restoreReport('lockdown'));
+    expect(n.attributes.severity).toBe('info');
+    expect(n.text).toContain('kept in force: AKIA1: also held by the unrestored departure run d-1');
   });
 });
