@@ -45,6 +45,11 @@ export interface Config {
   readonly sweepMaxActions: number;
   /** `SWEEP_MAX_FRACTION` (default 0.2): ...or more than this fraction of the account's active keys. */
   readonly sweepMaxFraction: number;
+  /**
+   * `SWEEP_MAX_DRIFT` (default 5): the sweep halts rather than re-revoke more revoked users found drifted (an
+   * Active key again, or the deny gone) than this in one run; protected users never count.
+   */
+  readonly sweepMaxDrift: number;
   /** `MAX_CONCURRENCY` (default 4): parallel AWS writes within one revocation after the deny. */
   readonly maxConcurrency: number;
 }
@@ -87,6 +92,7 @@ const schema = z.object({
   SWEEP_MODE: z.enum(['report', 'enforce']).default('report'),
   SWEEP_MAX_ACTIONS: nonNegativeInt(25),
   SWEEP_MAX_FRACTION: z.coerce.number().min(0).max(1).default(0.2),
+  SWEEP_MAX_DRIFT: nonNegativeInt(5),
   MAX_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
 });
 
@@ -142,6 +148,7 @@ export function loadConfig(
     sweepMode: e.SWEEP_MODE,
     sweepMaxActions: e.SWEEP_MAX_ACTIONS,
     sweepMaxFraction: e.SWEEP_MAX_FRACTION,
+    sweepMaxDrift: e.SWEEP_MAX_DRIFT,
     maxConcurrency: e.MAX_CONCURRENCY,
   });
 }

@@ -47,3 +47,36 @@ export function evaluateBreaker(
   }
   return { ...base, tripped: false };
 }
+
+/** The drift breaker's verdict: how many drifted users the sweep would re-revoke, against `SWEEP_MAX_DRIFT`. */
+export interface DriftBreakerVerdict {
+  readonly maxDrift: number;
+  /** Drifted users of the revoked-users index the sweep would re-revoke (protected users never count). */
+  readonly wouldReRevoke: number;
+  readonly tripped: boolean;
+  /** Why it tripped, for the alert. */
+  readonly reason?: string;
+}
+
+/**
+ * The drift breaker: it trips when more drifted users (people already revoked found with an Active key, or
+ * without the deny) would be re-revoked than `SWEEP_MAX_DRIFT`. A tripped drift breaker means none is re-revoked (not
+ * "the first N") and the run halts: many revoked users drifting at once is more likely a restore done by hand,
+ * a damaged index or a bug than that many real events, and each re-revocation writes to IAM.
+ * @example
+ * evaluateDriftBreaker(6, { sweepMaxDrift: 5 }).tripped // true: 6 > 5
+ */
+export function evaluateDriftBreaker(
+  wouldReRevoke: number,
+  config: Pick<Config, 'sweepMaxDrift'>,
+): DriftBreakerVerdict {
+  const base = { maxDrift: config.sweepMaxDrift, wouldReRevoke };
+  if (wouldReRevoke > config.sweepMaxDrift) {
+    return {
+      ...base,
+      tripped: true,
+      reason: `${wouldReRevoke} revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=${config.sweepMaxDrift}`,
+    };
+  }
+  return { ...base, tripped: false };
+}

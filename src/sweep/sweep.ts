@@ -4,7 +4,12 @@ import { describeError, isNoSuchEntity } from '../errors';
 import { logger } from '../logger';
 import { publishOrNote, sweepFailureNotification, sweepNotification, sweepSeverity } from '../notify';
 import { mapLimit } from '../util/concurrency';
-import { type BreakerVerdict, evaluateBreaker } from './breaker';
+import {
+  type BreakerVerdict,
+  type DriftBreakerVerdict,
+  evaluateBreaker,
+  evaluateDriftBreaker,
+} from './breaker';
 import {
   ACTIONABLE,
   classifyKey,
@@ -21,7 +26,7 @@ import {
   type PollOptions,
   type ReportUser,
 } from './credential-report';
-import { checkRevokedUsers, reRevoke } from './drift';
+import { checkRevokedUsers, type DriftFindings, reRevoke } from './drift';
 import { type Deactivation, deactivateKeys } from './enforce';
 import { parseSweepInput, type SweepInput, type SweepMode } from './input';
 import { userProtectionReason } from './protection';
@@ -210,15 +215,16 @@ const exemptionsOf = (live: readonly Candidate[]): ExemptionEntry[] =>
   });
 
 /**
- * The breaker on the report's dates; then, in enforce mode (dry run too) unless halted, each user with a key
- * to act on is re-read and the breaker judged again on the fresh dates, key id by key id.
+ * The breaker on the report's dates; then, in enforce mode (dry run too) unless halted (by this breaker, or by
+ * the drift breaker: a halted run writes nothing), each user with a key to act on is re-read and the breaker
+ * judged again on the fresh dates, key id by key id.
  */
-async function judge(live: readonly Candidate[], activeKeys: number, run: Run) {
+async function judge(live: readonly Candidate[], activeKeys: number, driftHalted: boolean, run: Run) {
   const { config, clients, now } = run.deps;
   const reportActionable = live.reduce((n, c) => n + actionableSlots(c).length, 0);
   let breaker: BreakerVerdict = evaluateBreaker(reportActionable, activeKeys, config);
-  if (run.mode !== 'enforce' || breaker.tripped)
-    return { breaker, halted: run.mode === 'enforce' && breaker.tripped };
+  if (run.mode !== 'enforce' || breaker.tripped || driftHalted)
+    return { breaker, halted: run.mode === 'enforce' && (breaker.tripped || driftHalted) };
   const toRecheck = live.filter((c) => actionableSlots(c).length > 0);
   await mapLimit(toRecheck, config.maxConcurrency, async (c) => {
     const standing = c.standing;
@@ -358,22 +364,28 @@ async function enforce(keys: SweptKey[], toDeactivate: readonly Deactivation[], 
   });
 }
 
-/** Drift: people already revoked (the revoked-users index) who are not any more; re-revoked when the sweep writes. */
-async function drift(
+/**
+ * Drift, the reads: people already revoked (the revoked-users index) who are not any more, and the drift
+ * breaker on those the sweep would re-revoke (a protected user is never re-revoked, so never counts).
+ */
+async function checkDrift(
   revoked: readonly RevokedIndexEntry[],
   rows: ReadonlyMap<string, ReportUser>,
   report: CredentialReport,
-  halted: boolean,
   run: Run,
-) {
-  const findings = await checkRevokedUsers(
-    run.deps.clients.iam,
-    revoked,
-    rows,
-    report.generatedAt,
-    run.deps.config,
-  );
+): Promise<{ findings: DriftFindings; driftBreaker: DriftBreakerVerdict }> {
+  const { clients, config } = run.deps;
+  const findings = await checkRevokedUsers(clients.iam, revoked, rows, report.generatedAt, config);
   run.notes.push(...findings.notes);
+  const toReRevoke = findings.entries.filter((d) => d.action !== 'protected').length;
+  return { findings, driftBreaker: evaluateDriftBreaker(toReRevoke, config) };
+}
+
+/**
+ * Drift, the writes: each drifted user re-revoked through the engine when the sweep writes and the run is not
+ * halted (by either breaker: then none is, not even the first N); otherwise listed as it would be.
+ */
+async function actOnDrift(findings: DriftFindings, halted: boolean, run: Run) {
   const entries: DriftEntry[] =
     run.writes && !halted
       ? await mapLimit(findings.entries, 2, async (d) =>
@@ -426,6 +438,7 @@ interface Findings {
   readonly classified: Classified;
   readonly exemptions: readonly ExemptionEntry[];
   readonly breaker: BreakerVerdict;
+  readonly driftBreaker: DriftBreakerVerdict;
   readonly halted: boolean;
   readonly keys: readonly SweptKey[];
   readonly drift: { readonly entries: readonly DriftEntry[]; readonly unchecked: number };
@@ -434,8 +447,9 @@ interface Findings {
 function summarize(f: Findings, run: Run): SweepSummary {
   const { config, now } = run.deps;
   const outcome = outcomeOf(f.keys, f.drift.entries, f.halted, run);
-  if (f.breaker.tripped && run.mode === 'report')
-    run.notes.push(`enforce mode would halt: ${f.breaker.reason}`);
+  // Why the run halted (or, in report mode, would): the key breaker, the drift breaker, or both.
+  const reasons = [f.breaker, f.driftBreaker].filter((b) => b.tripped).map((b) => b.reason ?? '');
+  if (run.mode === 'report') for (const r of reasons) run.notes.push(`enforce mode would halt: ${r}`);
   const ageHours = reportAge(f.report, run);
   const attention =
     f.keys.length > 0 || f.exemptions.some((e) => e.status !== 'active') || f.report.rootHasActiveKey;
@@ -472,7 +486,8 @@ function summarize(f: Findings, run: Run): SweepSummary {
     exemptions: f.exemptions,
     drift: f.drift.entries,
     breaker: f.breaker,
-    ...(f.halted && f.breaker.reason ? { haltReason: f.breaker.reason } : {}),
+    driftBreaker: f.driftBreaker,
+    ...(f.halted && reasons.length ? { haltReason: reasons.join('; ') } : {}),
     notes: run.notes,
   };
 }
@@ -485,7 +500,9 @@ function summarize(f: Findings, run: Run): SweepSummary {
  * candidate's tags (protection, exemption, owner); in `enforce` mode, for a user with a key to act on, its keys
  * re-read (ListAccessKeys, and GetAccessKeyLastUsed only for a key flagged idle or never used), and only the
  * exact key ids whose fresh dates still qualify are deactivated, through the engine, when the breaker allows.
- * Users of the revoked index are re-checked (an Active key, the deny gone) and re-revoked through the engine.
+ * Users of the revoked index are re-checked (an Active key, the deny gone) and re-revoked through the engine,
+ * unless more of them than `SWEEP_MAX_DRIFT` would be: then, as when the key breaker trips, the run halts and
+ * writes nothing at all.
  * One summary notification per run (and one per drift re-revocation).
  * @throws CredentialReportTimeoutError when the report is not ready in time (after alerting).
  * @example
@@ -518,14 +535,17 @@ export async function runSweep(
   const classified = classifyReport(report, revoked, run);
   const live = await readCandidates(classified.candidates, run);
   const exemptions = exemptionsOf(live);
-  const { breaker, halted } = await judge(live, classified.activeKeys, run);
+  // Drift is read before any write: either breaker tripped halts the whole run (no key, no re-revocation).
+  const { findings, driftBreaker } = await checkDrift(revoked, classified.revokedRows, report, run);
+  const driftHalted = mode === 'enforce' && driftBreaker.tripped;
+  const { breaker, halted } = await judge(live, classified.activeKeys, driftHalted, run);
   await nameKeys(live, run);
   const { keys, toDeactivate } = listKeys(live, classified.counts, pendingAction(run, halted), run.notes);
   if (run.writes && !halted && toDeactivate.length) await enforce(keys, toDeactivate, run);
-  const driftFound = await drift(revoked, classified.revokedRows, report, halted, run);
+  const driftFound = await actOnDrift(findings, halted, run);
 
   const summary = summarize(
-    { report, revoked, classified, exemptions, breaker, halted, keys, drift: driftFound },
+    { report, revoked, classified, exemptions, breaker, driftBreaker, halted, keys, drift: driftFound },
     run,
   );
   await publishOrNote(deps.clients, deps.config.notifyTopicArn, sweepNotification(summary), run.notes);

@@ -1,6 +1,6 @@
 import type { Clients } from '../clients';
 import type { EngineDeps, RevocationMode, RunOutcome, Severity } from '../engine';
-import type { BreakerVerdict } from './breaker';
+import type { BreakerVerdict, DriftBreakerVerdict } from './breaker';
 import type { KeyClass, Thresholds } from './classify';
 import type { SweepMode } from './input';
 
@@ -11,14 +11,14 @@ export type SweepDeps = Omit<EngineDeps, 'clients'> & {
 
 /**
  * The run's outcome: `reported` (report mode), `planned` (enforce under dry run), `enforced` (every action
- * succeeded, or there was none), `partial` / `failed` (some / all actions failed), `halted` (the breaker
- * tripped: nothing was deactivated).
+ * succeeded, or there was none), `partial` / `failed` (some / all actions failed), `halted` (the key breaker
+ * or the drift breaker tripped: nothing was deactivated and no drifted user re-revoked).
  */
 export type SweepOutcome = 'reported' | 'planned' | 'enforced' | 'partial' | 'failed' | 'halted';
 
 /**
  * What the sweep did to a key: `deactivated`; `already` (inactive or gone when written); `planned` (dry run);
- * `reported` (report mode: enforce would deactivate it); `warned` (due); `failed`; `halted` (breaker).
+ * `reported` (report mode: enforce would deactivate it); `warned` (due); `failed`; `halted` (the run halted).
  */
 export type KeyAction = 'deactivated' | 'already' | 'planned' | 'reported' | 'warned' | 'failed' | 'halted';
 
@@ -62,7 +62,7 @@ export interface DriftEntry {
   readonly findings: readonly string[];
   /** The mode of the revocation that drifted (the index entry's): the re-revocation uses it. */
   readonly mode?: RevocationMode;
-  /** `re-revoked` through the engine, or why not. */
+  /** `re-revoked` through the engine, or why not (`halted`: the key breaker or the drift breaker tripped). */
   readonly action: 're-revoked' | 'planned' | 'reported' | 'halted' | 'protected' | 'failed';
   /** The engine's outcome and run id when re-revoked. */
   readonly outcome?: RunOutcome;
@@ -106,7 +106,9 @@ export interface SweepSummary {
   readonly exemptions: readonly ExemptionEntry[];
   readonly drift: readonly DriftEntry[];
   readonly breaker: BreakerVerdict;
-  /** Why nothing was deactivated, when the breaker tripped. */
+  /** The drift breaker (`SWEEP_MAX_DRIFT`): the drifted users the sweep would re-revoke, against the limit. */
+  readonly driftBreaker: DriftBreakerVerdict;
+  /** Why nothing was written, when the key breaker or the drift breaker tripped (both reasons when both did). */
   readonly haltReason?: string;
   readonly notes: readonly string[];
 }

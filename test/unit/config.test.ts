@@ -24,6 +24,7 @@ describe('Function: loadConfig', () => {
       sweepMode: 'report',
       sweepMaxActions: 25,
       sweepMaxFraction: 0.2,
+      sweepMaxDrift: 5,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -36,12 +37,14 @@ describe('Function: loadConfig', () => {
       DRY_RUN: 'true',
       KEY_MAX_AGE_DAYS: '30',
       SWEEP_MODE: 'enforce',
+      SWEEP_MAX_DRIFT: '0',
     });
     expect(config.protectedPrincipals).toEqual(['break-glass', 'arn:aws:iam::*:user/admins/*']);
     expect(config.sessionRegions).toEqual(['us-east-1', 'eu-west-1']);
     expect(config.dryRun).toBe(true);
     expect(config.keyMaxAgeDays).toBe(30);
     expect(config.sweepMode).toBe('enforce');
+    expect(config.sweepMaxDrift).toBe(0);
   });
 
   it.each([
@@ -64,6 +67,9 @@ describe('Function: loadConfig', () => {
     ['SWEEP_MAX_FRACTION', '2'],
     ['KEY_MAX_AGE_DAYS', 'ninety'],
     ['DENY_POLICY_ARN', 'AWSDenyAll'],
+    ['SWEEP_MAX_DRIFT', '-1'],
+    ['SWEEP_MAX_DRIFT', '2.5'],
+    ['SWEEP_MAX_DRIFT', 'five'],
   ])('rejects an invalid %s', (name, value) => {
     expect(() => loadConfig({ ...required, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...required, [name]: value })).toThrow(new RegExp(name));

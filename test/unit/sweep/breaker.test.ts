@@ -1,4 +1,4 @@
-import { evaluateBreaker } from '../../../src/sweep/breaker';
+import { evaluateBreaker, evaluateDriftBreaker } from '../../../src/sweep/breaker';
 
 const limits = { sweepMaxActions: 25, sweepMaxFraction: 0.2 };
 
@@ -25,5 +25,26 @@ describe('Function: evaluateBreaker', () => {
 
   it('never trips with nothing to deactivate, even with SWEEP_MAX_ACTIONS 0', () => {
     expect(evaluateBreaker(0, 0, { sweepMaxActions: 0, sweepMaxFraction: 0 }).tripped).toBe(false);
+  });
+});
+
+describe('Function: evaluateDriftBreaker', () => {
+  it.each([
+    ['no drift', 0, 5, false],
+    ['exactly SWEEP_MAX_DRIFT users', 5, 5, false],
+    ['one user more than SWEEP_MAX_DRIFT', 6, 5, true],
+    ['one user with SWEEP_MAX_DRIFT 0', 1, 0, true],
+    ['none with SWEEP_MAX_DRIFT 0', 0, 0, false],
+  ])('for %s trips = %s', (_label, would, max, tripped) => {
+    expect(evaluateDriftBreaker(would, { sweepMaxDrift: max }).tripped).toBe(tripped);
+  });
+
+  it('says why it tripped', () => {
+    expect(evaluateDriftBreaker(6, { sweepMaxDrift: 5 })).toEqual({
+      maxDrift: 5,
+      wouldReRevoke: 6,
+      tripped: true,
+      reason: '6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
+    });
   });
 });

@@ -910,6 +910,144 @@ describe('Function: runSweep', () => {
       expect(s.candidates).toEqual({ users: 0, keys: 0 });
       expect(s.drift.map((d) => d.action)).toEqual(['re-revoked']);
     });
+
+    describe('drift breaker (SWEEP_MAX_DRIFT)', () => {
+      /** `n` revoked users, each with an Active key again (the engine's view too, for a re-revocation). */
+      const drifted = (n: number, prefix = 'left') =>
+        Array.from({ length: n }, (_, i) =>
+          revoked({
+            name: `${prefix}${i}`,
+            keys: [{ id: `AKIA${prefix.toUpperCase()}${i}`, created: 1, used: 0 }],
+          }),
+        );
+      const answerEngine = (users: FakeUser[]) => {
+        for (const u of users) {
+          answerUser(m, {
+            userName: u.name,
+            keys: (u.keys ?? []).map((k) => ({ id: k.id })),
+            attached: [DENY],
+            ...(u.tags ? { tags: u.tags } : {}),
+          });
+        }
+      };
+
+      it('re-revokes none of six drifted users over SWEEP_MAX_DRIFT=5: no write, halted, one high-severity alert', async () => {
+        const six = drifted(6);
+        account(six);
+        answerEngine(six);
+
+        const s = await runSweep({ mode: 'enforce' }, deps({ sweepMaxDrift: 5 }));
+
+        expect(iamWrites(m)).toEqual([]);
+        expect(m.ddb).not.toHaveReceivedCommand(PutCommand);
+        expect(m.ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+        expect(s.outcome).toBe('halted');
+        expect(s.haltReason).toBe(
+          '6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
+        );
+        expect(s.drift.map((d) => d.action)).toEqual(Array(6).fill('halted'));
+        expect(s.driftBreaker).toEqual({
+          maxDrift: 5,
+          wouldReRevoke: 6,
+          tripped: true,
+          reason: '6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
+        });
+        // No engine report: the sweep summary is the only message, and it is the alert.
+        expect(published()).toHaveLength(1);
+        expect(published()[0]?.MessageAttributes).toEqual({
+          trigger: { DataType: 'String', StringValue: 'sweep' },
+          outcome: { DataType: 'String', StringValue: 'halted' },
+          severity: { DataType: 'String', StringValue: 'high' },
+        });
+        expect(JSON.parse(published()[0]?.Message ?? '{}').default).toContain(
+          'HALTED, nothing deactivated: 6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
+        );
+      });
+
+      it('re-revokes all five drifted users at SWEEP_MAX_DRIFT=5', async () => {
+        const five = drifted(5);
+        account(five);
+        answerEngine(five);
+
+        const s = await runSweep({ mode: 'enforce' }, deps({ sweepMaxDrift: 5 }));
+
+        expect(s.drift.map((d) => [d.user, d.action, d.outcome])).toEqual(
+          five.map((u) => [u.name, 're-revoked', 'revoked']),
+        );
+        expect(s.driftBreaker).toEqual({ maxDrift: 5, wouldReRevoke: 5, tripped: false });
+        expect(s.outcome).toBe('enforced');
+        expect(s.haltReason).toBeUndefined();
+      });
+
+      it('never counts protected drifted users against SWEEP_MAX_DRIFT', async () => {
+        const guarded = drifted(3, 'guard').map((u) => ({
+          ...u,
+          tags: { 'offboarding:state': 'revoked', 'offboarding:protected': 'true' },
+        }));
+        const five = drifted(5);
+        account([...guarded, ...five]);
+        answerEngine(five);
+
+        const s = await runSweep({ mode: 'enforce' }, deps({ sweepMaxDrift: 5 }));
+
+        expect(s.driftBreaker).toMatchObject({ wouldReRevoke: 5, tripped: false });
+        expect(s.drift.filter((d) => d.action === 're-revoked').map((d) => d.user)).toEqual(
+          five.map((u) => u.name),
+        );
+        expect(s.drift.filter((d) => d.action === 'protected')).toHaveLength(3);
+      });
+
+      it('halts the whole run when it trips: no key is deactivated either', async () => {
+        const six = drifted(6);
+        account([...six, { name: 'old', keys: [{ id: 'AKIAOLD', created: 120, used: 1 }] }]);
+        answerEngine(six);
+
+        const s = await runSweep({ mode: 'enforce' }, deps({ sweepMaxDrift: 5 }));
+
+        expect(deactivated()).toEqual([]);
+        expect(m.ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+        expect(s.keys.map((k) => [k.user, k.accessKeyId, k.action])).toEqual([['old', 'AKIAOLD', 'halted']]);
+        expect(s.outcome).toBe('halted');
+      });
+
+      it('gives both reasons when the key breaker trips too', async () => {
+        const six = drifted(6);
+        account([
+          ...six,
+          { name: 'a', keys: [{ id: 'AKIAA', created: 120, used: 1 }] },
+          { name: 'b', keys: [{ id: 'AKIAB', created: 120, used: 1 }] },
+        ]);
+
+        const s = await runSweep({ mode: 'enforce' }, deps({ sweepMaxActions: 1, sweepMaxDrift: 5 }));
+
+        expect(iamWrites(m)).toEqual([]);
+        expect(s.haltReason).toBe(
+          '2 keys would be deactivated, more than SWEEP_MAX_ACTIONS=1; 6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
+        );
+      });
+
+      it('only notes, in report mode, that enforce would halt (default SWEEP_MAX_DRIFT 5)', async () => {
+        account(drifted(6));
+
+        const s = await runSweep({ mode: 'report' }, deps());
+
+        expect(s.outcome).toBe('reported');
+        expect(s.drift.map((d) => d.action)).toEqual(Array(6).fill('reported'));
+        expect(s.notes).toContain(
+          'enforce mode would halt: 6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
+        );
+      });
+
+      it('halts a dry run the same way', async () => {
+        account(drifted(6));
+
+        const s = await runSweep({ mode: 'enforce', dryRun: true }, deps());
+
+        expect(s.outcome).toBe('halted');
+        expect(s.drift.map((d) => d.action)).toEqual(Array(6).fill('halted'));
+        expect(iamWrites(m)).toEqual([]);
+      });
+    });
   });
 
   describe('discovery', () => {
