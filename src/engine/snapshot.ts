@@ -243,20 +243,16 @@ export async function readKeyLastUse(
  */
 export async function readRoleSnapshot(iam: IAMClient, roleName: string, now: Date): Promise<RoleSnapshot> {
   const R = { RoleName: roleName };
-  const getRole = async () => {
-    try {
-      return await iam.send(new GetRoleCommand(R));
-    } catch (err) {
-      if (isNoSuchEntity(err)) throw new NotFoundError(`IAM role ${roleName} does not exist`, { cause: err });
-      throw err;
-    }
-  };
   const [role, inline, attached, tags] = await Promise.all([
-    getRole(),
+    iam.send(new GetRoleCommand(R)),
     collectPages(paginateListRolePolicies({ client: iam }, R), (p) => p.PolicyNames),
     collectPages(paginateListAttachedRolePolicies({ client: iam }, R), (p) => p.AttachedPolicies),
     collectPages(paginateListRoleTags({ client: iam }, R), (p) => p.Tags),
-  ]);
+  ]).catch((err) => {
+    // Whichever read answers first for a role that does not exist says so.
+    if (isNoSuchEntity(err)) throw new NotFoundError(`IAM role ${roleName} does not exist`, { cause: err });
+    throw err;
+  });
   const arn = role.Role?.Arn ?? '';
   const name = role.Role?.RoleName ?? roleName;
   return {

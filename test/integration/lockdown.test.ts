@@ -174,6 +174,21 @@ describe('Handler: lockdown and restore (moto, IAM enforcement on)', () => {
     expect(report.outcome).toBe('revoked');
   });
 
+  it('undoes one run a call: the second lockdown first, which changed only its tags and leaves the first in force', async () => {
+    const report = (await restoreHandler(
+      { target: { userName: 'alice' }, reason: 'INC-7 closed', requestedBy: 'secops' },
+      ctx,
+      () => undefined,
+    )) as RestoreReport;
+
+    expect(report.outcome).toBe('restored');
+    expect(report.steps).toEqual([]);
+    expect(report.keptInForce.join('\n')).toMatch(/also held by the unrestored lockdown run/);
+    expect(await attached('alice')).toContain(DENY);
+    expect(Object.values(await keyStatuses('alice'))).toEqual(['Inactive', 'Inactive']);
+    await drainInbox(asAdmin().sqs, stack.inbox.queueUrl);
+  });
+
   it("restores the saved state: the same key ids Active, the deny gone, the user's key working again", async () => {
     const before = await keyStatuses('alice');
 
@@ -190,7 +205,7 @@ describe('Handler: lockdown and restore (moto, IAM enforcement on)', () => {
     );
     expect(await attached('alice')).not.toContain(DENY);
     await expect(iamAs(alice.keys[1] as Credentials).send(new ListUsersCommand({}))).resolves.toBeDefined();
-    expect(report.undoes).toHaveLength(2);
+    expect(report.undoes).toHaveLength(1);
     expect(report.notRestored.join('\n')).toContain('login profile of alice was deleted');
     const tags = Object.fromEntries(
       ((await asAdmin().iam.send(new ListUserTagsCommand({ UserName: 'alice' }))).Tags ?? []).map((t) => [
@@ -257,6 +272,17 @@ describe('Handler: lockdown and restore (moto, IAM enforcement on)', () => {
     expect(await keyStatuses('alice')).toEqual(
       Object.fromEntries(alice.keys.map((k) => [k.accessKeyId, 'Active'])),
     );
+  });
+
+  it('answers an unknown user or role with NotFoundError and no write, for lockdown and restore', async () => {
+    for (const target of [{ userName: 'nobody' }, { roleName: 'no-role' }]) {
+      await expect(
+        lockdownHandler({ target, reason: 'INC-9', requestedBy: 'secops' }, ctx, () => undefined),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      await expect(
+        restoreHandler({ target, reason: 'INC-9', requestedBy: 'secops' }, ctx, () => undefined),
+      ).rejects.toBeInstanceOf(NotFoundError);
+    }
   });
 
   it('does not touch a protected user', async () => {

@@ -221,7 +221,8 @@ describe('Integration: departure end to end on moto with IAM enforcement', () =>
     expect(sent[0]?.attributes).toMatchObject({
       trigger: 'departure',
       outcome: 'not-found',
-      severity: 'warning',
+      // A leaver whose access was not found is a finding.
+      severity: 'high',
     });
 
     // The sender retries the delivery: no second run, no second notification, nothing left queued.
