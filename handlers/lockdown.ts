@@ -1,14 +1,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { logger } from '../src/logger';
-import { errorReporting } from '../src/middleware';
+import { operatorResponses } from '../src/operator/http';
 import { lockdown } from '../src/operator/lockdown';
 import { coldStart } from '../src/runtime';
 
 const { config, clients } = coldStart();
 
-/** Direct invoke: `{ target: {userName}|{accessKeyId}|{roleName}|{employeeId}|{email}, reason, requestedBy, dryRun? }`. */
+/**
+ * Direct invoke, or `POST /ops/lockdown` (HTTP API, `AWS_IAM` authorization: the verified caller ARN is recorded):
+ * `{ target: {userName}|{accessKeyId}|{roleName}|{employeeId}|{email}, reason, requestedBy, dryRun? }`.
+ */
 export const handler = middy()
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(errorReporting())
+  .use(operatorResponses())
   .handler(async (event: unknown) => lockdown(event, { config, clients, now: new Date() }));

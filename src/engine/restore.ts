@@ -18,6 +18,7 @@ import {
 } from './state';
 import { numberSteps, rollUpSteps } from './steps';
 import type {
+  Caller,
   PlannedStep,
   PrincipalKind,
   PrincipalRef,
@@ -34,6 +35,7 @@ export interface RestoreRequestInput {
   readonly runId?: string;
   readonly reason: string;
   readonly requestedBy: string;
+  readonly caller?: Caller;
   readonly dryRun?: boolean;
 }
 
@@ -193,6 +195,7 @@ async function recordRestore(report: RestoreReport, stillRevoked: boolean, deps:
     at: report.at,
     principal: report.principal,
     requestedBy: report.requestedBy,
+    ...(report.caller ? { caller: report.caller } : {}),
     reason: report.reason,
     undoes: report.undoes,
     outcome: report.outcome,
@@ -253,6 +256,7 @@ export async function runRestore(request: RestoreRequestInput, deps: EngineDeps)
     },
     reason: request.reason,
     requestedBy: request.requestedBy,
+    ...(request.caller ? { caller: request.caller } : {}),
     at: deps.now.toISOString(),
     finishedAt: new Date().toISOString(),
     outcome: outcomeOf(dryRun, results, verification),

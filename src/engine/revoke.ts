@@ -22,6 +22,7 @@ import {
 import { rollUpSteps } from './steps';
 import type {
   AccessKeyInfo,
+  Caller,
   PlannedStep,
   PrincipalKind,
   PrincipalReport,
@@ -56,6 +57,8 @@ export interface RevocationRequest {
   readonly deactivateMfa?: boolean;
   /** Run id to use (e.g. the departure id); a random one otherwise. */
   readonly runId?: string;
+  /** Who asked (lockdown): recorded with the run and in the report. */
+  readonly caller?: Caller;
 }
 
 export interface EngineDeps {
@@ -265,6 +268,7 @@ async function revokePrincipal(p: Principal, run: RunContext, deps: EngineDeps):
     at: deps.now.toISOString(),
     principal,
     requestedBy: request.requestedBy,
+    ...(request.caller ? { caller: request.caller } : {}),
     reason: request.reason,
     snapshot,
     plan,
@@ -344,6 +348,7 @@ export async function runRevocation(request: RevocationRequest, deps: EngineDeps
     target: Object.fromEntries(Object.entries(request.target).filter(([, v]) => v !== undefined)),
     reason: request.reason,
     requestedBy: request.requestedBy,
+    ...(request.caller ? { caller: request.caller } : {}),
     at: deps.now.toISOString(),
     finishedAt: new Date().toISOString(),
     outcome: combineOutcomes(found.map((r) => r.outcome)),

@@ -65,6 +65,11 @@ export const stepResultSchema = z.object({
 
 export const principalRefSchema = z.object({ kind: z.enum(['user', 'role']), name: text, arn: text });
 
+const callerSchema = z.discriminatedUnion('verified', [
+  z.object({ verified: z.literal(true), via: z.literal('http-api'), arn: text }),
+  z.object({ verified: z.literal(false), via: z.literal('direct-invoke') }),
+]);
+
 const trigger = z.enum(['departure', 'lockdown', 'sweep', 'restore']);
 const mode = z.enum(['departure', 'lockdown']);
 const runOutcome = z.enum(['revoked', 'partial', 'failed', 'protected', 'not-found', 'planned']);
@@ -77,6 +82,7 @@ export const revocationRecordSchema = z.object({
   at: text,
   principal: principalRefSchema,
   requestedBy: text,
+  caller: callerSchema.optional(),
   reason: text,
   // The snapshot is the operator's evidence, not an instruction: only its kind is relied on.
   snapshot: z.looseObject({ kind: z.enum(['user', 'role']) }),
@@ -92,6 +98,7 @@ export const restoreRecordSchema = z.object({
   at: text,
   principal: principalRefSchema,
   requestedBy: text,
+  caller: callerSchema.optional(),
   reason: text,
   undoes: z.array(text),
   outcome: text,

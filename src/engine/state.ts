@@ -10,6 +10,7 @@ import { describeError, RevocationError } from '../errors';
 import { formatIssues } from '../util/zod';
 import { stateRecordSchema } from './schema';
 import type {
+  Caller,
   PlannedStep,
   PrincipalKind,
   PrincipalRef,
@@ -36,6 +37,7 @@ export interface RevocationRecord {
   readonly at: string;
   readonly principal: PrincipalRef;
   readonly requestedBy: string;
+  readonly caller?: Caller;
   readonly reason: string;
   readonly snapshot: Snapshot;
   readonly plan: readonly PlannedStep[];
@@ -51,6 +53,7 @@ export interface RestoreRecord {
   readonly at: string;
   readonly principal: PrincipalRef;
   readonly requestedBy: string;
+  readonly caller?: Caller;
   readonly reason: string;
   readonly undoes: readonly string[];
   readonly outcome: string;

@@ -10,6 +10,14 @@ export type RunOutcome = 'revoked' | 'partial' | 'failed' | 'protected' | 'not-f
 export type Severity = 'info' | 'warning' | 'high';
 
 export type PrincipalKind = 'user' | 'role';
+
+/**
+ * Who asked for an operator run. Through the IAM-authorized HTTP API routes, `arn` is the caller's ARN as API
+ * Gateway verified it (SigV4); a direct Lambda invoke carries no verified identity, and says so.
+ */
+export type Caller =
+  | { readonly verified: true; readonly via: 'http-api'; readonly arn: string }
+  | { readonly verified: false; readonly via: 'direct-invoke' };
 export interface PrincipalRef {
   readonly kind: PrincipalKind;
   readonly name: string;
@@ -163,6 +171,8 @@ export interface RevocationReport {
   readonly target: Readonly<Record<string, string>>;
   readonly reason: string;
   readonly requestedBy: string;
+  /** Who asked, verified or not (lockdown and restore); absent for triggers that are not a person's call. */
+  readonly caller?: Caller;
   readonly at: string;
   readonly finishedAt: string;
   readonly outcome: RunOutcome;
@@ -177,6 +187,8 @@ export interface RestoreReport {
   readonly target: Readonly<Record<string, string>>;
   readonly reason: string;
   readonly requestedBy: string;
+  /** Who asked, verified or not (lockdown and restore); absent for triggers that are not a person's call. */
+  readonly caller?: Caller;
   readonly at: string;
   readonly finishedAt: string;
   readonly outcome: 'restored' | 'partial' | 'failed' | 'planned';

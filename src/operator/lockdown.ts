@@ -10,6 +10,7 @@ import {
 import { NotFoundError } from '../errors';
 import { logger } from '../logger';
 import { publishOrNote, restoreNotification, revocationNotification } from '../notify';
+import { operatorCall } from './http';
 import { type LockdownRequest, parseLockdown, parseRestore } from './requests';
 
 /** What lockdown and restore need: the engine's dependencies, and SNS for the report. */
@@ -26,14 +27,16 @@ function lockdownTarget(t: LockdownRequest['target']): RevocationTarget {
 }
 
 /**
- * Incident lockdown of a user, an access key's owner, a role or a person: validated before any AWS call; the
- * report is published on the topic and returned.
+ * Incident lockdown of a user, an access key's owner, a role or a person, from a direct invoke or the
+ * IAM-authorized `POST /ops/lockdown` (the verified caller recorded): validated before any AWS call; the report
+ * is published on the topic and returned.
  * @throws InvalidRequestError for a malformed request; NotFoundError when the target names nothing.
  * @example
  * await lockdown({ target: { accessKeyId: 'AKIA...' }, reason: 'INC-42 key on GitHub', requestedBy: 'secops' }, deps);
  */
 export async function lockdown(event: unknown, deps: OperatorDeps): Promise<RevocationReport> {
-  const request = parseLockdown(event);
+  const { request: input, caller } = operatorCall(event);
+  const request = parseLockdown(input);
   logger.appendKeys({ trigger: 'lockdown' });
   const report = await runRevocation(
     {
@@ -42,6 +45,7 @@ export async function lockdown(event: unknown, deps: OperatorDeps): Promise<Revo
       target: lockdownTarget(request.target),
       reason: request.reason,
       requestedBy: request.requestedBy,
+      caller,
       dryRun: request.dryRun,
       deleteLoginProfile: request.deleteLoginProfile,
       deactivateMfa: request.deactivateMfa,
@@ -65,11 +69,12 @@ export async function lockdown(event: unknown, deps: OperatorDeps): Promise<Revo
  * @throws InvalidRequestError for a malformed request; NothingToRestoreError when there is no record.
  */
 export async function restore(event: unknown, deps: OperatorDeps): Promise<RestoreReport> {
-  const request = parseRestore(event);
+  const { request: input, caller } = operatorCall(event);
+  const request = parseRestore(input);
   logger.appendKeys({ trigger: 'restore' });
   const { userName, roleName } = request.target;
   const report = await runRestore(
-    { ...request, target: userName ? { userName } : { roleName: roleName as string } },
+    { ...request, caller, target: userName ? { userName } : { roleName: roleName as string } },
     deps,
   );
   await publishOrNote(
