@@ -1,3 +1,4 @@
+import { DRY_RUN_PERMISSIONS } from '../src/departures/dry-run';
 import { EVENT_SOURCE_PERMISSIONS, IDEMPOTENCY_PERMISSIONS } from '../src/departures/worker';
 import {
   actions,
@@ -71,6 +72,7 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
     ...userRevocation,
     ...RESOLVE_PERMISSIONS,
     ...IDEMPOTENCY_PERMISSIONS,
+    ...DRY_RUN_PERMISSIONS,
     ...EVENT_SOURCE_PERMISSIONS,
   ]),
   /**

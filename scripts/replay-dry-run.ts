@@ -1,6 +1,6 @@
 /**
  * Replays for real the departures the revocation worker only planned while `DRY_RUN` was on: reads them from
- * the state table (`pk = dry-run#departures`, see src/webhooks/dry-run.ts) and puts them back on the
+ * the state table (`pk = dry-run#departures`, see src/departures/dry-run.ts) and puts them back on the
  * departure queue, unchanged (same ids). Run it after redeploying with `--param dryRun=false`.
  *
  *   npx tsx scripts/replay-dry-run.ts --stage <stage> [--region <region>] [--list] [--id <departure id>]...
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { type Clients, makeClients } from '../src/clients';
 import type { DepartureMessage } from '../src/departures/message';
-import { keptDryRunDepartures } from '../src/webhooks/dry-run';
+import { keptDryRunDepartures } from '../src/departures/dry-run';
 import { queueDepartures } from '../src/webhooks/queue';
 
 /** The `service` of serverless.yml: the stack's resources are named `<service>-<stage>-...`. */

@@ -10,6 +10,7 @@ import { type RevocationReport, type RevocationRequest, runRevocation } from '..
 import { describeError, InvalidRequestError, TransientError } from '../errors';
 import { logger } from '../logger';
 import { malformedDepartureNotification, publish, publishOrNote, revocationNotification } from '../notify';
+import { forgetDryRunDeparture, keepDryRunDeparture } from './dry-run';
 import { type DepartureMessage, parseDepartureMessage } from './message';
 
 /**
@@ -123,6 +124,21 @@ export function departureWorker(deps: WorkerDeps) {
     expiresAfterSeconds: DEPARTURE_IDEMPOTENCY_SECONDS,
   });
 
+  const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
+  /**
+   * A planned (dry-run) departure is kept for a replay once DRY_RUN is off (a failure to keep it fails the
+   * record, so SQS retries: never lost); a departure handled for real is forgotten from that list.
+   */
+  async function keepOrForget(message: DepartureMessage, report: RevocationReport): Promise<void> {
+    if (report.dryRun) {
+      await keepDryRunDeparture(store, message, clock());
+      return;
+    }
+    await forgetDryRunDeparture(store, message.id).catch((err) =>
+      logger.warn('kept dry-run departure not forgotten', { error: describeError(err) }),
+    );
+  }
+
   const revokeOnce = makeIdempotent(
     async (message: DepartureMessage): Promise<DepartureResult> => {
       const report = await revoke(departureRequest(message), {
@@ -139,6 +155,7 @@ export function departureWorker(deps: WorkerDeps) {
       if (needsRetry(report)) {
         throw new TransientError(`revocation ${report.outcome}: access may remain, the departure is retried`);
       }
+      await keepOrForget(message, report);
       return { runId: report.runId, outcome: report.outcome, principals: report.principals.length };
     },
     {

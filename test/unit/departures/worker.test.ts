@@ -8,7 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeClients } from '../../../src/clients';
@@ -277,6 +277,37 @@ describe('Function: departurePersistence', () => {
     expect(expiresAt - before).toBeLessThan(DEPARTURE_IDEMPOTENCY_SECONDS + 60);
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: { pk: { S: 'idempotency#departure' }, sk: put?.Item?.sk },
+    });
+  });
+
+  describe('dry-run departures', () => {
+    it('keeps a departure planned under DRY_RUN for a replay, and a real run forgets it', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(DeleteCommand).resolves({});
+      const planned = engine({ ...report('planned', [principal('planned')]), dryRun: true });
+      await worker(planned.revoke).process(sample, context);
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        Item: expect.objectContaining({
+          pk: 'dry-run#departures',
+          sk: sampleMessage.id,
+          message: sampleMessage,
+        }),
+      });
+      expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
+
+      ddb.resetHistory();
+      const real = engine(report('revoked', [principal('revoked')]));
+      await worker(real.revoke).process(sample, context);
+      expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+        Key: { pk: 'dry-run#departures', sk: sampleMessage.id },
+      });
+    });
+
+    it('retries a planned departure that could not be kept: never lost', async () => {
+      ddb.on(PutCommand).rejects(new Error('table unavailable'));
+      const planned = engine({ ...report('planned', [principal('planned')]), dryRun: true });
+      const r = await worker(planned.revoke).process(sample, context);
+      expect(r.batchItemFailures).toEqual([{ itemIdentifier: sampleRecord.messageId }]);
     });
   });
 });

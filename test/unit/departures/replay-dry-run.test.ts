@@ -14,16 +14,16 @@ import {
   renderReplay,
   replayDryRun,
 } from '../../../scripts/replay-dry-run';
-import type { DepartureMessage } from '../../../src/departures/message';
-import { TransientError } from '../../../src/errors';
 import {
   DRY_RUN_DEPARTURE_KEEP_SECONDS,
   DRY_RUN_DEPARTURES_PK,
   dryRunDepartureItem,
   forgetDryRunDeparture,
   keepDryRunDeparture,
-} from '../../../src/webhooks/dry-run';
-import { NOW } from './support';
+} from '../../../src/departures/dry-run';
+import type { DepartureMessage } from '../../../src/departures/message';
+import { TransientError } from '../../../src/errors';
+import { NOW } from '../webhooks/support';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);

@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../clients';
-import { type DepartureMessage, departureMessageSchema, issuesOf } from '../departures/message';
+import { type DepartureMessage, departureMessageSchema, issuesOf } from './message';
 
 /**
  * Departures received while `DRY_RUN` is on, kept in the state table so they can be replayed for real once
@@ -13,6 +13,9 @@ import { type DepartureMessage, departureMessageSchema, issuesOf } from '../depa
  * was only planned.
  */
 export const DRY_RUN_DEPARTURES_PK = 'dry-run#departures';
+
+/** DynamoDB actions of keeping and forgetting planned departures (the worker). */
+export const DRY_RUN_PERMISSIONS = ['dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
 
 /** How long a planned departure waits for its replay; after that the table's TTL removes it. */
 export const DRY_RUN_DEPARTURE_KEEP_SECONDS = 30 * 24 * 3600;
