@@ -330,15 +330,34 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     }
   });
 
-  it('serves POST and GET /hr/{provider} with hrWebhook, within the HTTP API 30 s limit', () => {
-    const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
-    expect(routes.sort()).toEqual(['GET /hr/{provider}', 'POST /hr/{provider}']);
-    const integrations = resourcesOfType('AWS::ApiGatewayV2::Integration');
-    expect(integrations).toHaveLength(1);
-    expect(resolveValue(integrations[0]?.[1].Properties.IntegrationUri ?? null)).toBe(
-      'getatt:HrWebhookLambdaFunction.Arn',
+  it('serves POST and GET /hr/{provider} with hrWebhook (unauthenticated: the webhook verifies signatures), within the HTTP API 30 s limit', () => {
+    const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    const hr = routes.filter((r) => String(r.RouteKey).includes('/hr/'));
+    expect(hr.map((r) => r.RouteKey).sort()).toEqual(['GET /hr/{provider}', 'POST /hr/{provider}']);
+    for (const r of hr) expect(r.AuthorizationType ?? 'NONE').toBe('NONE');
+    const targets = resourcesOfType('AWS::ApiGatewayV2::Integration').map(([, r]) =>
+      resolveValue(r.Properties.IntegrationUri ?? null),
     );
+    expect(targets).toContain('getatt:HrWebhookLambdaFunction.Arn');
     expect(fnResource(prod, 'hrWebhook').Properties.Timeout).toBeLessThan(30);
+  });
+
+  it('serves POST /ops/lockdown and POST /ops/restore with AWS_IAM authorization only', () => {
+    const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    const ops = routes.filter((r) => String(r.RouteKey).includes('/ops/'));
+    expect(ops.map((r) => r.RouteKey).sort()).toEqual(['POST /ops/lockdown', 'POST /ops/restore']);
+    for (const r of ops) expect(r.AuthorizationType).toBe('AWS_IAM');
+    const targets = resourcesOfType('AWS::ApiGatewayV2::Integration').map(([, r]) =>
+      resolveValue(r.Properties.IntegrationUri ?? null),
+    );
+    expect(targets.sort()).toEqual(
+      [
+        'getatt:HrWebhookLambdaFunction.Arn',
+        'getatt:LockdownLambdaFunction.Arn',
+        'getatt:RestoreLambdaFunction.Arn',
+      ].sort(),
+    );
+    expect(routes).toHaveLength(4);
   });
 
   it('feeds revocationWorker from the departure queue with partial batch failures', () => {
