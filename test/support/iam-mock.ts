@@ -1,32 +1,12 @@
 import {
-  AttachUserPolicyCommand,
-  DeactivateMFADeviceCommand,
-  DeleteLoginProfileCommand,
-  DeleteUserPolicyCommand,
-  DetachUserPolicyCommand,
-  GetAccessKeyLastUsedCommand,
   GetAccountAuthorizationDetailsCommand,
-  GetLoginProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
-  GetUserCommand,
   IAMClient,
-  ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListMFADevicesCommand,
   ListRolePoliciesCommand,
   ListRoleTagsCommand,
-  ListServiceSpecificCredentialsCommand,
-  ListSigningCertificatesCommand,
-  ListSSHPublicKeysCommand,
-  ListUserPoliciesCommand,
-  ListUserTagsCommand,
-  NoSuchEntityException,
   PutRolePolicyCommand,
-  PutUserPolicyCommand,
-  TagUserCommand,
-  UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeSessionsCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -36,23 +16,12 @@ import { makeClients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import type { SweepDeps } from '../../src/sweep/types';
 import { testConfig } from '../../tools/testing/config';
+import { ACCOUNT, FakeIam, type FakeIamOptions, type FakeIamUser, NOW, noSuchEntity } from './fake-iam';
 
-export const ACCOUNT = '123456789012';
-export const NOW = new Date('2026-11-29T12:00:00.000Z');
+export { ACCOUNT, NOW, noSuchEntity };
 
-export const noSuchEntity = (message = 'not found') => new NoSuchEntityException({ message, $metadata: {} });
-
-/** A user as the mocked IAM describes it. */
-export interface FakeUser {
-  userName: string;
-  keys?: { id: string; status?: 'Active' | 'Inactive' }[];
-  attached?: string[];
-  inline?: string[];
-  loginProfile?: boolean;
-  mfa?: string[];
-  tags?: Record<string, string>;
-  path?: string;
-}
+/** A user as the mocked IAM describes it (the one fake IAM's user: keys may carry dates). */
+export type FakeUser = FakeIamUser;
 
 type Stub = ReturnType<typeof mockClient>;
 
@@ -95,105 +64,14 @@ export function answerDefaults(m: Mocks): void {
 
 /**
  * Makes the mocked IAM behave as a small fake holding `user`: reads answer from the fake's state and the
- * engine's writes change it, so verification by re-reading sees what the writes did.
+ * engine's writes change it, so verification by re-reading sees what the writes did. The fake is the one fake
+ * IAM account ({@link FakeIam}), answering for this user only (matched on its name and its key ids); a key
+ * without dates was created 2025-06-01 and last used 2026-11-01. Returns the live state.
  */
 export function answerUser(m: Mocks, user: FakeUser): FakeUser {
-  const state: FakeUser = structuredClone(user);
-  const U = { UserName: user.userName };
-  const arn = `arn:aws:iam::${ACCOUNT}:user${user.path ?? '/'}${user.userName}`;
-  m.iam.on(GetUserCommand, U).resolves({
-    User: {
-      UserName: user.userName,
-      UserId: `AIDA${user.userName.toUpperCase()}`,
-      Arn: arn,
-      Path: user.path ?? '/',
-      CreateDate: new Date('2025-01-01T00:00:00Z'),
-    },
-  });
-  m.iam.on(ListAttachedUserPoliciesCommand, U).callsFake(async () => ({
-    AttachedPolicies: (state.attached ?? []).map((a) => ({ PolicyArn: a, PolicyName: a.split('/').pop() })),
-    IsTruncated: false,
-  }));
-  m.iam
-    .on(ListUserPoliciesCommand, U)
-    .callsFake(async () => ({ PolicyNames: state.inline ?? [], IsTruncated: false }));
-  m.iam.on(ListAccessKeysCommand, U).callsFake(async () => ({
-    AccessKeyMetadata: (state.keys ?? []).map((k) => ({
-      AccessKeyId: k.id,
-      Status: k.status ?? 'Active',
-      UserName: user.userName,
-      CreateDate: new Date('2025-06-01T00:00:00Z'),
-    })),
-    IsTruncated: false,
-  }));
-  m.iam.on(GetLoginProfileCommand, U).callsFake(async () => {
-    if (!state.loginProfile) throw noSuchEntity('no login profile');
-    return { LoginProfile: { UserName: user.userName, CreateDate: new Date() } };
-  });
-  m.iam.on(ListMFADevicesCommand, U).callsFake(async () => ({
-    MFADevices: (state.mfa ?? []).map((SerialNumber) => ({
-      SerialNumber,
-      UserName: user.userName,
-      EnableDate: new Date(),
-    })),
-    IsTruncated: false,
-  }));
-  m.iam.on(ListSSHPublicKeysCommand, U).resolves({ SSHPublicKeys: [], IsTruncated: false });
-  m.iam.on(ListSigningCertificatesCommand, U).resolves({ Certificates: [], IsTruncated: false });
-  m.iam.on(ListServiceSpecificCredentialsCommand, U).resolves({ ServiceSpecificCredentials: [] });
-  m.iam.on(ListUserTagsCommand, U).callsFake(async () => ({
-    Tags: Object.entries(state.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
-    IsTruncated: false,
-  }));
-  for (const k of user.keys ?? []) {
-    m.iam.on(GetAccessKeyLastUsedCommand, { AccessKeyId: k.id }).resolves({
-      UserName: user.userName,
-      AccessKeyLastUsed: {
-        LastUsedDate: new Date('2026-11-01T00:00:00Z'),
-        ServiceName: 's3',
-        Region: 'us-east-1',
-      },
-    });
-  }
-  m.iam.on(AttachUserPolicyCommand, U).callsFake(async (input: { PolicyArn: string }) => {
-    state.attached = [...new Set([...(state.attached ?? []), input.PolicyArn])];
-    return {};
-  });
-  m.iam.on(DetachUserPolicyCommand, U).callsFake(async (input: { PolicyArn: string }) => {
-    if (!state.attached?.includes(input.PolicyArn)) throw noSuchEntity('not attached');
-    state.attached = state.attached.filter((a) => a !== input.PolicyArn);
-    return {};
-  });
-  m.iam.on(PutUserPolicyCommand, U).callsFake(async (input: { PolicyName: string }) => {
-    state.inline = [...new Set([...(state.inline ?? []), input.PolicyName])];
-    return {};
-  });
-  m.iam.on(DeleteUserPolicyCommand, U).callsFake(async (input: { PolicyName: string }) => {
-    if (!state.inline?.includes(input.PolicyName)) throw noSuchEntity('no such inline policy');
-    state.inline = state.inline.filter((n) => n !== input.PolicyName);
-    return {};
-  });
-  m.iam
-    .on(UpdateAccessKeyCommand, U)
-    .callsFake(async (input: { AccessKeyId: string; Status: 'Active' | 'Inactive' }) => {
-      const key = state.keys?.find((k) => k.id === input.AccessKeyId);
-      if (!key) throw noSuchEntity('no such key');
-      key.status = input.Status;
-      return {};
-    });
-  m.iam.on(DeleteLoginProfileCommand, U).callsFake(async () => {
-    if (!state.loginProfile) throw noSuchEntity('no login profile');
-    state.loginProfile = false;
-    return {};
-  });
-  m.iam.on(DeactivateMFADeviceCommand, U).callsFake(async (input: { SerialNumber: string }) => {
-    state.mfa = (state.mfa ?? []).filter((s) => s !== input.SerialNumber);
-    return {};
-  });
-  m.iam.on(TagUserCommand, U).callsFake(async (input: { Tags: { Key: string; Value: string }[] }) => {
-    state.tags = { ...state.tags, ...Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value])) };
-    return {};
-  });
+  const fake = new FakeIam();
+  const state = fake.addUser(user);
+  fake.answerFor(m.iam, user.userName);
   return state;
 }
 
@@ -251,4 +129,16 @@ export function allCalls(m: Mocks): string[] {
   return [m.iam, m.ssm, m.sns, m.ddb].flatMap((s) =>
     s.calls().map((c) => c.args[0].constructor.name as string),
   );
+}
+
+/**
+ * Makes the mocked IAM one whole fake account ({@link FakeIam}) holding `users`: every IAM command the code
+ * sends, for any user, answers from its state. Returns the fake (its users' live state, faults, the report).
+ */
+export function answerAccount(
+  m: Mocks,
+  users: readonly FakeUser[] = [],
+  options: FakeIamOptions = {},
+): FakeIam {
+  return new FakeIam(options).addUsers(users).answer(m.iam);
 }

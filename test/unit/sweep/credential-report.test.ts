@@ -15,6 +15,7 @@ import {
   fetchCredentialReport,
   parseCredentialReport,
 } from '../../../src/sweep/credential-report';
+import { FakeIam } from '../../support/fake-iam';
 
 const HEADER =
   'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated';
@@ -34,18 +35,27 @@ const sleep = async (ms: number) => {
   waits.push(ms);
 };
 const meta = { $metadata: {} };
+let account: FakeIam;
+
+/**
+ * The fake IAM account, with users alice and bob and no credential report yet: a report it generates is
+ * dated GENERATED; `reportPolls` polls make one.
+ */
+const withReport = (options: { reportPolls?: number } = {}) => {
+  account = new FakeIam({ reportAt: GENERATED, now: GENERATED, ...options })
+    .addUsers([{ userName: 'alice' }, { userName: 'bob' }])
+    .answer(iam);
+  return account;
+};
 
 beforeEach(() => {
   iam.reset();
   waits.length = 0;
 });
 
-const content = (csv = CSV) => ({ Content: new TextEncoder().encode(csv), GeneratedTime: GENERATED });
-
 describe('Function: fetchCredentialReport', () => {
   it('uses the report at once when IAM says it is COMPLETE: two calls, no wait', async () => {
-    iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
-    iam.on(GetCredentialReportCommand).resolves(content());
+    withReport();
 
     const report = await fetchCredentialReport(client, { sleep });
 
@@ -56,12 +66,7 @@ describe('Function: fetchCredentialReport', () => {
   });
 
   it('polls while the report is STARTED then INPROGRESS, backing off', async () => {
-    iam
-      .on(GenerateCredentialReportCommand)
-      .resolvesOnce({ State: 'STARTED' })
-      .resolvesOnce({ State: 'INPROGRESS' })
-      .resolves({ State: 'COMPLETE' });
-    iam.on(GetCredentialReportCommand).resolves(content());
+    withReport({ reportPolls: 2 });
 
     const report = await fetchCredentialReport(client, { sleep, initialDelayMs: 100 });
 
@@ -71,11 +76,11 @@ describe('Function: fetchCredentialReport', () => {
   });
 
   it('waits and polls again when the report is still in progress on GetCredentialReport (ReportInProgress)', async () => {
-    iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
-    iam
-      .on(GetCredentialReportCommand)
-      .rejectsOnce(new CredentialReportNotReadyException({ message: 'in progress', ...meta }))
-      .resolves(content());
+    withReport().fail(
+      GetCredentialReportCommand,
+      new CredentialReportNotReadyException({ message: 'in progress', ...meta }),
+      { times: 1 },
+    );
 
     const report = await fetchCredentialReport(client, { sleep, initialDelayMs: 50 });
 
@@ -88,8 +93,7 @@ describe('Function: fetchCredentialReport', () => {
     ['absent (ReportNotPresent)', new CredentialReportNotPresentException({ message: 'absent', ...meta })],
     ['expired (ReportExpired)', new CredentialReportExpiredException({ message: 'expired', ...meta })],
   ])('generates a new report when the report is %s', async (_label, error) => {
-    iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
-    iam.on(GetCredentialReportCommand).rejectsOnce(error).resolves(content());
+    withReport().fail(GetCredentialReportCommand, error, { times: 1 });
 
     await fetchCredentialReport(client, { sleep });
 
@@ -97,11 +101,11 @@ describe('Function: fetchCredentialReport', () => {
   });
 
   it('treats LimitExceeded as "a report is being generated" and polls', async () => {
-    iam
-      .on(GenerateCredentialReportCommand)
-      .rejectsOnce(new LimitExceededException({ message: 'too many', ...meta }))
-      .resolves({ State: 'COMPLETE' });
-    iam.on(GetCredentialReportCommand).resolves(content());
+    withReport().fail(
+      GenerateCredentialReportCommand,
+      new LimitExceededException({ message: 'too many', ...meta }),
+      { times: 1 },
+    );
 
     await fetchCredentialReport(client, { sleep, initialDelayMs: 10 });
 
@@ -109,7 +113,7 @@ describe('Function: fetchCredentialReport', () => {
   });
 
   it('fails clearly, never with an empty report, when the bounded wait runs out', async () => {
-    iam.on(GenerateCredentialReportCommand).resolves({ State: 'INPROGRESS' });
+    withReport({ reportPolls: Number.POSITIVE_INFINITY });
 
     const attempt = fetchCredentialReport(client, {
       sleep,
@@ -127,12 +131,44 @@ describe('Function: fetchCredentialReport', () => {
   });
 
   it('lets any other IAM error through', async () => {
-    iam
-      .on(GenerateCredentialReportCommand)
-      .rejects(new ServiceFailureException({ message: 'boom', ...meta }));
+    withReport().fail(
+      GenerateCredentialReportCommand,
+      new ServiceFailureException({ message: 'boom', ...meta }),
+    );
 
     await expect(fetchCredentialReport(client, { sleep })).rejects.toBeInstanceOf(ServiceFailureException);
     expect(waits).toEqual([]);
+  });
+
+  it('reads the report IAM writes: a row per user, root apart, each key in its slot', async () => {
+    withReport();
+    account.addUser({
+      userName: 'alice',
+      keys: [
+        {
+          id: 'AKIAALICE1',
+          created: new Date('2025-01-01T10:00:00Z'),
+          lastUsed: new Date('2026-11-20T08:00:00Z'),
+        },
+        { id: 'AKIAALICE2', created: new Date('2026-11-01T00:00:00Z'), lastUsed: null, status: 'Inactive' },
+      ],
+    });
+
+    const report = await fetchCredentialReport(client, { sleep });
+
+    expect(report.rootHasActiveKey).toBe(false);
+    expect(report.users.find((u) => u.userName === 'alice')).toEqual({
+      userName: 'alice',
+      arn: 'arn:aws:iam::123456789012:user/alice',
+      keys: [
+        {
+          active: true,
+          createdAt: new Date('2025-01-01T10:00:00Z'),
+          lastUsedAt: new Date('2026-11-20T08:00:00Z'),
+        },
+        { active: false, createdAt: new Date('2026-11-01T00:00:00Z'), lastUsedAt: null },
+      ],
+    });
   });
 });
 

@@ -1,22 +1,17 @@
-import {
-  IAMClient,
-  ListAccessKeysCommand,
-  ListAttachedUserPoliciesCommand,
-  ListUserPoliciesCommand,
-  ListUserTagsCommand,
-  NoSuchEntityException,
-} from '@aws-sdk/client-iam';
+import { IAMClient, ListAccessKeysCommand, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RevokedIndexEntry } from '../../../src/engine/state';
-import type { ReportUser } from '../../../src/sweep/credential-report';
+import { parseCredentialReport, type ReportUser } from '../../../src/sweep/credential-report';
 import { checkRevokedUsers } from '../../../src/sweep/drift';
 import { testConfig } from '../../../tools/testing/config';
+import { FakeIam, type FakeIamUser } from '../../support/fake-iam';
 
 const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';
 const config = testConfig();
 const iam = mockClient(IAMClient);
 const client = new IAMClient({ region: 'us-east-1' });
 const GENERATED = new Date('2026-11-29T08:00:00Z');
+let account: FakeIam;
 
 const entry = (
   userName: string,
@@ -31,50 +26,50 @@ const entry = (
   trigger: 'departure',
   mode: 'departure',
 });
-const off = { active: false, createdAt: undefined, lastUsedAt: null };
-const on = { active: true, createdAt: new Date('2026-11-28T00:00:00Z'), lastUsedAt: null };
-const row = (userName: string, k1: boolean, k2 = false): [string, ReportUser] => [
-  userName,
-  { userName, arn: `arn:aws:iam::123456789012:user/staff/${userName}`, keys: [k1 ? on : off, k2 ? on : off] },
-];
-const rows = (...r: [string, ReportUser][]) => new Map(r);
-const noUser = () => new NoSuchEntityException({ message: 'no such user', $metadata: {} });
+/** A key made the day before the report. */
+const key = (id: string) => ({ id, created: new Date('2026-11-28T00:00:00Z'), lastUsed: null });
+/** A user revoked as the engine leaves one: under /staff/, the deny attached, no key; then `extra`. */
+const revoked = (userName: string, extra: Partial<FakeIamUser> = {}) =>
+  account.addUser({
+    userName,
+    path: '/staff/',
+    attached: [DENY],
+    tags: { email: 'g@example.com' },
+    ...extra,
+  });
+/** The rows of the credential report generated at GENERATED from IAM as it is at that point. */
+const reportRows = (): ReadonlyMap<string, ReportUser> =>
+  new Map(
+    parseCredentialReport(account.generateReport(GENERATED).csv, GENERATED).users.map((u) => [u.userName, u]),
+  );
 
 beforeEach(() => {
   iam.reset();
-  iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [{ PolicyArn: DENY }] });
-  iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: [] });
-  iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'email', Value: 'g@example.com' }] });
-  iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
+  account = new FakeIam().answer(iam);
 });
 
 describe('Function: checkRevokedUsers', () => {
   it('finds nothing, in one call, for a revoked user with no Active key in the report and the deny attached', async () => {
-    const r = await checkRevokedUsers(client, [entry('gone')], rows(row('gone', false)), GENERATED, config);
+    revoked('gone');
+
+    const r = await checkRevokedUsers(client, [entry('gone')], reportRows(), GENERATED, config);
 
     expect(r.entries).toEqual([]);
     expect(iam.calls().map((c) => c.args[0].constructor.name)).toEqual(['ListAttachedUserPoliciesCommand']);
   });
 
   it('counts the inline fallback deny as the deny in place', async () => {
-    iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
-    iam.on(ListUserPoliciesCommand).resolves({ PolicyNames: ['OffboardingDenyAll'] });
+    revoked('gone', { attached: [], inline: ['OffboardingDenyAll'] });
 
-    const r = await checkRevokedUsers(client, [entry('gone')], rows(row('gone', false)), GENERATED, config);
+    const r = await checkRevokedUsers(client, [entry('gone')], reportRows(), GENERATED, config);
 
     expect(r.entries).toEqual([]);
   });
 
   it('names every finding, with the owner from the tags and the mode of the revocation', async () => {
-    iam.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+    revoked('gone', { attached: [], keys: [key('AKIAGONE1'), key('AKIAGONE2')] });
 
-    const r = await checkRevokedUsers(
-      client,
-      [entry('gone')],
-      rows(row('gone', true, true)),
-      GENERATED,
-      config,
-    );
+    const r = await checkRevokedUsers(client, [entry('gone')], reportRows(), GENERATED, config);
 
     expect(r.entries).toEqual([
       {
@@ -89,14 +84,15 @@ describe('Function: checkRevokedUsers', () => {
   });
 
   it('reads the keys when the report predates the revocation, whatever the report row says', async () => {
-    iam
-      .on(ListAccessKeysCommand)
-      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAX', Status: 'Inactive' }] });
+    const gone = revoked('gone', { keys: [key('AKIAX')] });
+    // The report shows the key Active; the engine deactivated it after the report was made.
+    const rows = reportRows();
+    for (const k of gone.keys ?? []) k.status = 'Inactive';
 
     const r = await checkRevokedUsers(
       client,
       [entry('gone', '2026-11-29T09:00:00.000Z')],
-      rows(row('gone', true)),
+      rows,
       GENERATED,
       config,
     );
@@ -106,9 +102,9 @@ describe('Function: checkRevokedUsers', () => {
   });
 
   it('marks a protected revoked user protected, never to be re-revoked', async () => {
-    iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'offboarding:protected', Value: 'true' }] });
+    revoked('gone', { keys: [key('AKIAX')], tags: { 'offboarding:protected': 'true' } });
 
-    const r = await checkRevokedUsers(client, [entry('gone')], rows(row('gone', true)), GENERATED, config);
+    const r = await checkRevokedUsers(client, [entry('gone')], reportRows(), GENERATED, config);
 
     expect(r.entries[0]).toMatchObject({
       action: 'protected',
@@ -117,16 +113,15 @@ describe('Function: checkRevokedUsers', () => {
   });
 
   it('notes a revoked user deleted from IAM, and counts a user it could not read as unchecked', async () => {
-    iam.on(ListAttachedUserPoliciesCommand, { UserName: 'deleted' }).rejects(noUser());
-    iam.on(ListAttachedUserPoliciesCommand, { UserName: 'denied' }).rejects(new Error('AccessDenied'));
+    revoked('deleted');
+    revoked('denied');
+    const rows = reportRows();
+    account.deleteUser('deleted');
+    account.fail(ListAttachedUserPoliciesCommand, new Error('AccessDenied'), {
+      input: { UserName: 'denied' },
+    });
 
-    const r = await checkRevokedUsers(
-      client,
-      [entry('deleted'), entry('denied')],
-      rows(row('deleted', false), row('denied', false)),
-      GENERATED,
-      config,
-    );
+    const r = await checkRevokedUsers(client, [entry('deleted'), entry('denied')], rows, GENERATED, config);
 
     expect(r.entries).toEqual([]);
     expect(r.unchecked).toBe(1);

@@ -1,18 +1,11 @@
-import {
-  GenerateCredentialReportCommand,
-  GetAccessKeyLastUsedCommand,
-  GetCredentialReportCommand,
-  ListAccessKeysCommand,
-  ListUserTagsCommand,
-  UpdateAccessKeyCommand,
-} from '@aws-sdk/client-iam';
+import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Handler } from 'aws-lambda';
 import scheduled from '../../../events/key-sweep.json';
 import enforce from '../../../events/key-sweep-enforce.json';
 import { InvalidRequestError } from '../../../src/errors';
 import type { SweepSummary } from '../../../src/sweep/types';
-import { allCalls, answerDefaults, iamWrites, mockAws, NOW } from '../../support/iam-mock';
+import { allCalls, answerAccount, answerDefaults, iamWrites, mockAws, NOW } from '../../support/iam-mock';
 
 // The handler builds its config and clients at cold start; here from a test config (no process.env).
 jest.mock('../../../src/runtime', () => {
@@ -30,10 +23,7 @@ const m = mockAws();
 const ctx = { functionName: 'keySweep', awsRequestId: 'req-1' } as never;
 let handler: Handler;
 
-const HEADER =
-  'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated';
 const OLD = '2025-01-01T00:00:00+00:00';
-const ROW = `old,arn:aws:iam::123456789012:user/old,${OLD},false,N/A,N/A,N/A,false,true,${OLD},N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`;
 
 beforeAll(async () => {
   handler = (await import('../../../handlers/key-sweep')).handler as Handler;
@@ -41,27 +31,19 @@ beforeAll(async () => {
 beforeEach(() => {
   for (const s of [m.iam, m.ssm, m.sns, m.ddb]) s.reset();
   answerDefaults(m);
-  m.iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
-  m.iam
-    .on(GetCredentialReportCommand)
-    .resolves({ Content: new TextEncoder().encode(`${HEADER}\n${ROW}`), GeneratedTime: NOW });
-  m.iam
-    .on(ListUserTagsCommand)
-    .resolves({ Tags: [{ Key: 'email', Value: 'old@example.com' }], IsTruncated: false });
-  // The key's status as IAM holds it: the sweep's write changes it, and its verification re-reads it.
-  let status: 'Active' | 'Inactive' = 'Active';
-  m.iam.on(ListAccessKeysCommand).callsFake(async () => ({
-    AccessKeyMetadata: [
-      { UserName: 'old', AccessKeyId: 'AKIAOLD', Status: status, CreateDate: new Date(OLD) },
+  // One user with one key, created 2025-01-01 and never used; the credential report is made at NOW. The key's
+  // status is IAM's: the sweep's write changes it, and its verification re-reads it.
+  answerAccount(
+    m,
+    [
+      {
+        userName: 'old',
+        tags: { email: 'old@example.com' },
+        keys: [{ id: 'AKIAOLD', created: new Date(OLD), lastUsed: null }],
+      },
     ],
-  }));
-  m.iam
-    .on(GetAccessKeyLastUsedCommand)
-    .resolves({ UserName: 'old', AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
-  m.iam.on(UpdateAccessKeyCommand).callsFake(async (input: { Status: 'Active' | 'Inactive' }) => {
-    status = input.Status;
-    return {};
-  });
+    { reportAt: NOW },
+  );
   m.ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
 });
 

@@ -1,7 +1,8 @@
-import { GetAccessKeyLastUsedCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { GetAccessKeyLastUsedCommand, IAMClient } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { classifyKey, type KeyDates } from '../../../src/sweep/classify';
 import { type ReportSlot, recheckKeys, sameSecond } from '../../../src/sweep/recheck';
+import { FakeIam } from '../../support/fake-iam';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 const daysAgo = (d: number, ms = 0) => new Date(NOW.getTime() - d * 86_400_000 + ms);
@@ -9,18 +10,22 @@ const thresholds = { keyMaxAgeDays: 90, keyMaxIdleDays: 45, keyWarnDays: 14 };
 const judge = (k: KeyDates) => classifyKey(k, {}, thresholds, NOW);
 const iam = mockClient(IAMClient);
 const client = new IAMClient({ region: 'us-east-1' });
+let account: FakeIam;
 
 /** A report slot as the credential report gives it (dates to the second). */
 const slot = (n: 1 | 2, created: number, used: number | null): ReportSlot => {
   const key = { active: true, createdAt: daysAgo(created), lastUsedAt: used === null ? null : daysAgo(used) };
   return { slot: n, key, verdict: judge(key) };
 };
+/** IAM holds alice with these keys now, each last used 50 days ago. */
 const listed = (...keys: { id: string; created: Date; status?: 'Active' | 'Inactive' }[]) =>
-  iam.on(ListAccessKeysCommand).resolves({
-    AccessKeyMetadata: keys.map((k) => ({
-      AccessKeyId: k.id,
-      CreateDate: k.created,
-      Status: k.status ?? 'Active',
+  account.addUser({
+    userName: 'alice',
+    keys: keys.map((k) => ({
+      id: k.id,
+      created: k.created,
+      lastUsed: daysAgo(50),
+      ...(k.status ? { status: k.status } : {}),
     })),
   });
 const lastUseRead = () =>
@@ -28,9 +33,7 @@ const lastUseRead = () =>
 
 beforeEach(() => {
   iam.reset();
-  iam.on(GetAccessKeyLastUsedCommand).resolves({
-    AccessKeyLastUsed: { LastUsedDate: daysAgo(50), ServiceName: 's3', Region: 'us-east-1' },
-  });
+  account = new FakeIam().answer(iam);
 });
 
 describe('Function: recheckKeys', () => {

@@ -1,6 +1,7 @@
-import { IAMClient, ListUserTagsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { IAMClient, ListUserTagsCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ownerOf, pathOfUserArn, readUserTags } from '../../../src/sweep/users';
+import { FakeIam } from '../../support/fake-iam';
 
 const iam = mockClient(IAMClient);
 const client = new IAMClient({ region: 'us-east-1' });
@@ -20,10 +21,9 @@ describe('Function: pathOfUserArn', () => {
 
 describe('Function: readUserTags', () => {
   it('reads every page of tags', async () => {
-    iam
-      .on(ListUserTagsCommand)
-      .resolvesOnce({ Tags: [{ Key: 'email', Value: 'a@example.com' }], IsTruncated: true, Marker: 'm1' })
-      .resolves({ Tags: [{ Key: 'offboarding:protected', Value: 'true' }], IsTruncated: false });
+    new FakeIam({ pageSize: { ListUserTags: 1 } })
+      .addUsers([{ userName: 'alice', tags: { email: 'a@example.com', 'offboarding:protected': 'true' } }])
+      .answer(iam);
 
     expect(await readUserTags(client, 'alice')).toEqual({
       email: 'a@example.com',
@@ -33,10 +33,11 @@ describe('Function: readUserTags', () => {
   });
 
   it('answers undefined for a user deleted since the report, and throws any other error', async () => {
-    iam
-      .on(ListUserTagsCommand, { UserName: 'gone' })
-      .rejects(new NoSuchEntityException({ message: 'no', $metadata: {} }));
-    iam.on(ListUserTagsCommand, { UserName: 'denied' }).rejects(new Error('AccessDenied'));
+    // IAM has no user `gone`; reading `denied`'s tags is refused.
+    new FakeIam()
+      .addUsers([{ userName: 'denied', tags: { email: 'd@example.com' } }])
+      .fail(ListUserTagsCommand, new Error('AccessDenied'), { input: { UserName: 'denied' } })
+      .answer(iam);
 
     await expect(readUserTags(client, 'gone')).resolves.toBeUndefined();
     await expect(readUserTags(client, 'denied')).rejects.toThrow('AccessDenied');
