@@ -1,4 +1,6 @@
 import {
+  AddUserToGroupCommand,
+  type AddUserToGroupCommandInput,
   AttachUserPolicyCommand,
   type AttachUserPolicyCommandInput,
   CredentialReportNotPresentException,
@@ -21,10 +23,13 @@ import {
   type GetLoginProfileCommandInput,
   GetUserCommand,
   type GetUserCommandInput,
+  LimitExceededException,
   ListAccessKeysCommand,
   type ListAccessKeysCommandInput,
   ListAttachedUserPoliciesCommand,
   type ListAttachedUserPoliciesCommandInput,
+  ListGroupsForUserCommand,
+  type ListGroupsForUserCommandInput,
   ListMFADevicesCommand,
   type ListMFADevicesCommandInput,
   ListServiceSpecificCredentialsCommand,
@@ -42,6 +47,8 @@ import {
   NoSuchEntityException,
   PutUserPolicyCommand,
   type PutUserPolicyCommandInput,
+  RemoveUserFromGroupCommand,
+  type RemoveUserFromGroupCommandInput,
   TagUserCommand,
   type TagUserCommandInput,
   UpdateAccessKeyCommand,
@@ -54,15 +61,16 @@ import {
 /**
  * One stateful fake IAM account for unit tests, answering through an aws-sdk-client-mock stub of `IAMClient`.
  *
- * It holds users (path, keys with status, creation and last use, attached and inline policies, login profile,
- * MFA devices, tags) and answers every IAM command the code sends about them from that state: `GetUser`, the
- * `List*` reads (paginated with `Marker`/`MaxItems` as IAM does, 100 items a page unless told), `ListUsers`,
- * `GetAccountAuthorizationDetails`, `GetAccessKeyLastUsed`, and the credential report
+ * It holds users (path, keys with status, creation and last use, attached and inline policies, groups, login
+ * profile, MFA devices, tags) and answers every IAM command the code sends about them from that state:
+ * `GetUser`, the `List*` reads (paginated with `Marker`/`MaxItems` as IAM does, 100 items a page unless told),
+ * `ListUsers`, `GetAccountAuthorizationDetails`, `GetAccessKeyLastUsed`, and the credential report
  * (`GenerateCredentialReport`/`GetCredentialReport`, a CSV built from the state when it is generated). Writes
- * (`UpdateAccessKey`, `Attach`/`DetachUserPolicy`, `Put`/`DeleteUserPolicy`, `DeleteLoginProfile`,
- * `DeactivateMFADevice`, `TagUser`) change the state, so a verification by re-reading sees what was written.
- * A user or key it does not hold is IAM's `NoSuchEntity`. Faults are injected with {@link FakeIam.fail}, and
- * calls watched with {@link FakeIam.observe}.
+ * (`UpdateAccessKey`, `Attach`/`DetachUserPolicy`, `Put`/`DeleteUserPolicy`, `AddUserToGroup`/
+ * `RemoveUserFromGroup`, `DeleteLoginProfile`, `DeactivateMFADevice`, `TagUser`) change the state, so a
+ * verification by re-reading sees what was written; IAM's per-user quotas (10 managed policies, 10 groups) are
+ * `LimitExceeded`. A user or key it does not hold is IAM's `NoSuchEntity`. Faults are injected with
+ * {@link FakeIam.fail}, and calls watched with {@link FakeIam.observe}.
  *
  * The state is live: {@link FakeIam.addUser} and {@link FakeIam.user} return the objects the fake answers
  * from, so a test can change IAM "behind the code's back" (rotate a key after the report, delete a user).
@@ -72,6 +80,7 @@ export const ACCOUNT = '123456789012';
 export const NOW = new Date('2026-11-29T12:00:00.000Z');
 
 export const noSuchEntity = (message = 'not found') => new NoSuchEntityException({ message, $metadata: {} });
+const limitExceeded = (message: string) => new LimitExceededException({ message, $metadata: {} });
 
 /** An access key as the fake holds it. */
 export interface FakeAccessKey {
@@ -95,6 +104,8 @@ export interface FakeIamUser {
   attached?: string[];
   /** Inline policy names. */
   inline?: string[];
+  /** Names of the groups the user is a member of. */
+  groups?: string[];
   loginProfile?: boolean;
   /** MFA device serial numbers. */
   mfa?: string[];
@@ -105,6 +116,7 @@ export interface FakeIamUser {
 export type PagedCommand =
   | 'ListAccessKeys'
   | 'ListAttachedUserPolicies'
+  | 'ListGroupsForUser'
   | 'ListUserPolicies'
   | 'ListUserTags'
   | 'ListMFADevices'
@@ -132,6 +144,12 @@ export interface FakeIamOptions {
   readonly keyLastUsed?: Date | null;
   /** Every user's creation date. */
   readonly userCreated?: Date;
+  /**
+   * IAM's quotas per user: managed policies attached (default 10) and groups (default 10); one more is
+   * `LimitExceeded`.
+   */
+  readonly managedPolicyQuota?: number;
+  readonly groupQuota?: number;
 }
 
 /** A credential report as the fake generated it. */
@@ -412,7 +430,7 @@ export class FakeIam {
         Tags: this.tagList(u),
         AttachedManagedPolicies: this.attachedList(u),
         UserPolicyList: (u.inline ?? []).map((PolicyName) => ({ PolicyName })),
-        GroupList: [],
+        GroupList: u.groups ?? [],
       })),
       IsTruncated: p.IsTruncated,
       ...(p.Marker ? { Marker: p.Marker } : {}),
@@ -523,7 +541,44 @@ export class FakeIam {
         AttachUserPolicyCommand,
         (i: AttachUserPolicyCommandInput) => {
           const user = u(i);
-          user.attached = [...new Set([...(user.attached ?? []), i.PolicyArn ?? ''])];
+          const attached = user.attached ?? [];
+          const quota = this.options.managedPolicyQuota ?? 10;
+          if (!attached.includes(i.PolicyArn ?? '') && attached.length >= quota)
+            throw limitExceeded(`Cannot exceed quota for PoliciesPerUser: ${quota}`);
+          user.attached = [...new Set([...attached, i.PolicyArn ?? ''])];
+          return {};
+        },
+      ],
+      [
+        ListGroupsForUserCommand,
+        (i: ListGroupsForUserCommandInput) => {
+          const groups = (u(i).groups ?? []).map((GroupName) => ({
+            GroupName,
+            GroupId: `AGPA${GroupName.toUpperCase()}`,
+            Arn: `arn:aws:iam::${ACCOUNT}:group/${GroupName}`,
+            Path: '/',
+            CreateDate: this.userCreated(),
+          }));
+          return this.listing('ListGroupsForUser', 'Groups', groups, i);
+        },
+      ],
+      [
+        AddUserToGroupCommand,
+        (i: AddUserToGroupCommandInput) => {
+          const user = u(i);
+          const groups = user.groups ?? [];
+          if (!groups.includes(i.GroupName ?? '') && groups.length >= (this.options.groupQuota ?? 10))
+            throw limitExceeded(`Cannot exceed quota for GroupsPerUser: ${this.options.groupQuota ?? 10}`);
+          user.groups = [...new Set([...groups, i.GroupName ?? ''])];
+          return {};
+        },
+      ],
+      [
+        RemoveUserFromGroupCommand,
+        (i: RemoveUserFromGroupCommandInput) => {
+          const user = u(i);
+          if (!user.groups?.includes(i.GroupName ?? '')) throw noSuchEntity('not a member of the group');
+          user.groups = user.groups.filter((g) => g !== i.GroupName);
           return {};
         },
       ],
@@ -626,4 +681,8 @@ const USER_COMMANDS: readonly CommandClass[] = [
   DeleteLoginProfileCommand,
   DeactivateMFADeviceCommand,
   TagUserCommand,
+  // Group membership (the deny group): not answered before the fake; nothing relied on their absence.
+  ListGroupsForUserCommand,
+  AddUserToGroupCommand,
+  RemoveUserFromGroupCommand,
 ];

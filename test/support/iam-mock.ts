@@ -66,10 +66,14 @@ export function answerDefaults(m: Mocks): void {
  * Makes the mocked IAM behave as a small fake holding `user`: reads answer from the fake's state and the
  * engine's writes change it, so verification by re-reading sees what the writes did. The fake is the one fake
  * IAM account ({@link FakeIam}), answering for this user only (matched on its name and its key ids); a key
- * without dates was created 2025-06-01 and last used 2026-11-01. Returns the live state.
+ * without dates was created 2025-06-01 and last used 2026-11-01; no quota applies. Returns the live state.
  */
 export function answerUser(m: Mocks, user: FakeUser): FakeUser {
-  const fake = new FakeIam();
+  // No per-user quota: this fake never answered LimitExceeded (tests that need it say so).
+  const fake = new FakeIam({
+    managedPolicyQuota: Number.POSITIVE_INFINITY,
+    groupQuota: Number.POSITIVE_INFINITY,
+  });
   const state = fake.addUser(user);
   fake.answerFor(m.iam, user.userName);
   return state;

@@ -1,8 +1,12 @@
 import {
+  AddUserToGroupCommand,
+  AttachUserPolicyCommand,
   GetAccountAuthorizationDetailsCommand,
   GetUserCommand,
   IAMClient,
+  LimitExceededException,
   ListAccessKeysCommand,
+  ListGroupsForUserCommand,
   ListUsersCommand,
   NoSuchEntityException,
   paginateGetAccountAuthorizationDetails,
@@ -74,5 +78,19 @@ describe('Test support: FakeIam', () => {
     await expect(client.send(new GetUserCommand({ UserName: 'nobody' }))).rejects.toBeInstanceOf(
       NoSuchEntityException,
     );
+  });
+
+  it("answers IAM's per-user quotas with LimitExceeded, and group membership from its state", async () => {
+    const policies = Array.from({ length: 10 }, (_, i) => `arn:aws:iam::aws:policy/P${i}`);
+    new FakeIam().addUsers([{ userName: 'full', attached: policies }]).answer(iam);
+    const deny = 'arn:aws:iam::aws:policy/AWSDenyAll';
+
+    await expect(
+      client.send(new AttachUserPolicyCommand({ UserName: 'full', PolicyArn: deny })),
+    ).rejects.toBeInstanceOf(LimitExceededException);
+    await client.send(new AddUserToGroupCommand({ UserName: 'full', GroupName: 'offboarding-deny' }));
+
+    const groups = await client.send(new ListGroupsForUserCommand({ UserName: 'full' }));
+    expect(groups.Groups?.map((g) => g.GroupName)).toEqual(['offboarding-deny']);
   });
 });
