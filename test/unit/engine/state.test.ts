@@ -67,14 +67,22 @@ describe('Function: principalHistory', () => {
     ['a step without its subject', { plan: [{ type: 'deactivate-access-key', id: '01', state: 'todo' }] }],
     [
       'a role session deny under another policy name',
-      { plan: [{ type: 'put-role-session-deny', policyName: 'AdminAccess', issuedBefore: 'x', id: '01', state: 'todo' }] },
+      {
+        plan: [
+          {
+            type: 'put-role-session-deny',
+            policyName: 'AdminAccess',
+            issuedBefore: 'x',
+            id: '01',
+            state: 'todo',
+          },
+        ],
+      },
     ],
     ['another principal in the partition', { principal: { kind: 'user', name: 'mallory', arn: 'arn' } }],
   ])('refuses %s with InvalidStateRecordError', async (_label, change) => {
     m.ddb.on(QueryCommand).resolves({ Items: [{ ...item('t1', 'revocation'), ...change }] });
-    await expect(principalHistory(store(), alice)).rejects.toBeInstanceOf(
-      InvalidStateRecordError,
-    );
+    await expect(principalHistory(store(), alice)).rejects.toBeInstanceOf(InvalidStateRecordError);
   });
 
   it('returns records without their storage keys', async () => {
