@@ -108,6 +108,54 @@ export function needsRetry(report: RevocationReport): boolean {
 }
 
 /**
+ * A planned (dry-run) departure is kept for a replay once DRY_RUN is off (a failure to keep it fails the
+ * record, so SQS retries: never lost); a departure handled for real is forgotten from that list.
+ */
+async function keepOrForget(
+  deps: WorkerDeps,
+  message: DepartureMessage,
+  report: RevocationReport,
+  now: Date,
+) {
+  const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
+  if (report.dryRun) {
+    await keepDryRunDeparture(store, message, now);
+    return;
+  }
+  await forgetDryRunDeparture(store, message.id).catch((err) =>
+    logger.warn('kept dry-run departure not forgotten', { error: describeError(err) }),
+  );
+}
+
+/**
+ * One departure, once: the engine's run, its notification, a retry when access may remain, the dry-run list.
+ * @throws TransientError when the person may still have access (the message goes back to the queue).
+ */
+async function handleDeparture(
+  deps: WorkerDeps,
+  revoke: typeof runRevocation,
+  clock: () => Date,
+  message: DepartureMessage,
+): Promise<DepartureResult> {
+  const report = await revoke(departureRequest(message), {
+    config: deps.config,
+    clients: deps.clients,
+    now: clock(),
+  });
+  await publishOrNote(
+    deps.clients,
+    deps.config.notifyTopicArn,
+    revocationNotification(report),
+    report.notes as string[],
+  );
+  if (needsRetry(report)) {
+    throw new TransientError(`revocation ${report.outcome}: access may remain, the departure is retried`);
+  }
+  await keepOrForget(deps, message, report, clock());
+  return { runId: report.runId, outcome: report.outcome, principals: report.principals.length };
+}
+
+/**
  * The revocation worker: each SQS record is one departure, revoked once per departure id whatever the
  * number of deliveries (Powertools idempotency), records processed one after another (IAM writes stay
  * bounded), failures reported as `batchItemFailures` so SQS retries them and, past the redrive limit,
@@ -123,41 +171,8 @@ export function departureWorker(deps: WorkerDeps) {
     eventKeyJmesPath: 'id',
     expiresAfterSeconds: DEPARTURE_IDEMPOTENCY_SECONDS,
   });
-
-  const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
-  /**
-   * A planned (dry-run) departure is kept for a replay once DRY_RUN is off (a failure to keep it fails the
-   * record, so SQS retries: never lost); a departure handled for real is forgotten from that list.
-   */
-  async function keepOrForget(message: DepartureMessage, report: RevocationReport): Promise<void> {
-    if (report.dryRun) {
-      await keepDryRunDeparture(store, message, clock());
-      return;
-    }
-    await forgetDryRunDeparture(store, message.id).catch((err) =>
-      logger.warn('kept dry-run departure not forgotten', { error: describeError(err) }),
-    );
-  }
-
   const revokeOnce = makeIdempotent(
-    async (message: DepartureMessage): Promise<DepartureResult> => {
-      const report = await revoke(departureRequest(message), {
-        config: deps.config,
-        clients: deps.clients,
-        now: clock(),
-      });
-      await publishOrNote(
-        deps.clients,
-        deps.config.notifyTopicArn,
-        revocationNotification(report),
-        report.notes as string[],
-      );
-      if (needsRetry(report)) {
-        throw new TransientError(`revocation ${report.outcome}: access may remain, the departure is retried`);
-      }
-      await keepOrForget(message, report);
-      return { runId: report.runId, outcome: report.outcome, principals: report.principals.length };
-    },
+    (message: DepartureMessage) => handleDeparture(deps, revoke, clock, message),
     {
       persistenceStore: deps.persistenceStore ?? departurePersistence(deps.config, deps.clients),
       config: idempotencyConfig,
