@@ -30,8 +30,8 @@ export function sweepNotification(s: SweepSummary): Notification {
   if (s.haltReason) {
     lines.push(
       '',
-      `HALTED, nothing deactivated: ${s.haltReason}`,
-      `(breaker: SWEEP_MAX_ACTIONS=${s.breaker.maxActions}, SWEEP_MAX_FRACTION=${s.breaker.maxFraction})`,
+      `HALTED, nothing deactivated and no one re-revoked: ${s.haltReason}`,
+      `(breakers: SWEEP_MAX_ACTIONS=${s.breaker.maxActions}, SWEEP_MAX_FRACTION=${s.breaker.maxFraction}, SWEEP_MAX_DRIFT=${s.driftBreaker.maxDrift})`,
     );
   }
   if (s.keys.length) {
