@@ -17,8 +17,8 @@
 import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { type Clients, makeClients } from '../src/clients';
-import type { DepartureMessage } from '../src/departures/message';
 import { keptDryRunDepartures } from '../src/departures/dry-run';
+import type { DepartureMessage } from '../src/departures/message';
 import { queueDepartures } from '../src/webhooks/queue';
 
 /** The `service` of serverless.yml: the stack's resources are named `<service>-<stage>-...`. */

@@ -563,7 +563,7 @@ describe('Function: runSweep', () => {
         severity: { DataType: 'String', StringValue: 'high' },
       });
       expect(JSON.parse(p?.Message ?? '{}').default).toContain(
-        'HALTED, nothing deactivated: 6 keys would be deactivated, more than SWEEP_MAX_ACTIONS=5',
+        'HALTED, nothing deactivated and no one re-revoked: 6 keys would be deactivated, more than SWEEP_MAX_ACTIONS=5',
       );
     });
 
@@ -846,7 +846,7 @@ describe('Function: runSweep', () => {
           severity: { DataType: 'String', StringValue: 'high' },
         });
         expect(JSON.parse(published()[0]?.Message ?? '{}').default).toContain(
-          'HALTED, nothing deactivated: 6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
+          'HALTED, nothing deactivated and no one re-revoked: 6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
         );
       });
 
