@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FunctionName } from '../../infra/permissions';
 
@@ -122,12 +122,26 @@ function run(args: string[]): Promise<string> {
  * Packages a stage (serverless package + cfn-lint) into its own folder under `.tmp`, reads the template,
  * removes the folder. `params` become `--param key=value`.
  */
-export async function packageStage(
+/** Inputs of a packaged template: packaging again with the same ones gives the same template. */
+async function templateKey(stage: string, params: Readonly<Record<string, string>>): Promise<string> {
+  const hash = createHash('sha256').update(JSON.stringify({ stage, params }));
+  for (const file of [
+    'serverless.yml',
+    'infra/iam-statements.cjs',
+    'scripts/package.mjs',
+    'package-lock.json',
+  ]) {
+    hash.update(await readFile(join(repo, file)).catch(() => Buffer.alloc(0)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function packageOnce(
   stage: string,
-  params: Readonly<Record<string, string>> = {},
-): Promise<Template> {
+  params: Readonly<Record<string, string>>,
+  target: string,
+): Promise<void> {
   const out = join('.tmp', `template-${process.pid}-${stage}-${randomUUID().slice(0, 8)}`);
-  await mkdir(join(repo, '.tmp'), { recursive: true });
   const extra = Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
   try {
     await run([
@@ -138,11 +152,50 @@ export async function packageStage(
       out,
       ...(extra.length ? ['--', ...extra] : []),
     ]);
-    return JSON.parse(
-      await readFile(join(repo, out, 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as Template;
+    const partial = `${target}.${process.pid}.part`;
+    await copyFile(join(repo, out, 'cloudformation-template-update-stack.json'), partial);
+    await rename(partial, target);
   } finally {
     await rm(join(repo, out), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The packaged template of a stage with its params, packaged (and cfn-linted) once for all the test files of
+ * a run: each test file that needs the same template reads the one the first packaged, keyed by the stage,
+ * the params and the files that decide the template. A test file packaging it meanwhile is waited for.
+ */
+export async function packageStage(
+  stage: string,
+  params: Readonly<Record<string, string>> = {},
+): Promise<Template> {
+  const dir = join(repo, '.tmp', 'templates');
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, `${await templateKey(stage, params)}.json`);
+  const lock = `${target}.lock`;
+  const read = async () => JSON.parse(await readFile(target, 'utf8')) as Template;
+  try {
+    return await read();
+  } catch {}
+  try {
+    await mkdir(lock);
+  } catch {
+    // Another test file is packaging the same template: wait for it (bounded), then package if it failed.
+    for (let waited = 0; waited < 240_000; waited += 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      try {
+        return await read();
+      } catch {}
+      const held = await stat(lock).catch(() => undefined);
+      // Gone (its packaging failed), or left by a test process that died: package it here.
+      if (!held || Date.now() - held.mtimeMs > 300_000) break;
+    }
+  }
+  try {
+    await packageOnce(stage, params, target);
+    return await read();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
   }
 }
 
