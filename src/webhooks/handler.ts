@@ -19,8 +19,7 @@ export interface WebhookHandlerDeps {
 }
 
 function toResponse(result: WebhookResult): APIGatewayProxyStructuredResultV2 {
-  if (result.statusCode === 204) return { statusCode: 204 };
-  if (result.body === undefined) return { statusCode: result.statusCode };
+  if (result.statusCode === 204 || result.body === undefined) return { statusCode: result.statusCode };
   return {
     statusCode: result.statusCode,
     headers: { 'content-type': 'application/json' },

@@ -7,7 +7,7 @@ import { PayloadTooLargeError } from './http';
 import { queueDepartures } from './queue';
 import { providerFor } from './registry';
 import type { SecretSource } from './secrets';
-import type { WebhookRequest } from './types';
+import type { Acknowledgement, Delivery, WebhookProvider, WebhookRequest } from './types';
 
 /** Largest body accepted: 256 KiB, the SQS message limit; HR events are a few KiB. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -20,11 +20,18 @@ export interface ReceiveDeps {
   readonly now: Date;
 }
 
-/** What the receiver answers; errors are mapped to responses by `webhookErrorResponses`. */
-export type WebhookResult =
-  | { readonly statusCode: 202; readonly body: { readonly queued: readonly string[] } }
-  | { readonly statusCode: 200; readonly body?: unknown }
-  | { readonly statusCode: 204 };
+/**
+ * What the receiver answers (no body when `body` is undefined); errors are mapped to responses by
+ * `webhookErrorResponses`.
+ */
+export type WebhookResult = Acknowledgement;
+
+/** The default answer: 202 with the queued ids, 204 when nothing was queued. */
+function defaultAcknowledgement(delivery: Delivery): Acknowledgement {
+  return delivery.kind === 'queued'
+    ? { statusCode: 202, body: { queued: delivery.queued } }
+    : { statusCode: 204 };
+}
 
 function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -50,7 +57,9 @@ function providerName(event: APIGatewayProxyEventV2): string | undefined {
 /**
  * Receives one HR webhook delivery: provider from the path, size check, the sender's connection test (answered
  * 200, nothing read or queued), verification against the provider's secrets, then JSON parsing and
- * normalization, then the queue. Nothing unverified is parsed or queued.
+ * normalization, then the queue. Nothing unverified is parsed or queued. A delivery handled without error is
+ * answered 202 `{"queued": [ids]}` or 204 (nothing to queue), unless the provider documents its own answer
+ * (`acknowledge`: Okta's empty 200, whatever was queued).
  * @throws NotFoundError (unknown provider), PayloadTooLargeError, SignatureError, InvalidRequestError,
  *   TransientError (secret or queue unavailable): `webhookErrorResponses` maps them to 404/413/401/400/503.
  * @example
@@ -99,7 +108,7 @@ export async function receiveWebhook(
   const normalized = provider.normalize(payload, request, deps.now);
   if (normalized.kind === 'ignored') {
     logger.info('webhook ignored', { reason: normalized.reason });
-    return { statusCode: 204 };
+    return acknowledge(provider, { kind: 'ignored', reason: normalized.reason });
   }
 
   const receivedAt = deps.now.toISOString();
@@ -113,5 +122,10 @@ export async function receiveWebhook(
   await queueDepartures(deps.clients, deps.queueUrl, messages);
   const queued = messages.map((m) => m.id);
   logger.info('departures queued', { queued });
-  return { statusCode: 202, body: { queued } };
+  return acknowledge(provider, { kind: 'queued', queued });
+}
+
+/** The provider's own success answer, or the default. */
+function acknowledge(provider: WebhookProvider, delivery: Delivery): Acknowledgement {
+  return provider.acknowledge ? provider.acknowledge(delivery) : defaultAcknowledgement(delivery);
 }

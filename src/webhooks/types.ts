@@ -23,6 +23,16 @@ export interface HandshakeResponse {
   readonly body: unknown;
 }
 
+/** What a verified delivery came to: departures queued (their ids), or nothing to do. */
+export type Delivery =
+  | { readonly kind: 'queued'; readonly queued: readonly string[] }
+  | { readonly kind: 'ignored'; readonly reason: string };
+
+/** A success answer: 200 or 202 with a JSON body or none, or 204. */
+export type Acknowledgement =
+  | { readonly statusCode: 200 | 202; readonly body?: unknown }
+  | { readonly statusCode: 204 };
+
 /**
  * One sender: how it proves itself and what its payloads mean. Verify before parse, parse before normalize:
  * nothing unverified is ever parsed.
@@ -48,4 +58,9 @@ export interface WebhookProvider {
    * @throws InvalidRequestError when the payload is not what the provider sends.
    */
   normalize(payload: unknown, request: WebhookRequest, now: Date): Normalized;
+  /**
+   * The answer to a delivery handled without error, where the sender documents its own. Without it:
+   * 202 `{"queued": [ids]}` when departures were queued, 204 when there was nothing to do.
+   */
+  acknowledge?(delivery: Delivery): Acknowledgement;
 }

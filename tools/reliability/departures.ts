@@ -18,7 +18,7 @@ import {
   type PersonCheck,
   receivedReports,
 } from './verify';
-import { departureDelivery } from './webhook-events';
+import { acknowledgedDepartureIds, departureDelivery } from './webhook-events';
 
 /**
  * Scenario 1: one departure per person, each sent by its HR provider through the real hr-webhook handler,
@@ -61,7 +61,10 @@ export interface DeparturesResult {
   readonly delivery: {
     readonly requests: number;
     readonly accepted: number;
-    /** Answers other than 202 (503 under faults), each retried by the sender. */
+    /**
+     * Answers other than the provider's acknowledgement of a queued departure (202, Okta an empty 200): 503
+     * under faults, each retried by the sender.
+     */
     readonly retriedAnswers: Record<string, number>;
     readonly undelivered: number;
   };
@@ -158,10 +161,11 @@ export async function runDepartures(
       requests++;
       const r = await fns.webhook.invoke(delivery.signedAt(new Date()));
       const status = httpStatus(r);
-      if (status === 202 && r.status === 'ok') {
-        const body = JSON.parse((r.value as { body?: string }).body ?? '{}') as { queued?: string[] };
-        return body.queued?.[0] ?? '';
-      }
+      // Every delivery here is one fresh departure event: the contract queues it, so Okta's empty 200 stands
+      // for its one departure (`okta:<uuid>` of the event sent), as a 202 names it for the other providers.
+      const ids =
+        r.status === 'ok' ? acknowledgedDepartureIds(delivery.provider, delivery, r.value) : undefined;
+      if (ids) return ids[0] ?? '';
       retriedAnswers[String(status)] = (retriedAnswers[String(status)] ?? 0) + 1;
       await sleep(200 * attempt);
     }

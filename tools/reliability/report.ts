@@ -98,7 +98,7 @@ export function renderReport(r: ReliabilityResults): string {
       `**${d.lost}** (${d.outcomes['partial-not-retried']} partly revoked, notified and not retried; ${d.outcomes.lost} not revoked and not notified; ${d.outcomes['dlq-silent']} in the DLQ without a failure notification; ${d.outcomes.undelivered} never accepted; half-done silently: ${d.halfDoneSilently})`,
     ]),
     '',
-    `- Webhook: ${n(d.delivery.requests)} requests, ${n(d.delivery.accepted)} departures accepted (202), ${n(d.delivery.undelivered)} never accepted; ${count(d.queuedMoreThanOnce, 'departure')} queued twice (a SendMessageBatch retried after its answer was lost), absorbed by the worker's idempotency.`,
+    `- Webhook: ${n(d.delivery.requests)} requests, ${n(d.delivery.accepted)} departures accepted (202, Okta an empty 200), ${n(d.delivery.undelivered)} never accepted; ${count(d.queuedMoreThanOnce, 'departure')} queued twice (a SendMessageBatch retried after its answer was lost), absorbed by the worker's idempotency.`,
     `- Worker: ${worker(d.worker)}. Departures sent back to the queue, by error (worker log): ${kv(d.retriedErrors)}.`,
     `- Notifications received: ${kv(d.notifications)}; at most ${d.maxNotificationsPerDeparture} for one departure (${count(d.notifiedMoreThanOnce.length, 'departure')} notified more than once: ${d.notifiedMoreThanOnce.map((x) => x.outcomes.join(' + ')).join('; ') || 'none'}; sns:Publish answers lost after SNS had the message: ${d.publishesResetAfterForward}). DLQ: ${d.dlq}.`,
     `- Idempotency records: ${kv(d.idempotency.byStatus)}; saved without an in-progress expiry: ${d.idempotency.withoutInProgressExpiry}.`,

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { departureId } from '../../src/webhooks/crypto';
 import type { ProviderName } from '../../src/webhooks/registry';
 import { signatureHeaders } from '../testing/sign';
 
@@ -68,6 +69,55 @@ export function departureBody(provider: ProviderName, person: PersonRef, eventId
         data: { employeeId: person.employeeId, email: person.email },
       });
   }
+}
+
+/**
+ * The answer the contract (docs/webhooks.md) requires to a verified delivery whose departures are queued:
+ * 202 `{"queued": [ids]}`, except Okta, whose deliveries are answered 200 with an empty body as Okta
+ * documents (the ids are not in the answer).
+ */
+export const QUEUED_STATUS: Readonly<Record<ProviderName, number>> = {
+  standard: 202,
+  okta: 200,
+  bamboohr: 202,
+  hibob: 202,
+};
+
+/** The answer to a verified delivery with nothing to queue: 204, except Okta's empty 200. */
+export const IGNORED_STATUS: Readonly<Record<ProviderName, number>> = {
+  standard: 204,
+  okta: 200,
+  bamboohr: 204,
+  hibob: 204,
+};
+
+/** The departure ids of the events of an Okta delivery body as sent: `okta:<uuid>`, as the receiver makes them. */
+export function oktaDepartureIds(body: string, isBase64Encoded = false): string[] {
+  const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  const events = (JSON.parse(text) as { data?: { events?: { uuid?: unknown }[] } }).data?.events ?? [];
+  return events.map((e) => departureId('okta', [String(e.uuid)]));
+}
+
+/**
+ * The departure ids a webhook answer acknowledges as queued, or undefined when `response` is not the
+ * provider's acknowledgement of queued departures. Other providers name the ids in their 202 body. Okta's
+ * empty 200 names none: the ids are derived from the events `sent`, so the caller must know, by
+ * construction, that the contract queues every event of it (an empty 200 also answers an Okta delivery
+ * with nothing to queue, and a 200 with a body is not a delivery's answer).
+ */
+export function acknowledgedDepartureIds(
+  provider: string,
+  sent: { readonly body: string; readonly isBase64Encoded?: boolean },
+  response: unknown,
+): string[] | undefined {
+  const r = response as { statusCode?: unknown; body?: unknown } | undefined;
+  if (provider === 'okta') {
+    if (r?.statusCode !== QUEUED_STATUS.okta || (r.body !== undefined && r.body !== '')) return undefined;
+    return oktaDepartureIds(sent.body, sent.isBase64Encoded);
+  }
+  if (r?.statusCode !== 202) return undefined;
+  const body = JSON.parse(typeof r.body === 'string' ? r.body : '{}') as { queued?: unknown };
+  return Array.isArray(body.queued) ? body.queued.map(String) : [];
 }
 
 export interface RawRequest {

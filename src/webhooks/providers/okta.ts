@@ -3,7 +3,14 @@ import { emailSchema, issuesOf } from '../../departures/message';
 import { InvalidRequestError, SignatureError } from '../../errors';
 import { logger } from '../../logger';
 import { departureId, safeEqual, untrustedEventTime } from '../crypto';
-import type { Departure, HandshakeResponse, Normalized, WebhookProvider, WebhookRequest } from '../types';
+import type {
+  Acknowledgement,
+  Departure,
+  HandshakeResponse,
+  Normalized,
+  WebhookProvider,
+  WebhookRequest,
+} from '../types';
 
 /** Okta System Log event types that end a person's access. */
 export const OKTA_DEPARTURE_TYPES: ReadonlySet<string> = new Set([
@@ -54,6 +61,14 @@ function personOf(event: OktaEvent): Departure['person'] | undefined {
  */
 export const oktaProvider: WebhookProvider = {
   name: 'okta',
+
+  /**
+   * Okta documents that event deliveries are answered 200 or 204 with an empty body: every delivery handled
+   * without error, departures queued or none, is answered 200 with no body (the queued ids are logged).
+   */
+  acknowledge(): Acknowledgement {
+    return { statusCode: 200 };
+  },
 
   handshake(request: WebhookRequest): HandshakeResponse {
     const r = challengeSchema.safeParse(request.headers['x-okta-verification-challenge']);

@@ -5,7 +5,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { departureMessageSchema } from '../../../src/departures/message';
+import { departureId } from '../../../src/webhooks/crypto';
 import { webhookHandler } from '../../../src/webhooks/handler';
+import { OKTA_DEPARTURE_TYPES } from '../../../src/webhooks/providers/okta';
 import type { ProviderName } from '../../../src/webhooks/registry';
 import { testConfig } from '../../../tools/testing/config';
 import { refreshBodyTimes, signatureHeaders, signEvent } from '../../../tools/testing/sign';
@@ -15,6 +17,8 @@ const ssm = mockClient(SSMClient);
 const sqs = mockClient(SQSClient);
 const ctx = { functionName: 'hr-webhook', awsRequestId: 'req-1' } as Context;
 const PROVIDERS = ['standard', 'okta', 'bamboohr', 'hibob'] as const satisfies readonly ProviderName[];
+/** The answer to a delivery whose departures were queued: Okta documents an empty 200, others get 202. */
+const QUEUED_STATUS: Record<ProviderName, number> = { standard: 202, okta: 200, bamboohr: 202, hibob: 202 };
 
 type Invoke = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 /** A fresh handler (its own secret cache) over the mocked SSM and SQS. */
@@ -53,13 +57,17 @@ beforeEach(() => {
 
 describe('Handler: hr-webhook', () => {
   it.each(PROVIDERS)(
-    'answers 202 with the id and queues one normalized departure for the signed %s sample',
+    'answers the queued id (Okta: an empty 200) and queues one normalized departure for the signed %s sample',
     async (provider) => {
       const r = await makeHandler()(signedSample(provider));
-      expect(r.statusCode).toBe(202);
+      expect(r.statusCode).toBe(QUEUED_STATUS[provider]);
       const messages = queued();
       expect(messages).toHaveLength(1);
-      expect(json(r)).toEqual({ queued: [messages[0].id] });
+      if (provider === 'okta') {
+        // The answer names no id: the departure is the sample's event, okta:<uuid>.
+        expect(r.body).toBeUndefined();
+        expect(messages[0].id).toBe('okta:ab62c0bc-2837-11eb-9823-9fb8f750c5a9');
+      } else expect(json(r)).toEqual({ queued: [messages[0].id] });
       expect(departureMessageSchema.parse(messages[0])).toMatchObject({
         provider,
         person: expect.objectContaining({ email: expect.stringMatching(/@example\.com$/) }),
@@ -81,8 +89,8 @@ describe('Handler: hr-webhook', () => {
     ssm.reset();
     answerSecrets({ ...SECRETS, [provider]: [first, second] });
     const invoke = makeHandler();
-    expect((await invoke(signedSample(provider, first))).statusCode).toBe(202);
-    expect((await invoke(signedSample(provider, second))).statusCode).toBe(202);
+    expect((await invoke(signedSample(provider, first))).statusCode).toBe(QUEUED_STATUS[provider]);
+    expect((await invoke(signedSample(provider, second))).statusCode).toBe(QUEUED_STATUS[provider]);
     expect(queued()).toHaveLength(2);
   });
 
@@ -279,13 +287,13 @@ describe('Handler: hr-webhook', () => {
   });
 
   it.each([
-    ['hibob', 6, 204],
-    ['hibob', 4, 202],
-    ['okta', 6, 204],
-    ['okta', 4, 202],
+    ['hibob', 6, 204, 0],
+    ['hibob', 4, 202, 1],
+    ['okta', 6, 200, 0],
+    ['okta', 4, 200, 1],
   ] as const)(
     'answers a signed %s event dated %d minutes ahead %d (ahead by more than 5 minutes: acknowledged, not queued)',
-    async (provider, minutes, status) => {
+    async (provider, minutes, status, count) => {
       const signedAt = new Date();
       const eventAt = new Date(signedAt.getTime() + minutes * 60_000);
       const body = refreshBodyTimes(provider, sampleEvent(`hr-${provider}.json`).body ?? '', eventAt);
@@ -295,7 +303,7 @@ describe('Handler: hr-webhook', () => {
         headers: signatureHeaders(provider, body, SECRETS[provider][0], signedAt),
       });
       expect(r.statusCode).toBe(status);
-      expect(queued()).toHaveLength(status === 202 ? 1 : 0);
+      expect(queued()).toHaveLength(count);
     },
   );
 
@@ -318,7 +326,7 @@ describe('Handler: hr-webhook', () => {
     expect(r.statusCode).toBe(503);
   });
 
-  it('queues an Okta batch of 12 departures in two SendMessageBatch calls and answers every id', async () => {
+  it('queues an Okta batch of 12 departures in two SendMessageBatch calls and answers an empty 200', async () => {
     const e = sampleEvent('hr-okta.json');
     const template = JSON.parse(e.body ?? '{}');
     const [event] = template.data.events;
@@ -329,9 +337,41 @@ describe('Handler: hr-webhook', () => {
     }));
     const body = JSON.stringify(template);
     const r = await makeHandler()({ ...e, body, headers: { authorization: SECRETS.okta[0] } });
-    expect(r.statusCode).toBe(202);
-    expect(json(r).queued).toHaveLength(12);
+    expect(r).toEqual({ statusCode: 200 });
+    expect(queued().map((m) => m.id)).toEqual(
+      template.data.events.map((ev: { uuid: string }) => `okta:${ev.uuid}`),
+    );
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 2);
+  });
+
+  it('answers an Okta delivery without a departure event 200 with an empty body, queueing nothing', async () => {
+    const e = sampleEvent('hr-okta.json');
+    const body = JSON.stringify({
+      eventType: 'com.okta.event_hook',
+      data: {
+        events: [
+          {
+            uuid: 'session-1',
+            published: new Date().toISOString(),
+            eventType: 'user.session.start',
+            target: [{ type: 'User', alternateId: 'jane.doe@example.com' }],
+          },
+        ],
+      },
+    });
+    const r = await makeHandler()({ ...e, body, headers: { authorization: SECRETS.okta[0] } });
+    expect(r).toEqual({ statusCode: 200 });
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+  });
+
+  it('answers refused Okta deliveries as before: 401 and 400 keep their bodies', async () => {
+    const e = signedSample('okta');
+    expect(json(await makeHandler()({ ...e, headers: { authorization: 'Bearer guess' } }))).toEqual({
+      message: 'unauthorized',
+    });
+    const r = await makeHandler()({ ...e, body: '{"data":{}}' });
+    expect(r.statusCode).toBe(400);
+    expect(json(r).message).toBeDefined();
   });
 });
 
@@ -534,7 +574,7 @@ describe('Property: hr-webhook under arbitrary requests', () => {
   };
 
   it.each(PROVIDERS)(
-    'answers 202, 204 or 400 to any validly signed %s payload, and queues only well-formed departures',
+    'answers 202, 204 or 400 (Okta: 200 or 400) to any validly signed %s payload, and queues only well-formed departures',
     async (provider) => {
       await fc.assert(
         fc.asyncProperty(fc.oneof(payloads[provider], fc.jsonValue()), async (payload) => {
@@ -546,9 +586,23 @@ describe('Property: hr-webhook under arbitrary requests', () => {
             body,
             headers: signatureHeaders(provider, body, SECRETS[provider][0], new Date()),
           });
-          expect([202, 204, 400]).toContain(r.statusCode);
           const fresh = queued().slice(before);
-          expect(fresh.length > 0).toBe(r.statusCode === 202);
+          if (provider === 'okta') {
+            expect([200, 400]).toContain(r.statusCode);
+            if (r.statusCode === 200) {
+              // An empty 200 names no id: whatever was queued is a departure event of the batch sent.
+              expect(r.body).toBeUndefined();
+              const sent = (
+                payload as { data: { events: { uuid: unknown; eventType: string }[] } }
+              ).data.events
+                .filter((ev) => OKTA_DEPARTURE_TYPES.has(ev.eventType))
+                .map((ev) => departureId('okta', [String(ev.uuid)]));
+              for (const m of fresh) expect(sent).toContain(m.id);
+            } else expect(fresh).toEqual([]);
+          } else {
+            expect([202, 204, 400]).toContain(r.statusCode);
+            expect(fresh.length > 0).toBe(r.statusCode === 202);
+          }
           for (const m of fresh) expect(departureMessageSchema.safeParse(m).success).toBe(true);
         }),
         { numRuns: 250 },
