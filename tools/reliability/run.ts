@@ -146,7 +146,7 @@ export async function runReliability(
   try {
     progress('seeding the account');
     const people = await seedPeople(account, 's1', config.people, config.seed);
-    const [keyFailure] = await seedPeople(account, 's1b', 1, config.seed);
+    const [keyFailure] = await seedPeople(account, 'keyfail', 1, config.seed);
     const [duplicated] = await seedPeople(account, 's2', 1, config.seed);
     const [crashed] = await seedPeople(account, 's3', 1, config.seed);
     const roles = await seedProtectedRoles(account, 's4');
@@ -183,16 +183,24 @@ export async function runReliability(
     progress('the always-failing key deactivation: one access key deactivation fails on every SDK attempt');
     // maxAttempts of the IAM client (src/clients.ts): the first command gives up, later ones go through.
     const failure = new FailKeyDeactivation(5);
-    const s1b = await createScenarioStack(account, 's1b', { ...queue(0), intercept: failure.intercept });
-    stacks.push(s1b);
-    const f1b = stackFunctions(account, s1b, { ...config.timing, concurrency: 1 }, fnOptions(1));
+    const keyFailStack = await createScenarioStack(account, 'keyfail', {
+      ...queue(0),
+      intercept: failure.intercept,
+    });
+    stacks.push(keyFailStack);
+    const keyFailFunctions = stackFunctions(
+      account,
+      keyFailStack,
+      { ...config.timing, concurrency: 1 },
+      fnOptions(1),
+    );
     let writeFailure: WriteFailureResult;
     try {
-      writeFailure = await runWriteFailure(account, s1b, f1b, keyFailure, failure, {
+      writeFailure = await runWriteFailure(account, keyFailStack, keyFailFunctions, keyFailure, failure, {
         drainTimeoutMs: config.drainTimeoutMs,
       });
     } finally {
-      await f1b.close();
+      await keyFailFunctions.close();
     }
 
     progress(`scenario 2: one departure delivered ${config.duplicates} times at once`);
