@@ -16,6 +16,11 @@ export interface Config {
   readonly webhookSecretPrefix: string;
   /** `DENY_POLICY_ARN` (default AWS managed `AWSDenyAll`): the policy attached first. */
   readonly denyPolicyArn: string;
+  /**
+   * `DENY_GROUP_NAME` (default empty: no group fallback): an IAM group with `DENY_POLICY_ARN` attached. When a
+   * user's managed-policy quota is full, the user is added to it instead (serverless.yml creates it).
+   */
+  readonly denyGroupName: string | undefined;
   /** `PERSON_TAG_KEYS` (default `employee-id,email`): IAM user tags that name a person. */
   readonly personTagKeys: readonly string[];
   /** `PROTECTED_PRINCIPALS` (default empty): user/role names or ARN globs never touched. */
@@ -79,6 +84,11 @@ const schema = z.object({
     .string()
     .regex(/^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/.+$/, 'must be an IAM policy ARN')
     .default('arn:aws:iam::aws:policy/AWSDenyAll'),
+  // IAM group names: 1-128 of letters, digits and +=,.@_- (no path: the group is found by name).
+  DENY_GROUP_NAME: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,128}$/, 'must be an IAM group name (letters, digits, +=,.@_-; at most 128)')
+    .optional(),
   PERSON_TAG_KEYS: list('employee-id,email'),
   PROTECTED_PRINCIPALS: list(''),
   PROTECTED_TAG_KEY: z.string().min(1).default('offboarding:protected'),
@@ -135,6 +145,7 @@ export function loadConfig(
     departureQueueUrl: e.DEPARTURE_QUEUE_URL,
     webhookSecretPrefix: e.WEBHOOK_SECRET_PREFIX,
     denyPolicyArn: e.DENY_POLICY_ARN,
+    denyGroupName: e.DENY_GROUP_NAME,
     personTagKeys: Object.freeze(e.PERSON_TAG_KEYS),
     protectedPrincipals: Object.freeze(e.PROTECTED_PRINCIPALS),
     protectedTagKey: e.PROTECTED_TAG_KEY,

@@ -5,7 +5,7 @@
  */
 
 export { actions } from './actions';
-export { denyInPlace, INLINE_DENY_POLICY_NAME } from './deny';
+export { type DenyTarget, denyInPlace, denyTargetOf, INLINE_DENY_POLICY_NAME } from './deny';
 export {
   deactivateAccessKeys,
   KEY_DEACTIVATION_PERMISSIONS,

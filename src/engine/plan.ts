@@ -1,4 +1,4 @@
-import { denyInPlace, ROLE_SESSION_DENY_POLICY_NAME } from './deny';
+import { denyHolderOf, denyInPlace, denyTargetOf, ROLE_SESSION_DENY_POLICY_NAME } from './deny';
 import { numberSteps } from './steps';
 import type { PlannedStep, RevocationMode, RoleSnapshot, StepSpec, Trigger, UserSnapshot } from './types';
 
@@ -8,6 +8,8 @@ export interface PlanOptions {
   readonly runId: string;
   readonly now: Date;
   readonly denyPolicyArn: string;
+  /** The deny group (`DENY_GROUP_NAME`): the deny when the user's managed-policy quota is full. */
+  readonly denyGroupName?: string | undefined;
   readonly sessionRegions: readonly string[];
   /** Lockdown only: also delete the console login profile (departures always do). */
   readonly deleteLoginProfile?: boolean;
@@ -45,13 +47,10 @@ function sessionSteps(snapshot: UserSnapshot | RoleSnapshot, options: PlanOption
  */
 export function planUserRevocation(snapshot: UserSnapshot, options: PlanOptions): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const denyAttached = denyInPlace(
-    snapshot.attachedPolicies.map((p) => p.policyArn),
-    snapshot.inlinePolicyNames,
-    options.denyPolicyArn,
-  );
+  const deny = denyTargetOf(options);
+  // The deny policy attached, the user in the deny group, or an earlier version's inline deny: in place.
   steps.push(
-    step({ type: 'attach-deny', policyArn: options.denyPolicyArn }, denyAttached ? 'already' : 'todo'),
+    step({ type: 'attach-deny', ...deny }, denyInPlace(denyHolderOf(snapshot), deny) ? 'already' : 'todo'),
   );
 
   for (const key of snapshot.accessKeys) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, NothingToRestoreError, ProtectedPrincipalError } from '../errors';
 import { type ActionContext, actionFor } from './actions';
-import { denyInPlace } from './deny';
+import { denyHolderOf, denyInPlace, denyTargetOf } from './deny';
 import { executePlan } from './execute';
 import { protectionReason } from './protection';
 import { type EngineDeps, nameOf } from './revoke';
@@ -95,14 +95,21 @@ function runToUndo(history: PrincipalHistory, principal: PrincipalRef, runId?: s
 }
 
 /**
- * Checks a record's steps before anything is written: the deny it undoes is the configured deny policy.
+ * Checks a record's steps before anything is written: the deny it undoes is the configured deny policy, and
+ * the deny group it names (if any) the configured deny group.
  * @throws InvalidStateRecordError
  */
 function checkSteps(record: RevocationRecord, deps: EngineDeps): void {
   for (const step of record.plan) {
-    if (step.type === 'attach-deny' && step.policyArn !== deps.config.denyPolicyArn) {
+    if (step.type !== 'attach-deny') continue;
+    if (step.policyArn !== deps.config.denyPolicyArn) {
       throw new InvalidStateRecordError(
         `run ${record.runId} names deny policy ${step.policyArn}, not DENY_POLICY_ARN ${deps.config.denyPolicyArn}: refused`,
+      );
+    }
+    if (step.groupName !== undefined && step.groupName !== deps.config.denyGroupName) {
+      throw new InvalidStateRecordError(
+        `run ${record.runId} names deny group ${step.groupName}, not DENY_GROUP_NAME ${deps.config.denyGroupName ?? '(none)'}: refused`,
       );
     }
   }
@@ -157,15 +164,15 @@ async function verifyUserRestored(
   steps: readonly PlannedStep[],
 ): Promise<Verification> {
   try {
-    const after = await readUserSnapshot(deps.clients.iam, userName, deps.now);
+    const deny = denyTargetOf(deps.config);
+    const after = await readUserSnapshot(deps.clients.iam, userName, deps.now, {
+      readGroups: !!deny.groupName,
+    });
     const checks: { check: string; ok: boolean; detail?: string }[] = [];
     for (const s of steps) {
       if (s.type === 'attach-deny') {
-        const attached = after.attachedPolicies.map((p) => p.policyArn);
-        checks.push({
-          check: 'deny removed',
-          ok: !denyInPlace(attached, after.inlinePolicyNames, s.policyArn),
-        });
+        // The policy, the deny group and an earlier version's inline deny: none may remain.
+        checks.push({ check: 'deny removed', ok: !denyInPlace(denyHolderOf(after), deny) });
       }
       if (s.type === 'deactivate-access-key') {
         const key = after.accessKeys.find((k) => k.accessKeyId === s.accessKeyId);

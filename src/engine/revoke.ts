@@ -151,6 +151,7 @@ function readSnapshot(p: Principal, deps: EngineDeps): Promise<UserSnapshot | Ro
     ? readUserSnapshot(iam, p.name, deps.now, {
         ...(p.personEmail ? { personEmail: p.personEmail } : {}),
         personTagKeys: deps.config.personTagKeys,
+        readGroups: !!deps.config.denyGroupName,
       })
     : readRoleSnapshot(iam, p.name, deps.now);
 }
@@ -162,6 +163,7 @@ function planFor(snapshot: UserSnapshot | RoleSnapshot, run: RunContext, deps: E
     runId: run.runId,
     now: deps.now,
     denyPolicyArn: deps.config.denyPolicyArn,
+    denyGroupName: deps.config.denyGroupName,
     sessionRegions: deps.config.sessionRegions,
     deleteLoginProfile: run.request.deleteLoginProfile,
     deactivateMfa: run.request.deactivateMfa,
@@ -219,7 +221,15 @@ async function executeRecorded(
   const { iam } = deps.clients;
   const verification =
     snapshot.kind === 'user'
-      ? await verifyUser(iam, record.principal.name, plan, results, deps.config.denyPolicyArn, deps.now)
+      ? await verifyUser(
+          iam,
+          record.principal.name,
+          plan,
+          results,
+          deps.config.denyPolicyArn,
+          deps.now,
+          deps.config.denyGroupName,
+        )
       : await verifyRole(iam, record.principal.name, plan, results);
   const outcome = outcomeOf(results, verification);
   const notes = [...base.notes, ...keyNotes(keys)];

@@ -23,7 +23,7 @@ const planned = <K extends string, T extends z.ZodRawShape>(type: K, shape: T) =
   });
 
 export const plannedStepSchema = z.discriminatedUnion('type', [
-  planned('attach-deny', { policyArn: text }),
+  planned('attach-deny', { policyArn: text, groupName: text.optional() }),
   // One constant name: a record can never make restore delete another inline policy of a role.
   planned('put-role-session-deny', {
     policyName: z.literal(ROLE_SESSION_DENY_POLICY_NAME),

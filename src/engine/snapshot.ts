@@ -5,6 +5,7 @@ import {
   GetLoginProfileCommand,
   GetRoleCommand,
   GetUserCommand,
+  type Group,
   type IAMClient,
   ListServiceSpecificCredentialsCommand,
   type LoginProfile,
@@ -12,6 +13,7 @@ import {
   paginateListAccessKeys,
   paginateListAttachedRolePolicies,
   paginateListAttachedUserPolicies,
+  paginateListGroupsForUser,
   paginateListMFADevices,
   paginateListRolePolicies,
   paginateListRoleTags,
@@ -44,6 +46,7 @@ export const SNAPSHOT_PERMISSIONS = [
   'iam:ListSigningCertificates',
   'iam:ListServiceSpecificCredentials',
   'iam:ListUserTags',
+  'iam:ListGroupsForUser',
   'iam:GetRole',
   'iam:ListRolePolicies',
   'iam:ListAttachedRolePolicies',
@@ -66,6 +69,11 @@ export interface UserSnapshotOptions {
   readonly personEmail?: string;
   /** Person tags (`PERSON_TAG_KEYS`): an email among them also names the user's federated sessions. */
   readonly personTagKeys?: readonly string[];
+  /**
+   * Also list the user's groups (ListGroupsForUser, in the same wave): membership of the deny group is the deny
+   * when the managed-policy quota was full. Asked when a deny group is configured (`DENY_GROUP_NAME`).
+   */
+  readonly readGroups?: boolean;
 }
 
 /** A user as IAM answers the snapshot's reads, before any mapping. */
@@ -80,6 +88,8 @@ export interface UserReads {
   readonly certs: readonly SigningCertificate[];
   readonly service: readonly ServiceSpecificCredentialMetadata[];
   readonly tags: readonly Tag[];
+  /** The user's groups; undefined when not read. */
+  readonly groups: readonly Group[] | undefined;
   /** What could not be read, said plainly. */
   readonly notes: readonly string[];
 }
@@ -113,29 +123,48 @@ async function listServiceCredentials(iam: IAMClient, userName: string, notes: s
 
 /**
  * Every read the snapshot of a user needs, every list paginated, all in parallel (one round trip when no list
- * spans pages).
+ * spans pages); the user's groups too when `options.readGroups`.
  * @throws NotFoundError when the user does not exist.
  */
-export async function readUser(iam: IAMClient, userName: string): Promise<UserReads> {
+export async function readUser(
+  iam: IAMClient,
+  userName: string,
+  options: Pick<UserSnapshotOptions, 'readGroups'> = {},
+): Promise<UserReads> {
   const notes: string[] = [];
   const U = { UserName: userName };
   const client = { client: iam };
-  const [user, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags] = await Promise.all([
-    iam.send(new GetUserCommand(U)),
-    collectPages(paginateListAttachedUserPolicies(client, U), (p) => p.AttachedPolicies),
-    collectPages(paginateListUserPolicies(client, U), (p) => p.PolicyNames),
-    collectPages(paginateListAccessKeys(client, U), (p) => p.AccessKeyMetadata),
-    orNull(async () => (await iam.send(new GetLoginProfileCommand(U))).LoginProfile ?? null),
-    collectPages(paginateListMFADevices(client, U), (p) => p.MFADevices),
-    collectPages(paginateListSSHPublicKeys(client, U), (p) => p.SSHPublicKeys),
-    collectPages(paginateListSigningCertificates(client, U), (p) => p.Certificates),
-    listServiceCredentials(iam, userName, notes),
-    collectPages(paginateListUserTags(client, U), (p) => p.Tags),
-  ]).catch((err) => {
-    if (isNoSuchEntity(err)) throw new NotFoundError(`IAM user ${userName} does not exist`, { cause: err });
-    throw err;
-  });
-  return { user: user.User, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags, notes };
+  const [user, attached, inline, keys, loginProfile, mfa, ssh, certs, service, tags, groups] =
+    await Promise.all([
+      iam.send(new GetUserCommand(U)),
+      collectPages(paginateListAttachedUserPolicies(client, U), (p) => p.AttachedPolicies),
+      collectPages(paginateListUserPolicies(client, U), (p) => p.PolicyNames),
+      collectPages(paginateListAccessKeys(client, U), (p) => p.AccessKeyMetadata),
+      orNull(async () => (await iam.send(new GetLoginProfileCommand(U))).LoginProfile ?? null),
+      collectPages(paginateListMFADevices(client, U), (p) => p.MFADevices),
+      collectPages(paginateListSSHPublicKeys(client, U), (p) => p.SSHPublicKeys),
+      collectPages(paginateListSigningCertificates(client, U), (p) => p.Certificates),
+      listServiceCredentials(iam, userName, notes),
+      collectPages(paginateListUserTags(client, U), (p) => p.Tags),
+      options.readGroups ? collectPages(paginateListGroupsForUser(client, U), (p) => p.Groups) : undefined,
+    ]).catch((err) => {
+      if (isNoSuchEntity(err)) throw new NotFoundError(`IAM user ${userName} does not exist`, { cause: err });
+      throw err;
+    });
+  return {
+    user: user.User,
+    attached,
+    inline,
+    keys,
+    loginProfile,
+    mfa,
+    ssh,
+    certs,
+    service,
+    tags,
+    groups,
+    notes,
+  };
 }
 
 /** The snapshot of a user from its reads. Pure. */
@@ -164,6 +193,7 @@ export function toUserSnapshot(
       policyArn: p.PolicyArn ?? '',
     })),
     inlinePolicyNames: [...reads.inline],
+    ...(reads.groups ? { groupNames: reads.groups.map((g) => g.GroupName ?? '') } : {}),
     accessKeys: reads.keys.map((k) => ({
       accessKeyId: k.AccessKeyId ?? '',
       status: (k.Status ?? 'Active') as AccessKeyInfo['status'],
@@ -210,7 +240,7 @@ export async function readUserSnapshot(
   now: Date,
   options: UserSnapshotOptions = {},
 ): Promise<UserSnapshot> {
-  return toUserSnapshot(await readUser(iam, userName), userName, now, options);
+  return toUserSnapshot(await readUser(iam, userName, options), userName, now, options);
 }
 
 /**

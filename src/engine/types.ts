@@ -70,6 +70,8 @@ export interface UserSnapshot {
   readonly path: string;
   readonly attachedPolicies: readonly { policyName: string; policyArn: string }[];
   readonly inlinePolicyNames: readonly string[];
+  /** The user's groups (ListGroupsForUser): read when a deny group is configured, absent otherwise. */
+  readonly groupNames?: readonly string[];
   readonly accessKeys: readonly AccessKeyInfo[];
   readonly loginProfile: { createDate?: string; passwordResetRequired?: boolean } | null;
   readonly mfaDevices: readonly { serialNumber: string; enableDate?: string }[];
@@ -106,7 +108,12 @@ export type Snapshot = UserSnapshot | RoleSnapshot;
 
 /** One unit of work, typed by action. The planner decides whether it is still to do. */
 export type StepSpec =
-  | { readonly type: 'attach-deny'; readonly policyArn: string }
+  | {
+      readonly type: 'attach-deny';
+      readonly policyArn: string;
+      /** The deny group (`DENY_GROUP_NAME`) the user joins when the managed-policy quota is full. */
+      readonly groupName?: string;
+    }
   | { readonly type: 'put-role-session-deny'; readonly policyName: string; readonly issuedBefore: string }
   | { readonly type: 'deactivate-access-key'; readonly accessKeyId: string }
   | { readonly type: 'deactivate-ssh-key'; readonly sshPublicKeyId: string }

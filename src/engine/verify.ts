@@ -2,9 +2,9 @@ import { GetRolePolicyCommand, paginateListAccessKeys } from '@aws-sdk/client-ia
 import type { Clients } from '../clients';
 import { describeError, isNoSuchEntity } from '../errors';
 import { collectPages } from '../util/paging';
-import { denyInPlace } from './deny';
+import { type DenyTarget, denyForm, denyHolderOf, denyTargetOf, INLINE_DENY_POLICY_NAME } from './deny';
 import { readUserSnapshot } from './snapshot';
-import type { PlannedStep, StepResult, Verification } from './types';
+import type { PlannedStep, StepResult, UserSnapshot, Verification } from './types';
 
 /** IAM actions verification reads beyond the snapshot's (a role's session deny). */
 export const VERIFY_PERMISSIONS = ['iam:GetRolePolicy'] as const;
@@ -31,9 +31,23 @@ function done(check: string, ok: boolean, detail?: string): Check {
   return { check, ok, ...(detail && !ok ? { detail } : {}) };
 }
 
+/** The deny check of a re-read user: in place as the policy, the deny group or an earlier inline deny. */
+function denyCheck(after: UserSnapshot, deny: DenyTarget): Check {
+  const form = denyForm(denyHolderOf(after), deny);
+  const named = {
+    policy: 'deny policy attached',
+    group: `deny in place: member of the deny group ${deny.groupName}`,
+    inline: `deny in place: the inline ${INLINE_DENY_POLICY_NAME} of an earlier version`,
+  };
+  if (form) return done(named[form], true);
+  const where = deny.groupName ? `, nor member of the deny group ${deny.groupName}` : '';
+  return done('deny policy attached', false, `${deny.policyArn} not attached${where}`);
+}
+
 /**
- * Re-reads the user after the revocation and checks each post-condition: the deny attached, no credential
- * Active, the console closed where planned, sessions confirmed gone (each session step re-describes).
+ * Re-reads the user after the revocation and checks each post-condition: the deny in place (the policy, or
+ * membership of the deny group `denyGroupName` when one is configured), no credential Active, the console
+ * closed where planned, sessions confirmed gone (each session step re-describes).
  */
 export async function verifyUser(
   iam: Clients['iam'],
@@ -42,23 +56,18 @@ export async function verifyUser(
   results: readonly StepResult[],
   denyPolicyArn: string,
   now: Date,
+  denyGroupName?: string,
 ): Promise<Verification> {
-  let after: Awaited<ReturnType<typeof readUserSnapshot>>;
+  const deny = denyTargetOf({ denyPolicyArn, denyGroupName });
+  let after: UserSnapshot;
   try {
-    after = await readUserSnapshot(iam, userName, now);
+    after = await readUserSnapshot(iam, userName, now, { readGroups: !!deny.groupName });
   } catch (err) {
     return { ok: false, checks: [{ check: 're-read the user', ok: false, detail: describeError(err) }] };
   }
   const active = <T extends { status: string }>(xs: readonly T[]) => xs.filter((x) => x.status === 'Active');
   const checks: Check[] = [
-    done(
-      'deny policy attached',
-      denyInPlace(
-        after.attachedPolicies.map((p) => p.policyArn),
-        after.inlinePolicyNames,
-        denyPolicyArn,
-      ),
-    ),
+    denyCheck(after, deny),
     done(
       'no active access keys',
       active(after.accessKeys).length === 0,

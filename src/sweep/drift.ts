@@ -2,10 +2,11 @@ import {
   type IAMClient,
   paginateListAccessKeys,
   paginateListAttachedUserPolicies,
+  paginateListGroupsForUser,
   paginateListUserPolicies,
 } from '@aws-sdk/client-iam';
 import type { Config } from '../config';
-import { denyInPlace, type RevokedIndexEntry, runRevocation } from '../engine';
+import { type DenyTarget, denyInPlace, denyTargetOf, type RevokedIndexEntry, runRevocation } from '../engine';
 import { describeError, isNoSuchEntity } from '../errors';
 import { publishOrNote, revocationNotification } from '../notify';
 import { mapLimit } from '../util/concurrency';
@@ -19,6 +20,7 @@ import { ownerOf, pathOfUserArn, readUserTags } from './users';
 /** IAM actions of the drift check of revoked users (the deny, the keys, the tags of a user with a finding). */
 export const DRIFT_PERMISSIONS = [
   'iam:ListAttachedUserPolicies',
+  'iam:ListGroupsForUser',
   'iam:ListUserPolicies',
   'iam:ListAccessKeys',
   'iam:ListUserTags',
@@ -27,6 +29,7 @@ export const DRIFT_PERMISSIONS = [
 type DriftConfig = Pick<
   Config,
   | 'denyPolicyArn'
+  | 'denyGroupName'
   | 'personTagKeys'
   | 'protectedPrincipals'
   | 'protectedTagKey'
@@ -59,17 +62,24 @@ async function listOf<P, T>(
 }
 
 /**
- * True when the deny is in place: `DENY_POLICY_ARN` attached (ListAttachedUserPolicies), or else the inline
- * fallback `OffboardingDenyAll` (ListUserPolicies, read only when the managed deny is not attached).
+ * True when the deny is in place (the engine's one check, `denyInPlace`): `DENY_POLICY_ARN` attached
+ * (ListAttachedUserPolicies); else, read together only then, membership of the deny group (ListGroupsForUser,
+ * when `DENY_GROUP_NAME` is set) or the inline `OffboardingDenyAll` of an earlier version (ListUserPolicies).
  */
-async function hasDeny(iam: IAMClient, userName: string, denyPolicyArn: string): Promise<boolean> {
+async function hasDeny(iam: IAMClient, userName: string, deny: DenyTarget): Promise<boolean> {
   const U = { UserName: userName };
-  const attached = (
+  const attachedPolicyArns = (
     await listOf(paginateListAttachedUserPolicies({ client: iam }, U), (p) => p.AttachedPolicies)
   ).map((a) => a.PolicyArn ?? '');
-  if (denyInPlace(attached, [], denyPolicyArn)) return true;
-  const inline = await listOf(paginateListUserPolicies({ client: iam }, U), (p) => p.PolicyNames);
-  return denyInPlace(attached, inline, denyPolicyArn);
+  if (denyInPlace({ attachedPolicyArns }, deny)) return true;
+  const [groups, inlinePolicyNames] = await Promise.all([
+    deny.groupName
+      ? listOf(paginateListGroupsForUser({ client: iam }, U), (p) => p.Groups)
+      : Promise.resolve([]),
+    listOf(paginateListUserPolicies({ client: iam }, U), (p) => p.PolicyNames),
+  ]);
+  const groupNames = groups.map((g) => g.GroupName ?? '');
+  return denyInPlace({ attachedPolicyArns, inlinePolicyNames, groupNames }, deny);
 }
 
 /** Active keys: from the credential report row when the report was made after the revocation, else read. */
@@ -96,10 +106,12 @@ async function activeKeys(
  * Re-checks every user of the revoked index (the engine writes an entry with each user's revocation record
  * and restore deletes it): an Active key (from the credential report row, no call, when the report was made
  * after the revocation; otherwise one ListAccessKeys), and the deny (one ListAttachedUserPolicies; one
- * ListUserPolicies more only when the managed deny is not attached). Tags (ListUserTags) are read only for a
+ * ListUserPolicies, and one ListGroupsForUser when a deny group is configured, more only when the managed deny
+ * is not attached). Tags (ListUserTags) are read only for a
  * user with a finding: the owner for the report, and protection. A user of the index who no longer exists is
  * noted, not an error. Entries come back `protected` or, until acted on, `failed`.
- * IAM: `iam:ListAttachedUserPolicies`, `iam:ListUserPolicies`, `iam:ListAccessKeys`, `iam:ListUserTags`.
+ * IAM: `iam:ListAttachedUserPolicies`, `iam:ListGroupsForUser`, `iam:ListUserPolicies`, `iam:ListAccessKeys`,
+ * `iam:ListUserTags`.
  * @example
  * const { entries } = await checkRevokedUsers(clients.iam, await listRevokedUsers(store), rows, report.generatedAt, config);
  */
@@ -118,7 +130,7 @@ export async function checkRevokedUsers(
     try {
       const [active, deny] = await Promise.all([
         activeKeys(iam, entry, row, generatedAt),
-        hasDeny(iam, name, config.denyPolicyArn),
+        hasDeny(iam, name, denyTargetOf(config)),
       ]);
       const findings: string[] = [];
       if (active) findings.push(`${active} Active access key${active > 1 ? 's' : ''}`);

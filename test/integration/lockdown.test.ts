@@ -94,6 +94,9 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
     NOTIFY_TOPIC_ARN: stack.config.notifyTopicArn,
     STATE_TABLE: stack.config.stateTable,
+    // The deny group createLocalStack made, as serverless.yml names it to the functions: the handlers read
+    // each user's groups (ListGroupsForUser) under enforcement. The quota-full path: deny-group.test.ts.
+    DENY_GROUP_NAME: stack.denyGroupName,
   });
   lockdownHandler = (await import('../../handlers/lockdown')).handler as Handler;
   restoreHandler = (await import('../../handlers/restore')).handler as Handler;

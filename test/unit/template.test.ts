@@ -102,6 +102,74 @@ describe('serverless.yml: function roles (packaged template)', () => {
     }
   });
 
+  describe('the deny group (resources.DenyGroup)', () => {
+    const group = () => prod.Resources.DenyGroup;
+    const groupArn = () => `arn:aws:iam::${ACCOUNT}:group/${String(group()?.Properties.GroupName)}`;
+
+    it('is created at path / with the deny policy attached and nothing else', () => {
+      expect(group()?.Type).toBe('AWS::IAM::Group');
+      expect(group()?.Condition).toBeUndefined();
+      expect(group()?.Properties).toEqual({
+        GroupName: 'offboarding-prod-denied',
+        Path: '/',
+        ManagedPolicyArns: [envString(prod, 'lockdown', 'DENY_POLICY_ARN')],
+      });
+      // The one group of the stack.
+      expect(Object.values(prod.Resources).filter((r) => r.Type === 'AWS::IAM::Group')).toHaveLength(1);
+    });
+
+    it.each(['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const)(
+      'is named to %s by DENY_GROUP_NAME (a Ref: the function comes after the group)',
+      (fn) => {
+        expect(resolveValue(envOf(prod, fn).DENY_GROUP_NAME ?? null)).toBe('ref:DenyGroup');
+      },
+    );
+
+    it.each([
+      ['iam:AddUserToGroup', ['revocationWorker', 'keySweep', 'lockdown']],
+      ['iam:RemoveUserFromGroup', ['restore']],
+    ] as const)('allows %s only on the deny group', (action, fns) => {
+      for (const fn of FUNCTION_NAMES) {
+        const granting = allows(prod, fn).filter((s) =>
+          asArray(s.Action).some((a) => actionMatches(a, action)),
+        );
+        expect({ fn, grants: granting.length > 0 }).toEqual({
+          fn,
+          grants: (fns as readonly string[]).includes(fn),
+        });
+        for (const s of granting) {
+          expect(asArray(s.Action)).toEqual([action]);
+          expect(asArray(s.Resource).map(resolveValue)).toEqual([groupArn()]);
+          expect(s.Condition).toBeUndefined();
+        }
+      }
+    });
+
+    it('lets no role write any other group, nor the deny group beyond membership', () => {
+      for (const fn of FUNCTION_NAMES) {
+        const groupWrites = [...allowedActions(prod, fn)].filter((a) => isIamWrite(a) && /Group/i.test(a));
+        expect(groupWrites.every((a) => ['iam:AddUserToGroup', 'iam:RemoveUserFromGroup'].includes(a))).toBe(
+          true,
+        );
+        for (const s of allows(prod, fn)) {
+          const groups = asArray(s.Resource)
+            .map(resolveValue)
+            .filter((r) => r.includes(':group/'));
+          expect(groups.every((r) => r === groupArn())).toBe(true);
+        }
+      }
+    });
+  });
+
+  it.each(FUNCTION_NAMES)('gives %s no iam:PutUserPolicy (no inline policy the code could write)', (fn) => {
+    const granted = [...allowedActions(prod, fn)].filter((a) => actionMatches(a, 'iam:PutUserPolicy'));
+    expect(granted).toEqual([]);
+    expect(FUNCTION_PERMISSIONS[fn]).not.toContain('iam:PutUserPolicy');
+    // No inline policy write on any principal at all but the lockdown's role session deny.
+    const puts = [...allowedActions(prod, fn)].filter((a) => /^iam:Put\w*Policy$/i.test(a));
+    expect(puts).toEqual(fn === 'lockdown' ? ['iam:PutRolePolicy'] : []);
+  });
+
   it.each([
     ['iam:TagUser', ['revocationWorker', 'keySweep', 'lockdown', 'restore']],
     ['iam:TagRole', ['lockdown', 'restore']],
@@ -256,20 +324,22 @@ describe('serverless.yml: function roles (packaged template)', () => {
           // arn:aws:<service>:<region or * or empty>:<this account>:<resource>
           const parts = r.split(':');
           expect({ arn: r, account: parts[4] }).toEqual({ arn: r, account: ACCOUNT });
-          expect(parts[5]).toMatch(/^(user|role|parameter|key|session|log-group)\b/);
+          expect(parts[5]).toMatch(/^(user|role|group|parameter|key|session|log-group)\b/);
         }
       }
     },
   );
 
-  it('scopes IAM users and roles to ARNs of this account', () => {
+  it('scopes IAM users and roles to ARNs of this account, and group membership to the deny group', () => {
+    const denyGroup = `arn:aws:iam::${ACCOUNT}:group/offboarding-prod-denied`;
     for (const fn of FUNCTION_NAMES) {
       for (const s of allows(prod, fn)) {
         const resources = asArray(s.Resource).map(resolveValue);
         for (const a of asArray(s.Action).filter((x) => x.startsWith('iam:'))) {
           if (REQUIRES_STAR_RESOURCE.has(a)) continue;
           for (const r of resources) {
-            expect(r).toMatch(new RegExp(`^arn:aws:iam::${ACCOUNT}:(user|role)/\\*$`));
+            if (/^iam:(AddUserToGroup|RemoveUserFromGroup)$/.test(a)) expect(r).toBe(denyGroup);
+            else expect(r).toMatch(new RegExp(`^arn:aws:iam::${ACCOUNT}:(user|role)/\\*$`));
           }
         }
       }
@@ -465,6 +535,8 @@ describe('serverless.yml: environment', () => {
         fn === 'hrWebhook' ? ['DEPARTURE_QUEUE_URL'] : [],
       );
       expect(config.projectRolePrefix).toBe('offboarding-local-');
+      // The group tools/local/seed.ts creates on the emulator is named the same way.
+      expect(config.denyGroupName).toBe('offboarding-local-denied');
       expect(config.notifyTopicArn).toBe(`arn:aws:sns:${REGION}:${ACCOUNT}:offboarding-local-notifications`);
       expect(config.stateTable).toBe('offboarding-local-state');
     },
@@ -523,6 +595,7 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     'iam:DeleteRolePolicy',
     'iam:DeleteUserPolicy',
     'iam:DetachUserPolicy',
+    'iam:RemoveUserFromGroup',
   ],
   keySweep: [
     // as the worker, plus the person resolver and restore's removal from the revoked index
@@ -536,6 +609,7 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     'iam:DeleteRolePolicy',
     'iam:DeleteUserPolicy',
     'iam:DetachUserPolicy',
+    'iam:RemoveUserFromGroup',
     'iam:GetAccountAuthorizationDetails',
     'dynamodb:DeleteItem',
   ],
@@ -546,12 +620,13 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     'iam:DeleteRolePolicy',
     'iam:DeleteUserPolicy',
     'iam:DetachUserPolicy',
+    'iam:RemoveUserFromGroup',
     'dynamodb:DeleteItem',
   ],
   restore: [
     // the forward steps (the deny, deactivation, console, MFA, sessions), role reads, the person resolver
     'iam:AttachUserPolicy',
-    'iam:PutUserPolicy',
+    'iam:AddUserToGroup',
     'iam:PutRolePolicy',
     'iam:DeactivateMFADevice',
     'iam:DeleteLoginProfile',

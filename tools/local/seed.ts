@@ -1,7 +1,9 @@
 import { CreateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
+  AttachGroupPolicyCommand,
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreateGroupCommand,
   CreateUserCommand,
   type IAMClient,
   PutUserPolicyCommand,
@@ -190,16 +192,42 @@ export async function drainInbox(sqs: SQSClient, queueUrl: string): Promise<Rece
 export interface LocalStack {
   readonly config: Config;
   readonly inbox: Inbox;
+  /**
+   * The deny group made as serverless.yml makes it (`<name>-denied`). The config names it only when asked
+   * (`denyGroupName` in the overrides), as DENY_GROUP_NAME does for a deployed function: without it the engine
+   * neither reads users' groups nor falls back to the group.
+   */
+  readonly denyGroupName: string;
 }
 
-/** Creates the table and the topic (with an inbox) the stack would, and a config pointing at them. */
+/**
+ * Creates the deny group as serverless.yml does (`<name>-denied`, path `/`, the deny policy attached): a user
+ * whose managed-policy quota is full is added to it. Needs the deny policy in the emulator (moto loads AWS
+ * managed policies, AWSDenyAll among them, with MOTO_IAM_LOAD_MANAGED_POLICIES: tools/local/moto.ts).
+ */
+export async function createDenyGroup(
+  iam: IAMClient,
+  groupName: string,
+  denyPolicyArn: string,
+): Promise<void> {
+  await iam.send(new CreateGroupCommand({ GroupName: groupName, Path: '/' }));
+  await iam.send(new AttachGroupPolicyCommand({ GroupName: groupName, PolicyArn: denyPolicyArn }));
+}
+
+/**
+ * Creates the table, the topic (with an inbox) and the deny group the stack would, and a config pointing at
+ * the table and the topic (and at the group when `overrides.denyGroupName` names it).
+ */
 export async function createLocalStack(
-  clients: Pick<Clients, 'sns' | 'sqs' | 'ddb'>,
+  clients: Pick<Clients, 'sns' | 'sqs' | 'ddb' | 'iam'>,
   overrides: Partial<Config> = {},
   name = 'offboarding',
 ): Promise<LocalStack> {
   const stateTable = `${name}-state`;
+  const denyGroupName = `${name}-denied`;
   await createStateTable(clients.ddb, stateTable);
   const inbox = await createTopicWithInbox(clients.sns, clients.sqs, name);
-  return { config: testConfig({ stateTable, notifyTopicArn: inbox.topicArn, ...overrides }), inbox };
+  const config = testConfig({ stateTable, notifyTopicArn: inbox.topicArn, ...overrides });
+  await createDenyGroup(clients.iam, denyGroupName, config.denyPolicyArn);
+  return { config, inbox, denyGroupName };
 }

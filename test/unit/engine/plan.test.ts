@@ -70,9 +70,28 @@ describe('Function: planUserRevocation', () => {
     ]);
   });
 
-  it('treats the inline fallback deny as the deny already in place', () => {
+  it('treats the inline deny of an earlier version as the deny already in place', () => {
     const plan = planUserRevocation(user({ inlinePolicyNames: ['OffboardingDenyAll'] }), options('lockdown'));
     expect(plan[0]).toMatchObject({ type: 'attach-deny', state: 'already' });
+  });
+
+  it('treats membership of the deny group as the deny already in place, and names the group in the step', () => {
+    const withGroup = options('lockdown', { denyGroupName: 'offboarding-prod-denied' });
+    const member = planUserRevocation(user({ groupNames: ['devs', 'offboarding-prod-denied'] }), withGroup);
+    expect(member[0]).toEqual({
+      type: 'attach-deny',
+      policyArn: DENY,
+      groupName: 'offboarding-prod-denied',
+      id: '01-attach-deny',
+      state: 'already',
+    });
+    // Another group, or the deny group's name without one configured, is no deny.
+    expect(planUserRevocation(user({ groupNames: ['devs'] }), withGroup)[0]?.state).toBe('todo');
+    const noGroup = planUserRevocation(
+      user({ groupNames: ['offboarding-prod-denied'] }),
+      options('lockdown'),
+    );
+    expect(noGroup[0]).toEqual({ type: 'attach-deny', policyArn: DENY, id: '01-attach-deny', state: 'todo' });
   });
 
   it('keeps the login profile and MFA when the trigger is a lockdown', () => {

@@ -297,23 +297,31 @@ describe('Function: runRevocation', () => {
     ]);
   });
 
-  it('falls back to an inline deny when the managed-policy quota is full, and says so', async () => {
-    answerUser(m, { userName: 'alice' });
+  it('never puts an inline policy: with the quota full and no deny group, the deny fails and says so', async () => {
+    answerUser(m, { userName: 'alice', keys: [{ id: 'AKIAALICE00000000001' }] });
     m.iam
       .on(AttachUserPolicyCommand)
-      .rejects(new LimitExceededException({ message: 'quota', $metadata: {} }));
+      .rejects(
+        new LimitExceededException({ message: 'Cannot exceed quota for PoliciesPerUser: 10', $metadata: {} }),
+      );
 
     const report = await runRevocation(lockdownOf({ userName: 'alice' }), m.deps());
 
-    expect(m.iam).toHaveReceivedCommandWith(PutUserPolicyCommand, {
-      UserName: 'alice',
-      PolicyName: 'OffboardingDenyAll',
-    });
-    expect(report.principals[0]?.steps[0]).toMatchObject({
+    expect(m.iam).not.toHaveReceivedCommand(PutUserPolicyCommand);
+    const principal = report.principals[0];
+    expect(principal?.steps[0]).toMatchObject({
       type: 'attach-deny',
-      outcome: 'done',
-      detail: expect.stringContaining('quota full'),
+      outcome: 'failed',
+      error: expect.stringMatching(/quota of alice is full.*no deny group is configured.*NOT in place/),
     });
+    // The other steps still ran; verification says the deny is missing.
+    expect(principal?.steps.find((s) => s.type === 'deactivate-access-key')?.outcome).toBe('done');
+    expect(principal?.verification?.checks[0]).toEqual({
+      check: 'deny policy attached',
+      ok: false,
+      detail: `${DENY} not attached`,
+    });
+    expect(report.outcome).toBe('partial');
   });
 
   it("locks a role with a TokenIssueTime deny at the run's now and ends its assumed-role sessions", async () => {

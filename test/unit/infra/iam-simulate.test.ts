@@ -5,6 +5,7 @@ import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../.
 import { revokeOlderSessionsDocument } from '../../../src/engine/deny';
 import {
   ACCOUNT,
+  envOf,
   envString,
   fnResource,
   type Json,
@@ -35,6 +36,9 @@ const WRITERS = ['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const
 
 const user = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const group = (name: string) => `arn:aws:iam::${ACCOUNT}:group/${name}`;
+/** The stack's deny group (resources.DenyGroup). */
+const DENY_GROUP = 'offboarding-prod-denied';
 const session = (region: string) => `arn:aws:ssm:${region}:${ACCOUNT}:session/alice-0123456789abcdef0`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 /** A KMS key's default key policy: KMS allows nothing the key policy does not (here: the account's IAM). */
@@ -109,6 +113,7 @@ async function sampleResource(action: string): Promise<string> {
   const samples: Record<string, () => string> = {
     user: () => user('alice'),
     role: () => role('app-deployer'),
+    group: () => group(DENY_GROUP),
     table: () => ownResourceArn(prod, 'StateTable', 'Arn'),
     topic: () => ownResourceArn(prod, 'NotifyTopic'),
     queue: () => ownResourceArn(prod, 'DepartureQueue', 'Arn'),
@@ -205,6 +210,90 @@ describe('function roles, evaluated (iam-simulate)', () => {
       expect(
         await mismatches('ImplicitlyDenied', [['restore', 'iam:AttachUserPolicy', user('alice')]]),
       ).toEqual([]);
+    });
+  });
+
+  describe('group membership: the deny group only', () => {
+    const joiners = ['revocationWorker', 'keySweep', 'lockdown'] as const;
+    /** Groups a bug or a crafted request could name instead of the deny group. */
+    const OTHER_GROUPS = [
+      group('Administrators'),
+      group('admins'),
+      group(`${DENY_GROUP}-2`),
+      group('offboarding-staging-denied'),
+      group(`ops/${DENY_GROUP}`),
+      group(DENY_GROUP.toUpperCase()),
+      `arn:aws:iam::210987654321:group/${DENY_GROUP}`,
+    ];
+    const requests = (fns: readonly FunctionName[], action: string, arns: string[]) =>
+      fns.flatMap((fn) => arns.map((arn): [FunctionName, string, string] => [fn, action, arn]));
+
+    it.each(joiners)('lets %s add a user to the deny group', async (fn) => {
+      // The functions are told the stack's group, which is named DENY_GROUP.
+      expect(envOf(prod, fn).DENY_GROUP_NAME).toEqual({ Ref: 'DenyGroup' });
+      expect(prod.Resources.DenyGroup?.Properties.GroupName).toBe(DENY_GROUP);
+      expect(await mismatches('Allowed', [[fn, 'iam:AddUserToGroup', group(DENY_GROUP)]])).toEqual([]);
+    });
+
+    it.each(joiners)(
+      'refuses %s adding a user to any other group (another name, case, path or account)',
+      async (fn) => {
+        expect(
+          await mismatches('ImplicitlyDenied', requests([fn], 'iam:AddUserToGroup', OTHER_GROUPS)),
+        ).toEqual([]);
+      },
+    );
+
+    it('lets restore remove a user from the deny group only, and add none', async () => {
+      expect(
+        await mismatches('Allowed', [['restore', 'iam:RemoveUserFromGroup', group(DENY_GROUP)]]),
+      ).toEqual([]);
+      expect(
+        await mismatches('ImplicitlyDenied', [
+          ...requests(['restore'], 'iam:RemoveUserFromGroup', OTHER_GROUPS),
+          ...requests(['restore'], 'iam:AddUserToGroup', [group(DENY_GROUP), ...OTHER_GROUPS]),
+        ]),
+      ).toEqual([]);
+    });
+
+    it('gives no function but restore the removal, and hrWebhook no group write at all', async () => {
+      expect(
+        await mismatches('ImplicitlyDenied', [
+          ...requests(joiners, 'iam:RemoveUserFromGroup', [group(DENY_GROUP)]),
+          ['hrWebhook', 'iam:AddUserToGroup', group(DENY_GROUP)],
+        ]),
+      ).toEqual([]);
+    });
+
+    it('gives no function an inline user policy write (iam:PutUserPolicy) on any user', async () => {
+      const puts = FUNCTION_NAMES.flatMap((fn) =>
+        [user('alice'), user('offboarding-operator')].map((arn): [FunctionName, string, string] => [
+          fn,
+          'iam:PutUserPolicy',
+          arn,
+        ]),
+      );
+      expect(await mismatches('ImplicitlyDenied', puts)).toEqual([]);
+    });
+
+    it('gives no function any other write on a group (the deny group stays as the stack made it)', async () => {
+      const writes = [
+        'iam:AttachGroupPolicy',
+        'iam:DetachGroupPolicy',
+        'iam:PutGroupPolicy',
+        'iam:DeleteGroup',
+      ];
+      const all = FUNCTION_NAMES.flatMap((fn) =>
+        writes.map((action): [FunctionName, string, string, Context] => [
+          fn,
+          action,
+          group(DENY_GROUP),
+          action.endsWith('GroupPolicy') && !action.startsWith('iam:Put')
+            ? { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AWSDenyAll' }
+            : {},
+        ]),
+      );
+      expect(await mismatches('ImplicitlyDenied', all)).toEqual([]);
     });
   });
 
@@ -318,13 +407,19 @@ describe('function roles, evaluated (iam-simulate)', () => {
 });
 
 describe('explicit denies on IAM writes, evaluated (iam-simulate)', () => {
-  /** Per writer, the IAM writes its code declares, each with its principal kind (user or role). */
-  async function writesOf(fn: FunctionName): Promise<{ action: string; kind: 'user' | 'role' }[]> {
-    const writes: { action: string; kind: 'user' | 'role' }[] = [];
+  /**
+   * Per writer, the IAM writes its code declares, each with the kind of resource IAM authorizes it on: a user,
+   * a role, or a group. Group membership writes (AddUserToGroup, RemoveUserFromGroup) are authorized on the
+   * group alone, with no condition key naming the member: no deny on users can apply to them, so the proofs on
+   * principals below leave them out (their own proof: the deny group only, above).
+   */
+  async function writesOf(fn: FunctionName): Promise<{ action: string; kind: 'user' | 'role' | 'group' }[]> {
+    const writes: { action: string; kind: 'user' | 'role' | 'group' }[] = [];
     for (const action of FUNCTION_PERMISSIONS[fn]) {
       if (!(await isIamWrite(action))) continue;
       const resource = await sampleResource(action);
-      writes.push({ action, kind: resource.includes(':role/') ? 'role' : 'user' });
+      const kind = resource.includes(':role/') ? 'role' : resource.includes(':group/') ? 'group' : 'user';
+      writes.push({ action, kind });
     }
     return writes;
   }
@@ -332,7 +427,7 @@ describe('explicit denies on IAM writes, evaluated (iam-simulate)', () => {
   /** Every declared IAM write of `fn` on each principal of its kind (users for user writes...). */
   async function writeRequests(
     fn: FunctionName,
-    principals: { user?: string[]; role?: string[] },
+    principals: { user?: string[]; role?: string[]; group?: never },
     extra: Context = {},
   ): Promise<[FunctionName, string, string, Context][]> {
     const requests: [FunctionName, string, string, Context][] = [];
