@@ -222,6 +222,9 @@ async function evaluate(simulation: Simulation): Promise<Decision> {
 
 const memberUser = (name: string) => `arn:aws:iam::${MEMBER}:user/${name}`;
 const memberRole = (name: string) => `arn:aws:iam::${MEMBER}:role/${name}`;
+const memberGroup = (name: string) => `arn:aws:iam::${MEMBER}:group/${name}`;
+/** The deny group the template creates (its DenyGroupName default), the only group the role may write. */
+const DENY_GROUP = 'offboarding-prod-denied';
 const session = (region: string, account = MEMBER) =>
   `arn:aws:ssm:${region}:${account}:session/alice-0123456789abcdef0`;
 
@@ -265,6 +268,7 @@ async function sampleResource(action: string): Promise<string> {
   if (type === 'user') return memberUser('alice');
   if (type === 'role') return memberRole('app-deployer');
   if (type === 'session') return session('eu-west-1');
+  if (type === 'group') return memberGroup(DENY_GROUP);
   throw new Error(`no sample resource of type ${type} for ${action}`);
 }
 
@@ -296,7 +300,10 @@ async function writeRequests(principals: { user?: string[]; role?: string[] }, e
   const requests: Request[] = [];
   for (const action of MEMBER_PERMISSIONS) {
     if (!(await isIamWrite(action))) continue;
-    const kind = (await sampleResource(action)).includes(':role/') ? 'role' : 'user';
+    const sample = await sampleResource(action);
+    // Group membership is authorized on the group, not on the principal: proven apart (the deny group only).
+    if (sample.includes(':group/')) continue;
+    const kind = sample.includes(':role/') ? 'role' : 'user';
     for (const arn of principals[kind] ?? [])
       requests.push([action, arn, { ...contextFor(action), ...extra }]);
   }
@@ -373,12 +380,13 @@ describe(`${TEMPLATE}: the template`, () => {
   it('is ready for a service-managed StackSet: parameters only, no account-specific literal, no transform', () => {
     expect(templateText.replace(/^\s*#.*$/gm, '')).not.toMatch(/\d{12}/);
     expect(template.Transform).toBeUndefined();
-    expect(Object.keys(template.Resources)).toEqual(['MemberRole']);
+    expect(Object.keys(template.Resources).sort()).toEqual(['DenyGroup', 'MemberRole']);
     const params = template.Parameters;
     expect(Object.keys(params).sort()).toEqual(
       [
         'CentralAccountId',
         'CentralRolePrefix',
+        'DenyGroupName',
         'DenyPolicyArn',
         'MemberRoleName',
         'ProtectedPrincipalArns',
@@ -439,7 +447,7 @@ describe(`${TEMPLATE}: the template`, () => {
     // The code refuses a principal with this tag before any write; the tag deny applies too.
     expect(props.Tags).toEqual([{ Key: 'offboarding:protected', Value: 'true' }]);
     expect(asArray(props.Policies as Json[])).toHaveLength(1);
-    expect(Object.keys(template.Outputs)).toEqual(['MemberRoleArn']);
+    expect(Object.keys(template.Outputs).sort()).toEqual(['DenyGroupArn', 'MemberRoleArn']);
     expect(template.Outputs.MemberRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['MemberRole', 'Arn'] });
     expect(
       resolveTemplate(template.Outputs.MemberRoleArn?.Value ?? null, { MemberRoleName: 'ob-member' }),
@@ -522,6 +530,8 @@ describe(`${TEMPLATE}: permissions`, () => {
         if (REQUIRES_STAR_RESOURCE.has(a)) expect({ a, resources }).toEqual({ a, resources: ['*'] });
         else if (a === 'ssm:TerminateSession')
           expect({ a, resources }).toEqual({ a, resources: [`arn:aws:ssm:*:${MEMBER}:session/*`] });
+        else if (a === 'iam:AddUserToGroup' || a === 'iam:RemoveUserFromGroup')
+          expect({ a, resources }).toEqual({ a, resources: [memberGroup(DENY_GROUP)] });
         else
           for (const r of resources)
             expect({ a, r }).toEqual({
@@ -818,6 +828,31 @@ describe(`${TEMPLATE}: the member role's permissions, evaluated (iam-simulate)`,
     it('with SessionRegions empty, allows the region of the stack instance only', async () => {
       expect(await mismatches('Allowed', EMPTY, [end(INSTANCE_REGION)])).toEqual([]);
       expect(await mismatches('ImplicitlyDenied', EMPTY, [end('eu-west-1')])).toEqual([]);
+    });
+  });
+
+  describe('group membership: the deny group only', () => {
+    const OTHER_GROUPS = [
+      memberGroup('Administrators'),
+      memberGroup(`${DENY_GROUP}-2`),
+      memberGroup(`ops/${DENY_GROUP}`),
+      memberGroup(DENY_GROUP.toUpperCase()),
+      `arn:aws:iam::210987654321:group/${DENY_GROUP}`,
+    ];
+    it('allows adding a user to and removing one from the deny group', async () => {
+      expect(
+        await mismatches('Allowed', EMPTY, [
+          ['iam:AddUserToGroup', memberGroup(DENY_GROUP)],
+          ['iam:RemoveUserFromGroup', memberGroup(DENY_GROUP)],
+        ]),
+      ).toEqual([]);
+    });
+    it('refuses any other group (another name, case, path or account)', async () => {
+      const requests = OTHER_GROUPS.flatMap((g): Request[] => [
+        ['iam:AddUserToGroup', g],
+        ['iam:RemoveUserFromGroup', g],
+      ]);
+      expect(await mismatches('ImplicitlyDenied', EMPTY, requests)).toEqual([]);
     });
   });
 
