@@ -1,11 +1,16 @@
-import { DRY_RUN_PERMISSIONS } from '../src/departures/dry-run';
-import { EVENT_SOURCE_PERMISSIONS, IDEMPOTENCY_PERMISSIONS } from '../src/departures/worker';
+import { DRY_RUN_DEPARTURES_PK, DRY_RUN_PERMISSIONS } from '../src/departures/dry-run';
+import {
+  DEPARTURE_IDEMPOTENCY_PK,
+  EVENT_SOURCE_PERMISSIONS,
+  IDEMPOTENCY_PERMISSIONS,
+} from '../src/departures/worker';
 import {
   actions,
   KEY_DEACTIVATION_PERMISSIONS,
   RESOLVE_PERMISSIONS,
   RESTORE_STATE_PERMISSIONS,
   SNAPSHOT_PERMISSIONS,
+  STATE_PARTITIONS,
   STATE_PERMISSIONS,
   type StepType,
   VERIFY_PERMISSIONS,
@@ -107,4 +112,29 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
     ...RESTORE_STATE_PERMISSIONS,
     ...NOTIFY_PERMISSIONS,
   ]),
+});
+
+const { userRecords, roleRecords, revokedIndex } = STATE_PARTITIONS;
+
+/**
+ * Per function, the sorted state-table partitions (`pk` values, as `dynamodb:LeadingKeys` patterns) its code
+ * path reads and writes; `serverless.yml` limits each function's DynamoDB statement to exactly these
+ * (`ForAllValues:StringLike` `dynamodb:LeadingKeys`), and test/unit/template.test.ts proves it.
+ * @example
+ * FUNCTION_PARTITIONS.keySweep; // ['index#revoked-users', 'principal#user#*']
+ */
+export const FUNCTION_PARTITIONS: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze({
+  /** No DynamoDB at all. */
+  hrWebhook: unique([]),
+  /**
+   * The users' records and the revoked index (the engine), the departure idempotency records (Powertools),
+   * the departures kept in dry run.
+   */
+  revocationWorker: unique([userRecords, revokedIndex, DEPARTURE_IDEMPOTENCY_PK, DRY_RUN_DEPARTURES_PK]),
+  /** The revoked index (drift check, re-revocation), the users' records (key deactivations, re-revocation). */
+  keySweep: unique([revokedIndex, userRecords]),
+  /** Users' and roles' records, the revoked index (a user's lockdown enters it). */
+  lockdown: unique([userRecords, roleRecords, revokedIndex]),
+  /** Users' and roles' records (the history read, the restore record), the revoked index (a user leaves it). */
+  restore: unique([userRecords, roleRecords, revokedIndex]),
 });

@@ -29,6 +29,7 @@ export {
   listRevokedUsers,
   RESTORE_STATE_PERMISSIONS,
   type RevokedIndexEntry,
+  STATE_PARTITIONS,
   STATE_PERMISSIONS,
 } from './state';
 export { type RollUp, rollUp } from './steps';

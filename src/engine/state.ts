@@ -80,9 +80,22 @@ export class InvalidStateRecordError extends RevocationError {}
 
 export type Store = { readonly ddb: Clients['ddb']; readonly table: string };
 
+/**
+ * The partitions (`pk` values) the engine's records live in, as `dynamodb:LeadingKeys` patterns: each function's
+ * role may read and write only the partitions its path uses (infra/permissions.ts, serverless.yml).
+ */
+export const STATE_PARTITIONS = Object.freeze({
+  /** A user's revocation and restore records: `principal#user#<name>`. */
+  userRecords: 'principal#user#*',
+  /** A role's revocation and restore records: `principal#role#<name>`. */
+  roleRecords: 'principal#role#*',
+  /** The revoked-users index the sweep's drift check reads (one item per user). */
+  revokedIndex: 'index#revoked-users',
+});
+
 // Storage keys: known here only. A principal's runs sort by time under `principal#<kind>#<name>`; a restore's
 // `~` sorts after any run id, so a restore stays newer than a revocation stamped the same millisecond.
-const REVOKED_INDEX_PK = 'index#revoked-users';
+const REVOKED_INDEX_PK = STATE_PARTITIONS.revokedIndex;
 const principalKey = (kind: PrincipalKind, name: string) => `principal#${kind}#${name}`;
 
 function keysOf(record: StateRecord): { pk: string; sk: string } {

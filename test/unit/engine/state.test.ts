@@ -1,6 +1,15 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { InvalidStateRecordError, principalHistory } from '../../../src/engine/state';
+import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  InvalidStateRecordError,
+  principalHistory,
+  putRecord,
+  putRecords,
+  type RevocationRecord,
+  STATE_PARTITIONS,
+  type StateRecord,
+} from '../../../src/engine/state';
 import { mockAws } from '../../support/iam-mock';
+import { arnMatches } from '../../support/packaged-template';
 
 const m = mockAws();
 const store = () => ({ ddb: m.deps().clients.ddb, table: 'offboarding-state' });
@@ -96,5 +105,51 @@ describe('Function: principalHistory', () => {
   it('returns nothing for a principal never revoked', async () => {
     m.ddb.on(QueryCommand).resolves({ Items: [] });
     expect((await principalHistory(store(), alice)).revocations).toEqual([]);
+  });
+});
+
+describe('STATE_PARTITIONS (the dynamodb:LeadingKeys patterns of the roles)', () => {
+  const role = { kind: 'role', name: 'deployer', arn: 'arn:aws:iam::123456789012:role/deployer' } as const;
+  /** A record as the engine holds it: without storage keys. */
+  const record = (sk: string, kind: 'revocation' | 'restore', p: RevocationRecord['principal']) => {
+    const { pk: _pk, sk: _sk, ...rest } = item(sk, kind);
+    return { ...rest, principal: p } as unknown as StateRecord;
+  };
+  const revocation = (p: RevocationRecord['principal']) => record('r1', 'revocation', p) as RevocationRecord;
+  const records: [string, StateRecord][] = [
+    [STATE_PARTITIONS.userRecords, revocation(alice)],
+    [STATE_PARTITIONS.roleRecords, revocation(role)],
+    [STATE_PARTITIONS.roleRecords, record('r2', 'restore', role)],
+    [
+      STATE_PARTITIONS.revokedIndex,
+      {
+        kind: 'revoked-index',
+        userName: 'alice',
+        runId: 'r1',
+        at: 't',
+        trigger: 'lockdown',
+        mode: 'lockdown',
+      },
+    ],
+  ];
+
+  it.each(records)('holds every record the store writes: %s', async (pattern, record) => {
+    m.ddb.on(PutCommand).resolves({});
+    await putRecord(store(), record);
+    const pk = String(m.ddb.commandCalls(PutCommand)[0]?.args[0].input.Item?.pk);
+    expect(arnMatches(pattern, pk)).toBe(true);
+    // ...and only its own kind of record.
+    const others = Object.values(STATE_PARTITIONS).filter((p) => p !== pattern);
+    expect(others.filter((p) => arnMatches(p, pk))).toEqual([]);
+  });
+
+  it("holds the batched records of the sweep's key deactivations (users' records)", async () => {
+    m.ddb.on(BatchWriteCommand).resolves({});
+    await putRecords(store(), [revocation(alice)]);
+    const items = Object.values(m.ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems ?? {})
+      .flat()
+      .map((w) => String(w.PutRequest?.Item?.pk));
+    expect(items).toEqual(['principal#user#alice']);
+    expect(items.every((pk) => arnMatches(STATE_PARTITIONS.userRecords, pk))).toBe(true);
   });
 });

