@@ -1,5 +1,6 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../clients';
+import { queryPartition } from '../util/paging';
 import { type DepartureMessage, departureMessageSchema, issuesOf } from './message';
 
 /**
@@ -79,21 +80,10 @@ export type KeptDeparture =
  * DynamoDB: `dynamodb:Query`.
  */
 export async function* keptDryRunDepartures(store: Store): AsyncGenerator<KeptDeparture> {
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.ddb.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': DRY_RUN_DEPARTURES_PK },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of (page.Items ?? []) as Partial<DryRunDepartureItem>[]) {
-      const r = departureMessageSchema.safeParse(item.message);
-      if (r.success) yield { ok: true, message: r.data, plannedAt: String(item.plannedAt ?? '') };
-      else yield { ok: false, sk: String(item.sk ?? '?'), problems: issuesOf(r.error) };
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  for await (const raw of queryPartition(store, DRY_RUN_DEPARTURES_PK)) {
+    const item = raw as Partial<DryRunDepartureItem>;
+    const r = departureMessageSchema.safeParse(item.message);
+    if (r.success) yield { ok: true, message: r.data, plannedAt: String(item.plannedAt ?? '') };
+    else yield { ok: false, sk: String(item.sk ?? '?'), problems: issuesOf(r.error) };
+  }
 }

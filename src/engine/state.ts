@@ -1,12 +1,7 @@
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../clients';
 import { describeError, RevocationError } from '../errors';
+import { queryPartition } from '../util/paging';
 import { formatIssues } from '../util/zod';
 import { stateRecordSchema } from './schema';
 import type {
@@ -215,20 +210,7 @@ export async function finishRevocationRecord(
 
 /** The records of one partition, page by page, each parsed (`newestFirst`: newest `sk` first). */
 async function* partition(store: Store, pk: string, newestFirst = false): AsyncGenerator<StateRecord> {
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.ddb.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: !newestFirst,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) yield fromItem(item);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  for await (const item of queryPartition(store, pk, newestFirst)) yield fromItem(item);
 }
 
 /** A principal's revocations, each with whether a completed restore undid it, newest first. */
