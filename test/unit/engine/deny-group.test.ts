@@ -8,7 +8,6 @@ import {
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
 } from '@aws-sdk/client-iam';
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../../../src/config';
 import { attachDeny } from '../../../src/engine/actions/attach-deny';
 import { denyForm, denyInPlace, denyTargetOf } from '../../../src/engine/deny';
@@ -18,6 +17,7 @@ import { InvalidStateRecordError } from '../../../src/engine/state';
 import type { PrincipalRef } from '../../../src/engine/types';
 import { verifyUser } from '../../../src/engine/verify';
 import { answerDefaults, answerUser, iamWrites, mockAws, NOW, noSuchEntity } from '../../support/iam-mock';
+import { answerStateTable } from '../../support/state-table';
 
 /**
  * The deny group: when a user's managed-policy quota is full, the deny is membership of `DENY_GROUP_NAME` (a
@@ -63,34 +63,7 @@ function answerGroups(userName: string, initial: string[] = [], pageSize = 100):
   return groups;
 }
 
-/** The state table: records kept, queries answered newest first. */
-function recordTable() {
-  const items: Record<string, unknown>[] = [];
-  m.ddb.on(PutCommand).callsFake(async (input: { Item: Record<string, unknown> }) => {
-    items.push(input.Item);
-    return {};
-  });
-  m.ddb
-    .on(UpdateCommand)
-    .callsFake(
-      async (input: {
-        Key: { pk: string; sk: string };
-        ExpressionAttributeValues: Record<string, unknown>;
-      }) => {
-        const item = items.find((i) => i.pk === input.Key.pk && i.sk === input.Key.sk);
-        const v = input.ExpressionAttributeValues;
-        if (item)
-          Object.assign(item, { status: v[':finished'], outcome: v[':outcome'], results: v[':results'] });
-        return {};
-      },
-    );
-  m.ddb.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, string> }) => ({
-    Items: items
-      .filter((i) => i.pk === input.ExpressionAttributeValues[':pk'])
-      .sort((a, b) => String(b.sk).localeCompare(String(a.sk))),
-  }));
-  return items;
-}
+const recordTable = () => answerStateTable(m);
 
 const lockdownOf = (userName = 'alice') =>
   ({

@@ -4,7 +4,7 @@ import {
   GetUserCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../../../src/config';
 import { runRestore } from '../../../src/engine/restore';
 import { runRevocation } from '../../../src/engine/revoke';
@@ -18,42 +18,14 @@ import {
   mockAws,
   noSuchEntity,
 } from '../../support/iam-mock';
+import { answerStateTable } from '../../support/state-table';
 
 const m = mockAws();
 const QUARANTINE = 'arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3';
 const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';
 const request = { target: { userName: 'alice' }, reason: 'closed', requestedBy: 'secops' };
 
-/** Keeps the records the engine writes, and answers queries newest first, like the table. */
-function recordTable() {
-  const items: Record<string, unknown>[] = [];
-  m.ddb.on(PutCommand).callsFake(async (input: { Item: Record<string, unknown> }) => {
-    items.push(input.Item);
-    return {};
-  });
-  // The engine completes a record with UpdateItem: SET status, outcome, results.
-  m.ddb
-    .on(UpdateCommand)
-    .callsFake(
-      async (input: {
-        Key: { pk: string; sk: string };
-        ExpressionAttributeValues: Record<string, unknown>;
-      }) => {
-        const item = items.find((i) => i.pk === input.Key.pk && i.sk === input.Key.sk);
-        if (item) {
-          const v = input.ExpressionAttributeValues;
-          Object.assign(item, { status: v[':finished'], outcome: v[':outcome'], results: v[':results'] });
-        }
-        return {};
-      },
-    );
-  m.ddb.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, string> }) => ({
-    Items: items
-      .filter((i) => i.pk === input.ExpressionAttributeValues[':pk'])
-      .sort((a, b) => String(b.sk).localeCompare(String(a.sk))),
-  }));
-  return items;
-}
+const recordTable = () => answerStateTable(m);
 
 const lockdown = (config: Partial<Config> = {}) =>
   runRevocation(
