@@ -27,7 +27,7 @@ import { SECRET_PERMISSIONS } from '../src/webhooks/secrets';
  * The deployment manifest: the IAM actions each function's code path calls, collected from what the code
  * declares one way, on the action or module that makes the call (each engine action's `permissions` and
  * `undo.permissions`, each module's `*_PERMISSIONS`). `serverless.yml` grants exactly these to each function's
- * role (besides writing its own logs), and test/unit/template.test.ts proves it from the packaged template.
+ * role (besides writing its own logs), and test/unit/infra/template.test.ts proves it from the packaged template.
  * Outside src/: never bundled in a handler.
  */
 
@@ -119,7 +119,7 @@ const { userRecords, roleRecords, revokedIndex } = STATE_PARTITIONS;
 /**
  * Per function, the sorted state-table partitions (`pk` values, as `dynamodb:LeadingKeys` patterns) its code
  * path reads and writes; `serverless.yml` limits each function's DynamoDB statement to exactly these
- * (`ForAllValues:StringLike` `dynamodb:LeadingKeys`), and test/unit/template.test.ts proves it.
+ * (`ForAllValues:StringLike` `dynamodb:LeadingKeys`), and test/unit/infra/template.test.ts proves it.
  * @example
  * FUNCTION_PARTITIONS.keySweep; // ['index#revoked-users', 'principal#user#*']
  */

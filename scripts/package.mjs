@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Packages serverless.yml offline and lints the CloudFormation template with cfn-lint; exits non-zero on
- * any failure. Run by `npm test` (as `npm run package`) and by test/unit/template.test.ts.
+ * any failure. Run by `npm test` (as `npm run package`) and by test/unit/infra/template.test.ts.
  *
  *   node scripts/package.mjs [--stage local] [--out .serverless] [-- <more serverless args, e.g. --param k=v>]
  *

@@ -8,7 +8,7 @@ import type { FunctionName } from '../../infra/permissions';
  * Packages serverless.yml with the project's own script (scripts/package.mjs: serverless package offline,
  * then cfn-lint) and reads the CloudFormation template it produced: what CloudFormation deploys, so the roles
  * read here are the roles the functions get, including what the plugins add. Shared by
- * test/unit/template.test.ts and test/unit/infra/iam-simulate.test.ts.
+ * test/unit/infra/template.test.ts and test/unit/infra/iam-simulate.test.ts.
  */
 
 export const repo = resolve(__dirname, '../..');

