@@ -176,40 +176,23 @@ describe('The deny group (moto, IAM enforcement on)', () => {
   });
 
   it("counts the membership as the deny in place in the sweep's drift check", async () => {
-    const findings = await checkRevokedUsers(
-      asAdmin(),
-      [
-        {
-          kind: 'revoked-index',
-          userName: 'dora',
-          runId: 'r',
-          at: revokedAt,
-          trigger: 'lockdown',
-          mode: 'lockdown',
-        },
-      ],
-      new Map(),
-      undefined,
-      stack.config,
-    );
+    const doraIndexed = () => [
+      {
+        kind: 'revoked-index' as const,
+        userName: 'dora',
+        runId: 'r',
+        at: revokedAt,
+        trigger: 'lockdown' as const,
+        mode: 'lockdown' as const,
+      },
+    ];
+    const findings = await checkRevokedUsers(asAdmin(), doraIndexed(), new Map(), undefined, stack.config);
     expect(findings).toEqual({ entries: [], notes: [], unchecked: 0 });
     // Without the group configured, the same user is drift: the deny policy is not attached.
-    const without = await checkRevokedUsers(
-      asAdmin(),
-      [
-        {
-          kind: 'revoked-index',
-          userName: 'dora',
-          runId: 'r',
-          at: revokedAt,
-          trigger: 'lockdown',
-          mode: 'lockdown',
-        },
-      ],
-      new Map(),
-      undefined,
-      { ...stack.config, denyGroupName: undefined },
-    );
+    const without = await checkRevokedUsers(asAdmin(), doraIndexed(), new Map(), undefined, {
+      ...stack.config,
+      denyGroupName: undefined,
+    });
     expect(without.entries.map((e) => e.findings)).toEqual([[`deny policy ${DENY} not attached`]]);
   });
 

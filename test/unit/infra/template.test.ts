@@ -627,37 +627,35 @@ function iamActionOf(pkg: string, name: string): string | undefined {
  * engine user. Not granted, on purpose. The list is exact (a stale entry fails the test), so it can only
  * shrink as the bundles are split per path.
  */
+/**
+ * What every bundle that reaches the engine carries beyond a user revocation: the role steps (a path that only
+ * handles users never runs them) and restore's undos, through the action registry behind the engine's entry.
+ */
+const ROLE_STEPS_AND_UNDOS = [
+  'iam:GetRole',
+  'iam:GetRolePolicy',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListRolePolicies',
+  'iam:ListRoleTags',
+  'iam:PutRolePolicy',
+  'iam:TagRole',
+  'iam:DeleteRolePolicy',
+  'iam:DeleteUserPolicy',
+  'iam:DetachUserPolicy',
+  'iam:RemoveUserFromGroup',
+] as const;
+
 const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
   hrWebhook: [],
   revocationWorker: [
     // the sweep's batched restore records (src/engine/keys.ts, reached through the engine's entry point)
     'dynamodb:BatchWriteItem',
     // role steps (users only) and restore's undos
-    'iam:GetRole',
-    'iam:GetRolePolicy',
-    'iam:ListAttachedRolePolicies',
-    'iam:ListRolePolicies',
-    'iam:ListRoleTags',
-    'iam:PutRolePolicy',
-    'iam:TagRole',
-    'iam:DeleteRolePolicy',
-    'iam:DeleteUserPolicy',
-    'iam:DetachUserPolicy',
-    'iam:RemoveUserFromGroup',
+    ...ROLE_STEPS_AND_UNDOS,
   ],
   keySweep: [
     // as the worker, plus the person resolver and restore's removal from the revoked index
-    'iam:GetRole',
-    'iam:GetRolePolicy',
-    'iam:ListAttachedRolePolicies',
-    'iam:ListRolePolicies',
-    'iam:ListRoleTags',
-    'iam:PutRolePolicy',
-    'iam:TagRole',
-    'iam:DeleteRolePolicy',
-    'iam:DeleteUserPolicy',
-    'iam:DetachUserPolicy',
-    'iam:RemoveUserFromGroup',
+    ...ROLE_STEPS_AND_UNDOS,
     'iam:GetAccountAuthorizationDetails',
     'dynamodb:DeleteItem',
   ],
