@@ -1,17 +1,21 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { accountAccess } from '../src/accounts/access';
 import { logger } from '../src/logger';
 import { operatorResponses } from '../src/operator/http';
 import { lockdown } from '../src/operator/lockdown';
 import { coldStart } from '../src/runtime';
 
 const { config, clients } = coldStart();
+// A request naming `accountId` acts in that account through its member role.
+const access = accountAccess({ config, clients });
 
 /**
  * Direct invoke, or `POST /ops/lockdown` (HTTP API, `AWS_IAM` authorization: the verified caller ARN is recorded):
- * `{ target: {userName}|{accessKeyId}|{roleName}|{employeeId}|{email}, reason, requestedBy, dryRun? }`.
+ * `{ target: {userName}|{accessKeyId}|{roleName}|{employeeId}|{email}, accountId?, reason, requestedBy, dryRun? }`
+ * (`accountId`: act in that account, through its member role; absent, the function's own account).
  */
 export const handler = middy()
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(operatorResponses())
-  .handler(async (event: unknown) => lockdown(event, { config, clients, now: new Date() }));
+  .handler(async (event: unknown) => lockdown(event, { config, clients, access, now: new Date() }));

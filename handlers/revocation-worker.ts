@@ -1,12 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { accountAccess } from '../src/accounts/access';
+import { departureFanOut } from '../src/accounts/fanout';
+import { fansOut } from '../src/config';
 import { departureWorker } from '../src/departures/worker';
 import { logger } from '../src/logger';
 import { coldStart } from '../src/runtime';
 
 const { config, clients } = coldStart();
-const worker = departureWorker({ config, clients });
+// Over several accounts (TARGET_ACCOUNTS other than self), a departure is queued per account for the account worker.
+const fanOut = fansOut(config)
+  ? departureFanOut({ config, clients, access: accountAccess({ config, clients }) })
+  : undefined;
+const worker = departureWorker({ config, clients, ...(fanOut ? { fanOut } : {}) });
 
 /** SQS batch from the departure queue: one idempotent departure revocation per record, partial batch failures. */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()

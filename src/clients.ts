@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -24,6 +26,26 @@ export interface Clients {
   readonly ddb: DynamoDBDocumentClient;
   /** SSM client of the function's own region (webhook secrets). */
   readonly ssmHome: SSMClient;
+  /** STS: the function's own account id, and the member role assumed in each other target account. */
+  readonly sts: STSClient;
+  /** Organizations with the function's own credentials (listing the accounts when `ORG_ROLE_ARN` is empty). */
+  readonly organizations: OrganizationsClient;
+  /**
+   * The clients that act in another account, signed with credentials assumed there (same endpoint, retries
+   * and timeouts as the function's own).
+   */
+  withCredentials(credentials: TemporaryCredentials): ScopedClients;
+}
+
+/** What acts inside one target account: IAM, SSM per region, Organizations (listing accounts). */
+export type ScopedClients = Pick<Clients, 'iam' | 'ssm' | 'organizations'>;
+
+/** Credentials from `sts:AssumeRole`. */
+export interface TemporaryCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration?: Date;
 }
 
 export interface ClientOptions {
@@ -35,16 +57,15 @@ export interface ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-export type ClientOverrides = Partial<Omit<Clients, 'ssm'>> & { ssm?: (region: string) => SSMClient };
+export type ClientOverrides = Partial<Omit<Clients, 'ssm' | 'withCredentials'>> & {
+  ssm?: (region: string) => SSMClient;
+  withCredentials?: (credentials: TemporaryCredentials) => ScopedClients;
+};
 
-/**
- * Builds the clients once (per cold start).
- * @example
- * const clients = makeClients({ region: config.region });
- * const testClients = makeClients({ region: 'us-east-1' }, { iam: new IAMClient({ endpoint: moto.endpoint }) });
- */
-export function makeClients(options: ClientOptions, overrides: ClientOverrides = {}): Clients {
-  const base = {
+type BaseOptions = ReturnType<typeof baseOptions>;
+
+function baseOptions(options: ClientOptions) {
+  return {
     region: options.region,
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
@@ -53,17 +74,40 @@ export function makeClients(options: ClientOptions, overrides: ClientOverrides =
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   } as const;
-  const ssmByRegion = new Map<string, SSMClient>();
-  const ssm =
-    overrides.ssm ??
-    ((region: string) => {
-      let client = ssmByRegion.get(region);
-      if (!client) {
-        client = new SSMClient({ ...base, region });
-        ssmByRegion.set(region, client);
-      }
-      return client;
-    });
+}
+
+/** SSM clients per region, each built once. */
+function ssmPerRegion(base: BaseOptions): (region: string) => SSMClient {
+  const byRegion = new Map<string, SSMClient>();
+  return (region: string) => {
+    let client = byRegion.get(region);
+    if (!client) {
+      client = new SSMClient({ ...base, region });
+      byRegion.set(region, client);
+    }
+    return client;
+  };
+}
+
+/** The clients of one other account: the function's client options with that account's credentials. */
+function scopedClients(base: BaseOptions, credentials: TemporaryCredentials): ScopedClients {
+  const scoped = { ...base, credentials };
+  return {
+    iam: new IAMClient(scoped),
+    ssm: ssmPerRegion(scoped),
+    organizations: new OrganizationsClient(scoped),
+  };
+}
+
+/**
+ * Builds the clients once (per cold start).
+ * @example
+ * const clients = makeClients({ region: config.region });
+ * const testClients = makeClients({ region: 'us-east-1' }, { iam: new IAMClient({ endpoint: moto.endpoint }) });
+ */
+export function makeClients(options: ClientOptions, overrides: ClientOverrides = {}): Clients {
+  const base = baseOptions(options);
+  const ssm = overrides.ssm ?? ssmPerRegion(base);
   const ddb =
     overrides.ddb ??
     DynamoDBDocumentClient.from(new DynamoDBClient(base), {
@@ -76,5 +120,8 @@ export function makeClients(options: ClientOptions, overrides: ClientOverrides =
     sqs: overrides.sqs ?? new SQSClient({ ...base, maxAttempts: options.maxAttempts ?? 3 }),
     ddb,
     ssmHome: overrides.ssmHome ?? ssm(options.region),
+    sts: overrides.sts ?? new STSClient(base),
+    organizations: overrides.organizations ?? new OrganizationsClient(base),
+    withCredentials: overrides.withCredentials ?? ((credentials) => scopedClients(base, credentials)),
   };
 }

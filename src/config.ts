@@ -57,7 +57,30 @@ export interface Config {
   readonly sweepMaxDrift: number;
   /** `MAX_CONCURRENCY` (default 4): parallel AWS writes within one revocation after the deny. */
   readonly maxConcurrency: number;
+  /**
+   * `TARGET_ACCOUNTS` (default `self`): the accounts departures and sweeps reach. `self` is the function's own
+   * account only (no fan-out); `organization` every ACTIVE account of the organization; or a list of ids.
+   */
+  readonly targetAccounts: TargetAccounts;
+  /** `EXCLUDED_ACCOUNTS` (default empty): account ids never targeted, whatever `TARGET_ACCOUNTS` says. */
+  readonly excludedAccounts: readonly string[];
+  /** `MEMBER_ROLE_NAME` (default `offboarding-member`): the role assumed in each other target account. */
+  readonly memberRoleName: string;
+  /** `ORG_ROLE_ARN` (default empty: own credentials): role assumed to list the organization's accounts. */
+  readonly orgRoleArn: string | undefined;
+  /** `ACCOUNT_QUEUE_URL` (required unless `TARGET_ACCOUNTS=self`): the per-account work queue. */
+  readonly accountQueueUrl: string | undefined;
 }
+
+/** Which accounts a departure or sweep reaches (`TARGET_ACCOUNTS`). */
+export type TargetAccounts =
+  | { readonly kind: 'self' }
+  | { readonly kind: 'organization' }
+  | { readonly kind: 'list'; readonly accountIds: readonly string[] };
+
+/** True when work fans out over accounts through the account queue (anything but `self`). */
+export const fansOut = (config: Pick<Config, 'targetAccounts'>): boolean =>
+  config.targetAccounts.kind !== 'self';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -73,6 +96,28 @@ const list = (fallback: string) =>
         .map((s) => s.trim())
         .filter(Boolean),
     );
+const accountId = z.string().regex(/^\d{12}$/, 'must be 12-digit account ids');
+const accountList = list('').pipe(z.array(accountId));
+const targetAccounts = z
+  .string()
+  .default('self')
+  .transform((v, ctx): TargetAccounts => {
+    const value = v.trim();
+    if (value === 'self' || value === 'organization') return { kind: value };
+    const ids = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = ids.filter((id) => !/^\d{12}$/.test(id));
+    if (!ids.length || bad.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be self, organization or a comma list of 12-digit account ids${bad.length ? ` (not: ${bad.join(', ')})` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return { kind: 'list', accountIds: [...new Set(ids)] };
+  });
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
 const schema = z.object({
@@ -104,6 +149,18 @@ const schema = z.object({
   SWEEP_MAX_FRACTION: z.coerce.number().min(0).max(1).default(0.2),
   SWEEP_MAX_DRIFT: nonNegativeInt(5),
   MAX_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  TARGET_ACCOUNTS: targetAccounts,
+  EXCLUDED_ACCOUNTS: accountList,
+  // IAM role names: 1-64 of letters, digits and +=,.@_-.
+  MEMBER_ROLE_NAME: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')
+    .default('offboarding-member'),
+  ORG_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
+  ACCOUNT_QUEUE_URL: z.string().min(1).optional(),
 });
 
 /** Keys that are optional in the contract but required by a given handler. */
@@ -137,6 +194,9 @@ export function loadConfig(
   for (const key of require) {
     if (!cleaned[key]) problems.push(`Environment variable ${key} is required`);
   }
+  if (parsed.success && parsed.data.TARGET_ACCOUNTS.kind !== 'self' && !cleaned.ACCOUNT_QUEUE_URL) {
+    problems.push('Environment variable ACCOUNT_QUEUE_URL is required unless TARGET_ACCOUNTS=self');
+  }
   if (!parsed.success || problems.length) throw new ConfigError(problems.join('; '));
   const e = parsed.data;
   return Object.freeze({
@@ -161,5 +221,10 @@ export function loadConfig(
     sweepMaxFraction: e.SWEEP_MAX_FRACTION,
     sweepMaxDrift: e.SWEEP_MAX_DRIFT,
     maxConcurrency: e.MAX_CONCURRENCY,
+    targetAccounts: Object.freeze(e.TARGET_ACCOUNTS),
+    excludedAccounts: Object.freeze(e.EXCLUDED_ACCOUNTS),
+    memberRoleName: e.MEMBER_ROLE_NAME,
+    orgRoleArn: e.ORG_ROLE_ARN,
+    accountQueueUrl: e.ACCOUNT_QUEUE_URL,
   });
 }

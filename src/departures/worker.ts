@@ -5,9 +5,9 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Clients } from '../clients';
-import type { Config } from '../config';
+import { type Config, fansOut } from '../config';
 import { type RevocationReport, type RevocationRequest, runRevocation } from '../engine';
-import { describeError, InvalidRequestError, TransientError } from '../errors';
+import { ConfigError, describeError, InvalidRequestError, TransientError } from '../errors';
 import { logger } from '../logger';
 import { malformedDepartureNotification, publish, publishOrNote, revocationNotification } from '../notify';
 import { forgetDryRunDeparture, keepDryRunDeparture } from './dry-run';
@@ -44,9 +44,15 @@ export const DEPARTURE_IDEMPOTENCY_PK = 'idempotency#departure';
 /** What a completed departure leaves in its idempotency record (small: DynamoDB items are at most 400 KB). */
 export interface DepartureResult {
   readonly runId: string;
-  readonly outcome: RevocationReport['outcome'];
-  readonly principals: number;
+  /** The run's outcome, or `fanned-out` when the departure was queued as one work item per target account. */
+  readonly outcome: RevocationReport['outcome'] | 'fanned-out';
+  /** Principals revoked (single account), or accounts targeted (fanned out). */
+  readonly principals?: number;
+  readonly accounts?: number;
 }
+
+/** Queues a departure as one work item per target account (src/accounts: `departureFanOut`). */
+export type FanOut = (message: DepartureMessage) => Promise<{ readonly accounts: readonly string[] }>;
 
 export interface WorkerDeps {
   readonly config: Config;
@@ -57,6 +63,11 @@ export interface WorkerDeps {
   readonly revoke?: typeof runRevocation;
   /** The clock, read once per departure. */
   readonly clock?: () => Date;
+  /**
+   * The fan-out over accounts, required when `TARGET_ACCOUNTS` is not `self`: the departure is then queued as
+   * one work item per target account for the account worker instead of being revoked here.
+   */
+  readonly fanOut?: FanOut;
 }
 
 /**
@@ -111,14 +122,9 @@ export function needsRetry(report: RevocationReport): boolean {
  * A planned (dry-run) departure is kept for a replay once DRY_RUN is off (a failure to keep it fails the
  * record, so SQS retries: never lost); a departure handled for real is forgotten from that list.
  */
-async function keepOrForget(
-  deps: WorkerDeps,
-  message: DepartureMessage,
-  report: RevocationReport,
-  now: Date,
-) {
+async function keepOrForget(deps: WorkerDeps, message: DepartureMessage, dryRun: boolean, now: Date) {
   const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
-  if (report.dryRun) {
+  if (dryRun) {
     await keepDryRunDeparture(store, message, now);
     return;
   }
@@ -137,6 +143,13 @@ async function handleDeparture(
   clock: () => Date,
   message: DepartureMessage,
 ): Promise<DepartureResult> {
+  if (fansOut(deps.config)) {
+    if (!deps.fanOut)
+      throw new ConfigError('the departure worker has no fan-out while TARGET_ACCOUNTS is not self');
+    const { accounts } = await deps.fanOut(message);
+    await keepOrForget(deps, message, deps.config.dryRun, clock());
+    return { runId: message.id, outcome: 'fanned-out', accounts: accounts.length };
+  }
   const report = await revoke(departureRequest(message), {
     config: deps.config,
     clients: deps.clients,
@@ -151,7 +164,7 @@ async function handleDeparture(
   if (needsRetry(report)) {
     throw new TransientError(`revocation ${report.outcome}: access may remain, the departure is retried`);
   }
-  await keepOrForget(deps, message, report, clock());
+  await keepOrForget(deps, message, report.dryRun, clock());
   return { runId: report.runId, outcome: report.outcome, principals: report.principals.length };
 }
 

@@ -31,6 +31,8 @@ export {
   type RevokedIndexEntry,
   STATE_PARTITIONS,
   STATE_PERMISSIONS,
+  type Store,
+  storeOf,
 } from './state';
 export { type RollUp, rollUp } from './steps';
 export type * from './types';

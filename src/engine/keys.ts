@@ -4,7 +4,13 @@ import { actions } from './actions';
 import { executePlan } from './execute';
 import { type ProtectionSubject, protectionReason } from './protection';
 import type { EngineDeps } from './revoke';
-import { BATCH_STATE_PERMISSIONS, type BatchOptions, putRecords, type RevocationRecord } from './state';
+import {
+  BATCH_STATE_PERMISSIONS,
+  type BatchOptions,
+  putRecords,
+  type RevocationRecord,
+  storeOf,
+} from './state';
 import { numberSteps, rollUpSteps } from './steps';
 import type { AccessKeyInfo, PlannedStep, PrincipalReport, StepResult, UserSnapshot } from './types';
 import { VERIFY_KEYS_PERMISSIONS, verifyKeys } from './verify';
@@ -129,7 +135,7 @@ export async function deactivateAccessKeys(
   options: BatchOptions = {},
 ): Promise<Map<string, PrincipalReport>> {
   const out = new Map<string, PrincipalReport>();
-  const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
+  const store = storeOf(deps);
   const records: RevocationRecord[] = [];
   for (const d of batch) {
     const record = keyRecord(d, run, deps.now);

@@ -14,7 +14,7 @@ import {
   type RestoreRecord,
   type RevocationRecord,
   removeFromRevokedIndex,
-  type Store,
+  storeOf,
 } from './state';
 import { numberSteps, rollUpSteps } from './steps';
 import type {
@@ -38,8 +38,6 @@ export interface RestoreRequestInput {
   readonly caller?: Caller;
   readonly dryRun?: boolean;
 }
-
-const storeOf = (deps: EngineDeps): Store => ({ ddb: deps.clients.ddb, table: deps.config.stateTable });
 
 /** What a step changes, for matching the same change across runs. */
 const changeOf = (step: PlannedStep, principal: PrincipalRef) =>
@@ -257,6 +255,7 @@ export async function runRestore(request: RestoreRequestInput, deps: EngineDeps)
     kind: 'restore',
     runId,
     trigger: 'restore',
+    ...(deps.accountId ? { accountId: deps.accountId } : {}),
     target: {
       [kind === 'user' ? 'userName' : 'roleName']: principal.name,
       ...(request.runId ? { runId: request.runId } : {}),

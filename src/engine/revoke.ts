@@ -17,7 +17,7 @@ import {
   putRecord,
   type RevocationRecord,
   revokedIndexEntry,
-  type Store,
+  storeOf,
 } from './state';
 import { rollUpSteps } from './steps';
 import type {
@@ -66,6 +66,11 @@ export interface EngineDeps {
   readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb'>;
   /** The run's clock, read once by the caller. */
   readonly now: Date;
+  /**
+   * The target account, when it is not the function's own: `clients` then act in it (the member role's
+   * credentials) and its records are kept apart from the own account's. Absent: the function's own account.
+   */
+  readonly accountId?: string;
 }
 
 interface Principal {
@@ -82,8 +87,6 @@ interface RunContext {
 
 const isPersonTarget = (t: RevocationTarget): t is { employeeId?: string; email?: string } =>
   !('userName' in t) && !('accessKeyId' in t) && !('roleName' in t);
-
-const storeOf = (deps: EngineDeps): Store => ({ ddb: deps.clients.ddb, table: deps.config.stateTable });
 
 /** Turns a target into the principals it names (reads only). */
 async function resolvePrincipals(target: RevocationTarget, deps: EngineDeps): Promise<Principal[]> {
@@ -354,6 +357,7 @@ export async function runRevocation(request: RevocationRequest, deps: EngineDeps
     runId,
     trigger: request.trigger,
     mode: request.mode,
+    ...(deps.accountId ? { accountId: deps.accountId } : {}),
     dryRun: run.dryRun,
     target: Object.fromEntries(Object.entries(request.target).filter(([, v]) => v !== undefined)),
     reason: request.reason,

@@ -73,7 +73,25 @@ export type StateRecord = RevocationRecord | RestoreRecord | RevokedIndexEntry;
 /** A state table item that is not a record of this project's shape (edited, forged or from another version). */
 export class InvalidStateRecordError extends RevocationError {}
 
-export type Store = { readonly ddb: Clients['ddb']; readonly table: string };
+/**
+ * Where records are kept: the state table, and the target account when it is not the function's own (its
+ * records then live under `account#<id>#...` partitions, so one table holds every account's records apart).
+ */
+export type Store = { readonly ddb: Clients['ddb']; readonly table: string; readonly accountId?: string };
+
+/**
+ * The store of a run: the function's own account when `accountId` is absent (the partitions of a single-account
+ * deployment), else that account's partitions.
+ */
+export const storeOf = (deps: {
+  readonly config: { readonly stateTable: string };
+  readonly clients: Pick<Clients, 'ddb'>;
+  readonly accountId?: string | undefined;
+}): Store => ({
+  ddb: deps.clients.ddb,
+  table: deps.config.stateTable,
+  ...(deps.accountId ? { accountId: deps.accountId } : {}),
+});
 
 /**
  * The partitions (`pk` values) the engine's records live in, as `dynamodb:LeadingKeys` patterns: each function's
@@ -86,27 +104,33 @@ export const STATE_PARTITIONS = Object.freeze({
   roleRecords: 'principal#role#*',
   /** The revoked-users index the sweep's drift check reads (one item per user). */
   revokedIndex: 'index#revoked-users',
+  /** The same three, of another target account: `account#<id>#principal#...`, `account#<id>#index#...`. */
+  accountRecords: 'account#*',
 });
 
 // Storage keys: known here only. A principal's runs sort by time under `principal#<kind>#<name>`; a restore's
 // `~` sorts after any run id, so a restore stays newer than a revocation stamped the same millisecond.
-const REVOKED_INDEX_PK = STATE_PARTITIONS.revokedIndex;
-const principalKey = (kind: PrincipalKind, name: string) => `principal#${kind}#${name}`;
+// Another target account's partitions carry its id first (`account#<id>#`); the own account's carry none, as
+// in a single-account deployment.
+const accountPrefix = (store: Store) => (store.accountId ? `account#${store.accountId}#` : '');
+const revokedIndexKey = (store: Store) => `${accountPrefix(store)}${STATE_PARTITIONS.revokedIndex}`;
+const principalKey = (store: Store, kind: PrincipalKind, name: string) =>
+  `${accountPrefix(store)}principal#${kind}#${name}`;
 
-function keysOf(record: StateRecord): { pk: string; sk: string } {
+function keysOf(store: Store, record: StateRecord): { pk: string; sk: string } {
   switch (record.kind) {
     case 'revocation':
       return {
-        pk: principalKey(record.principal.kind, record.principal.name),
+        pk: principalKey(store, record.principal.kind, record.principal.name),
         sk: `${record.at}#${record.runId}`,
       };
     case 'restore':
       return {
-        pk: principalKey(record.principal.kind, record.principal.name),
+        pk: principalKey(store, record.principal.kind, record.principal.name),
         sk: `${record.at}#~restore#${record.runId}`,
       };
     case 'revoked-index':
-      return { pk: REVOKED_INDEX_PK, sk: record.userName };
+      return { pk: revokedIndexKey(store), sk: record.userName };
   }
 }
 
@@ -124,7 +148,9 @@ function fromItem(item: Record<string, unknown>): StateRecord {
 }
 
 export async function putRecord(store: Store, record: StateRecord): Promise<void> {
-  await store.ddb.send(new PutCommand({ TableName: store.table, Item: { ...keysOf(record), ...record } }));
+  await store.ddb.send(
+    new PutCommand({ TableName: store.table, Item: { ...keysOf(store, record), ...record } }),
+  );
 }
 
 export interface BatchOptions {
@@ -152,7 +178,7 @@ async function putBatch<R extends StateRecord>(store: Store, batch: readonly R[]
       delay *= 2;
     }
     try {
-      const items = pending.map((r) => ({ ...keysOf(r), ...r }));
+      const items = pending.map((r) => ({ ...keysOf(store, r), ...r }));
       const out = await store.ddb.send(
         new BatchWriteCommand({
           RequestItems: { [store.table]: items.map((Item) => ({ PutRequest: { Item } })) },
@@ -163,7 +189,7 @@ async function putBatch<R extends StateRecord>(store: Store, batch: readonly R[]
           (w) => `${w.PutRequest?.Item?.pk}|${w.PutRequest?.Item?.sk}`,
         ),
       );
-      pending = pending.filter((r) => left.has(`${keysOf(r).pk}|${keysOf(r).sk}`));
+      pending = pending.filter((r) => left.has(`${keysOf(store, r).pk}|${keysOf(store, r).sk}`));
     } catch (err) {
       // The SDK has already retried throttling and 5xx: what is left is not written.
       why = describeError(err);
@@ -200,7 +226,7 @@ export async function finishRevocationRecord(
   await store.ddb.send(
     new UpdateCommand({
       TableName: store.table,
-      Key: keysOf(record),
+      Key: keysOf(store, record),
       UpdateExpression: 'SET #status = :finished, outcome = :outcome, results = :results',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':finished': 'finished', ':outcome': outcome, ':results': results },
@@ -228,7 +254,7 @@ export interface PrincipalHistory {
 export async function principalHistory(store: Store, principal: PrincipalRef): Promise<PrincipalHistory> {
   const revocations: RevocationRecord[] = [];
   const restored = new Set<string>();
-  for await (const item of partition(store, principalKey(principal.kind, principal.name), true)) {
+  for await (const item of partition(store, principalKey(store, principal.kind, principal.name), true)) {
     if (item.kind === 'revoked-index') continue;
     if (item.principal.kind !== principal.kind || item.principal.name !== principal.name) {
       throw new InvalidStateRecordError(
@@ -256,14 +282,14 @@ export function revokedIndexEntry(record: RevocationRecord): RevokedIndexEntry {
 /** Removes a restored user from the revoked index (idempotent). */
 export async function removeFromRevokedIndex(store: Store, userName: string): Promise<void> {
   await store.ddb.send(
-    new DeleteCommand({ TableName: store.table, Key: { pk: REVOKED_INDEX_PK, sk: userName } }),
+    new DeleteCommand({ TableName: store.table, Key: { pk: revokedIndexKey(store), sk: userName } }),
   );
 }
 
 /** Every user in the revoked index (paginated Query: one call per 1 MB, about 5000 entries). */
 export async function listRevokedUsers(store: Store): Promise<RevokedIndexEntry[]> {
   const found: RevokedIndexEntry[] = [];
-  for await (const item of partition(store, REVOKED_INDEX_PK)) {
+  for await (const item of partition(store, revokedIndexKey(store))) {
     if (item.kind === 'revoked-index') found.push(item);
   }
   return found;

@@ -174,6 +174,8 @@ export interface RevocationReport {
   readonly runId: string;
   readonly trigger: Trigger;
   readonly mode: RevocationMode;
+  /** The account acted in, when it is not the function's own. */
+  readonly accountId?: string;
   readonly dryRun: boolean;
   readonly target: Readonly<Record<string, string>>;
   readonly reason: string;
@@ -191,6 +193,8 @@ export interface RestoreReport {
   readonly kind: 'restore';
   readonly runId: string;
   readonly trigger: 'restore';
+  /** The account acted in, when it is not the function's own. */
+  readonly accountId?: string;
   readonly target: Readonly<Record<string, string>>;
   readonly reason: string;
   readonly requestedBy: string;

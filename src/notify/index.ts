@@ -70,6 +70,7 @@ export async function publishOrNote(
   }
 }
 
+export { accountDeadLetterNotification, coverageNotification } from './coverage';
 export { malformedDepartureNotification } from './departure';
 export { restoreNotification } from './restore';
 export { revocationNotification } from './revocation';

@@ -9,7 +9,7 @@ export function restoreNotification(report: RestoreReport): Notification {
     `Offboarding restore: ${report.outcome.toUpperCase()}`,
     `${report.principal.kind} ${report.principal.name} (${report.principal.arn})`,
     `requested by: ${report.requestedBy}   reason: ${report.reason}`,
-    `run: ${report.runId}   at: ${report.at}   undoes: ${report.undoes.join(', ')}`,
+    `run: ${report.runId}   at: ${report.at}   undoes: ${report.undoes.join(', ')}${report.accountId ? `   account: ${report.accountId}` : ''}`,
     '',
     stepRows(report.steps),
   ];

@@ -38,7 +38,7 @@ export function revocationNotification(report: RevocationReport): Notification {
   const who = report.principals.map((p) => `${p.principal.kind} ${p.principal.name}`).join(', ');
   const lines = [
     `Offboarding ${report.trigger}${report.dryRun ? ' (dry run)' : ''}: ${report.outcome.toUpperCase()}`,
-    `target: ${describeTarget(report.target)}`,
+    `target: ${describeTarget(report.target)}${report.accountId ? `   account: ${report.accountId}` : ''}`,
     `requested by: ${report.requestedBy}   reason: ${report.reason}`,
     `run: ${report.runId}   at: ${report.at}`,
   ];

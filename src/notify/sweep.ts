@@ -18,7 +18,7 @@ export function sweepNotification(s: SweepSummary): Notification {
   const due = s.keys.filter((k) => k.class === 'due').length;
   const flagged = s.keys.length - due;
   const lines = [
-    `Key sweep (${s.mode}${s.dryRun ? ', dry run' : ''}): ${s.outcome.toUpperCase()}`,
+    `Key sweep (${s.mode}${s.dryRun ? ', dry run' : ''})${s.accountId ? ` of account ${s.accountId}` : ''}: ${s.outcome.toUpperCase()}`,
     `run: ${s.runId}   at: ${s.at}`,
     `credential report generated: ${s.credentialReport.generatedAt ?? 'unknown'}${
       s.credentialReport.ageHours !== undefined ? ` (${s.credentialReport.ageHours} h before the run)` : ''
@@ -78,7 +78,7 @@ export function sweepNotification(s: SweepSummary): Notification {
     : `${deactivated ? `${deactivated} deactivated` : `${flagged} flagged`}, ${due} due${s.drift.length ? `, ${s.drift.length} drift` : ''}`;
   return {
     subject: safeSubject(
-      `[offboarding] sweep ${s.outcome} (${s.mode}${s.dryRun ? ', dry run' : ''}): ${what}`,
+      `[offboarding] sweep ${s.outcome} (${s.mode}${s.dryRun ? ', dry run' : ''})${s.accountId ? ` in ${s.accountId}` : ''}: ${what}`,
     ),
     text: lines.join('\n'),
     json: s,

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { AccountAccess } from '../accounts/access';
 import type { Clients } from '../clients';
 import {
   type EngineDeps,
@@ -7,16 +9,43 @@ import {
   runRestore,
   runRevocation,
 } from '../engine';
-import { NotFoundError } from '../errors';
+import { ConfigError, NotFoundError } from '../errors';
 import { logger } from '../logger';
 import { publishOrNote, restoreNotification, revocationNotification } from '../notify';
 import { operatorCall } from './http';
 import { type LockdownRequest, parseLockdown, parseRestore } from './requests';
 
-/** What lockdown and restore need: the engine's dependencies, and SNS for the report. */
-export type OperatorDeps = Omit<EngineDeps, 'clients'> & {
+/**
+ * What lockdown and restore need: the engine's dependencies, SNS for the report, and the way into another
+ * account for a request naming `accountId`.
+ */
+export type OperatorDeps = Omit<EngineDeps, 'clients' | 'accountId'> & {
   readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb' | 'sns'>;
+  readonly access?: AccountAccess;
 };
+
+/**
+ * The engine's dependencies in the account a request names: the function's own account when it names none
+ * (or its own), else that account through the member role, the session named after the run.
+ * @throws AccountUnreachableError when the member role cannot be assumed (nothing was changed).
+ */
+async function inAccount(
+  deps: OperatorDeps,
+  accountId: string | undefined,
+  runId: string,
+): Promise<EngineDeps> {
+  const { access, ...engine } = deps;
+  if (!accountId) return engine;
+  if (!access)
+    throw new ConfigError('this function cannot reach other accounts (no account access configured)');
+  const scope = await access.open(accountId, runId);
+  if (scope.home) return engine;
+  return {
+    ...engine,
+    clients: { ...deps.clients, iam: scope.clients.iam, ssm: scope.clients.ssm },
+    accountId: scope.accountId,
+  };
+}
 
 /** The one target key the (validated) request names. */
 function lockdownTarget(t: LockdownRequest['target']): RevocationTarget {
@@ -38,8 +67,10 @@ export async function lockdown(event: unknown, deps: OperatorDeps): Promise<Revo
   const { request: input, caller } = operatorCall(event);
   const request = parseLockdown(input);
   logger.appendKeys({ trigger: 'lockdown' });
+  const runId = randomUUID();
   const report = await runRevocation(
     {
+      runId,
       trigger: 'lockdown',
       mode: 'lockdown',
       target: lockdownTarget(request.target),
@@ -50,7 +81,7 @@ export async function lockdown(event: unknown, deps: OperatorDeps): Promise<Revo
       deleteLoginProfile: request.deleteLoginProfile,
       deactivateMfa: request.deactivateMfa,
     },
-    deps,
+    await inAccount(deps, request.accountId, runId),
   );
   await publishOrNote(
     deps.clients,
@@ -73,9 +104,10 @@ export async function restore(event: unknown, deps: OperatorDeps): Promise<Resto
   const request = parseRestore(input);
   logger.appendKeys({ trigger: 'restore' });
   const { userName, roleName } = request.target;
+  const { accountId, ...rest } = request;
   const report = await runRestore(
-    { ...request, caller, target: userName ? { userName } : { roleName: roleName as string } },
-    deps,
+    { ...rest, caller, target: userName ? { userName } : { roleName: roleName as string } },
+    await inAccount(deps, accountId, request.runId ?? `restore-${randomUUID()}`),
   );
   await publishOrNote(
     deps.clients,

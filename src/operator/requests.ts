@@ -31,8 +31,12 @@ const oneOf = <T extends Record<string, z.ZodType>>(shape: T) => {
     });
 };
 
+/** The target account (absent: the function's own). */
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
+
 const lockdownSchema = z.strictObject({
   target: oneOf({ userName: iamName, accessKeyId, roleName: iamName, employeeId, email }),
+  accountId: accountId.optional(),
   reason: text(1024),
   requestedBy: text(256),
   dryRun: z.boolean().optional(),
@@ -47,6 +51,7 @@ const runId = z.string().regex(/^[A-Za-z0-9_.:=+@-]{1,200}$/, 'must be a run id'
 
 const restoreSchema = z.strictObject({
   target: oneOf({ userName: iamName, roleName: iamName }),
+  accountId: accountId.optional(),
   /** The run to undo; absent, the latest unrestored lockdown. Restoring a departure needs its run named. */
   runId: runId.optional(),
   reason: text(1024),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type BatchOptions, listRevokedUsers, type RevokedIndexEntry, rollUp } from '../engine';
+import { type BatchOptions, listRevokedUsers, type RevokedIndexEntry, rollUp, storeOf } from '../engine';
 import { describeError, isNoSuchEntity } from '../errors';
 import { logger } from '../logger';
 import { publishOrNote, sweepFailureNotification, sweepNotification, sweepSeverity } from '../notify';
@@ -121,7 +121,7 @@ async function discover(run: Run): Promise<{ report: CredentialReport; revoked: 
   try {
     const [report, revoked] = await Promise.all([
       fetchCredentialReport(clients.iam, run.options.poll),
-      listRevokedUsers({ ddb: clients.ddb, table: config.stateTable }),
+      listRevokedUsers(storeOf(run.deps)),
     ]);
     return { report, revoked };
   } catch (err) {
@@ -457,6 +457,7 @@ function summarize(f: Findings, run: Run): SweepSummary {
     kind: 'sweep',
     runId: run.runId,
     trigger: 'sweep',
+    ...(run.deps.accountId ? { accountId: run.deps.accountId } : {}),
     mode: run.mode,
     dryRun: run.dryRun,
     at: now.toISOString(),
@@ -571,4 +572,44 @@ export async function keySweep(
   options: SweepOptions = {},
 ): Promise<SweepSummary> {
   return runSweep(parseSweepInput(event), deps, options);
+}
+
+/**
+ * The handler's entry over several accounts (`TARGET_ACCOUNTS` other than `self`): validates the input before
+ * any AWS call, then queues one sweep per target account.
+ * @throws InvalidRequestError as {@link keySweep}.
+ */
+export async function keySweepAcrossAccounts(
+  event: unknown,
+  fanOut: SweepFanOut,
+  now: Date,
+  sweepId: string = randomUUID(),
+): Promise<SweepFanOutSummary> {
+  const input = parseSweepInput(event);
+  const { accounts } = await fanOut(input, sweepId);
+  return {
+    kind: 'sweep-fan-out',
+    sweepId,
+    ...(input.mode ? { mode: input.mode } : {}),
+    at: now.toISOString(),
+    accounts,
+  };
+}
+
+/** Queues one sweep work item per target account (src/accounts: `sweepFanOut`). */
+export type SweepFanOut = (
+  input: SweepInput,
+  sweepId: string,
+) => Promise<{ readonly accounts: readonly string[] }>;
+
+/**
+ * What the key-sweep function returns over several accounts: the accounts queued, each then swept by the
+ * account worker as `<sweep id>@<account id>` with its own breaker and summary notification.
+ */
+export interface SweepFanOutSummary {
+  readonly kind: 'sweep-fan-out';
+  readonly sweepId: string;
+  readonly mode?: SweepMode;
+  readonly at: string;
+  readonly accounts: readonly string[];
 }

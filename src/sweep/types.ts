@@ -74,6 +74,8 @@ export interface SweepSummary {
   readonly kind: 'sweep';
   readonly runId: string;
   readonly trigger: 'sweep';
+  /** The account swept, when it is not the function's own (an organization sweep's share). */
+  readonly accountId?: string;
   readonly mode: SweepMode;
   readonly dryRun: boolean;
   readonly at: string;

@@ -40,6 +40,7 @@ describe('Layout: src/ holds only what runs in Lambda', () => {
   it('has only runtime areas and shared runtime modules at its top', () => {
     expect(readdirSync(src).sort()).toEqual(
       [
+        'accounts',
         'clients.ts',
         'config.ts',
         'departures',

@@ -1,0 +1,302 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Clients } from '../clients';
+import type { Config } from '../config';
+import { departureRequest, needsRetry } from '../departures/worker';
+import { type RevocationReport, runRevocation } from '../engine';
+import { describeError, InvalidRequestError, TransientError } from '../errors';
+import { logger } from '../logger';
+import { accountDeadLetterNotification, coverageNotification, publish, publishOrNote } from '../notify';
+import { runSweep } from '../sweep/sweep';
+import { type AccountAccess, type AccountScope, AccountUnreachableError, accountAccess } from './access';
+import {
+  type AccountResult,
+  claimNotification,
+  coverageSignature,
+  readCoverage,
+  recordAccount,
+  releaseNotification,
+} from './coverage';
+import { type AccountWorkItem, parseWorkItem } from './work';
+
+/** Partition key of the account worker's idempotency records (the sort key is the hashed work item id). */
+export const ACCOUNT_WORK_IDEMPOTENCY_PK = 'idempotency#account-work';
+
+/** How long a work item id is remembered (as long as a departure id). */
+export const ACCOUNT_WORK_IDEMPOTENCY_SECONDS = 7 * 24 * 3600;
+
+/** SQS actions of the account worker beyond the event source's: none (GetQueueAttributes is the event source's). */
+export interface AccountWorkerDeps {
+  readonly config: Config;
+  readonly clients: Pick<
+    Clients,
+    'iam' | 'ssm' | 'sns' | 'ddb' | 'sqs' | 'sts' | 'organizations' | 'withCredentials'
+  >;
+  readonly access?: AccountAccess;
+  /** Defaults to the state table (`pk` = {@link ACCOUNT_WORK_IDEMPOTENCY_PK}). */
+  readonly persistenceStore?: BasePersistenceLayer;
+  readonly revoke?: typeof runRevocation;
+  readonly sweep?: typeof runSweep;
+  readonly clock?: () => Date;
+  /** The account queue's redrive limit (maxReceiveCount); read from the queue's RedrivePolicy when absent. */
+  readonly maxReceiveCount?: number;
+}
+
+/** What a handled work item leaves in its idempotency record. */
+export interface AccountWorkResult {
+  readonly id: string;
+  readonly accountId: string;
+  readonly outcome: string;
+}
+
+/** Failing steps' errors, one line each, for the coverage record (the full report is in the state records). */
+const failedSteps = (report: RevocationReport): string[] =>
+  report.principals.flatMap((p) =>
+    p.steps
+      .filter((s) => s.outcome === 'failed')
+      .map((s) => `${p.principal.name}: ${s.id} ${s.subject} failed (${s.error ?? 'no detail'})`),
+  );
+
+/** The engine's dependencies in one account: its clients for IAM/SSM, the state table, its records apart. */
+function engineDeps(deps: AccountWorkerDeps, scope: AccountScope, now: Date) {
+  return {
+    config: deps.config,
+    clients: { iam: scope.clients.iam, ssm: scope.clients.ssm, ddb: deps.clients.ddb, sns: deps.clients.sns },
+    now,
+    ...(scope.home ? {} : { accountId: scope.accountId }),
+  };
+}
+
+/** What the account worker's pieces share. */
+interface WorkerContext {
+  readonly deps: AccountWorkerDeps;
+  readonly access: AccountAccess;
+  readonly revoke: typeof runRevocation;
+  readonly sweep: typeof runSweep;
+  readonly clock: () => Date;
+  readonly store: { readonly ddb: Clients['ddb']; readonly table: string };
+  /** The account queue's redrive limit, once read. */
+  redriveLimit?: Promise<number | undefined>;
+}
+
+/** The queue's maxReceiveCount (GetQueueAttributes, once): the delivery after which a record goes to the DLQ. */
+function maxReceives(ctx: WorkerContext): Promise<number | undefined> {
+  const { deps } = ctx;
+  if (deps.maxReceiveCount !== undefined) return Promise.resolve(deps.maxReceiveCount);
+  const url = deps.config.accountQueueUrl;
+  if (!url) return Promise.resolve(undefined);
+  ctx.redriveLimit ??= deps.clients.sqs
+    .send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }))
+    .then((r) => {
+      const policy = r.Attributes?.RedrivePolicy;
+      return policy ? Number(JSON.parse(policy).maxReceiveCount) || undefined : undefined;
+    })
+    .catch((err) => {
+      logger.warn('redrive policy of the account queue not read', { error: describeError(err) });
+      ctx.redriveLimit = undefined;
+      return undefined;
+    });
+  return ctx.redriveLimit;
+}
+
+/** Sends the completion notification when every targeted account has reported a state not yet notified. */
+async function notifyIfComplete(ctx: WorkerContext, runId: string): Promise<void> {
+  const { store, deps } = ctx;
+  const coverage = await readCoverage(store, runId);
+  if (!coverage?.complete) return;
+  const signature = coverageSignature(coverage);
+  if (coverage.notified === signature || !(await claimNotification(store, runId, signature))) return;
+  try {
+    await publish(deps.clients, deps.config.notifyTopicArn, coverageNotification(coverage));
+  } catch (err) {
+    await releaseNotification(store, runId, signature).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Records one account's result in the run's coverage, then notifies if it completes the run. */
+async function reportAccount(
+  ctx: WorkerContext,
+  runId: string,
+  result: Omit<AccountResult, 'attempts'>,
+): Promise<void> {
+  await recordAccount(ctx.store, runId, result);
+  await notifyIfComplete(ctx, runId);
+}
+
+/** Opens the account, recording it `unreachable` (and rethrowing, so SQS retries) when it cannot be. */
+async function openAccount(ctx: WorkerContext, item: AccountWorkItem, runId: string): Promise<AccountScope> {
+  try {
+    return await ctx.access.open(item.accountId, runId);
+  } catch (err) {
+    if (!(err instanceof AccountUnreachableError)) throw err;
+    logger.error('account unreachable', { accountId: item.accountId, error: err.message });
+    if (item.kind === 'departure') {
+      await reportAccount(ctx, runId, {
+        accountId: item.accountId,
+        outcome: 'unreachable',
+        at: ctx.clock().toISOString(),
+        principals: [],
+        notes: [],
+        error: err.message,
+      });
+    }
+    throw err;
+  }
+}
+
+/** One account's share of a departure: the person's users there revoked, the result recorded. */
+async function departureShare(ctx: WorkerContext, item: Extract<AccountWorkItem, { kind: 'departure' }>) {
+  const runId = item.departure.id;
+  const scope = await openAccount(ctx, item, runId);
+  const now = ctx.clock();
+  const result = await ctx.revoke(departureRequest(item.departure), engineDeps(ctx.deps, scope, now));
+  await reportAccount(ctx, runId, {
+    accountId: item.accountId,
+    outcome: result.outcome,
+    at: now.toISOString(),
+    principals: result.principals.map((p) => ({ principal: p.principal, outcome: p.outcome })),
+    notes: [...result.notes, ...failedSteps(result)],
+  });
+  if (needsRetry(result)) {
+    throw new TransientError(`revocation in ${item.accountId} ${result.outcome}: access may remain, retried`);
+  }
+  return result.outcome;
+}
+
+/** One account's share of an organization sweep: that account swept, with its own breaker and summary. */
+async function sweepShare(ctx: WorkerContext, item: Extract<AccountWorkItem, { kind: 'sweep' }>) {
+  const scope = await openAccount(ctx, item, item.sweepId);
+  const input = {
+    ...(item.mode ? { mode: item.mode } : {}),
+    ...(item.dryRun !== undefined ? { dryRun: item.dryRun } : {}),
+  };
+  const summary = await ctx.sweep(input, engineDeps(ctx.deps, scope, ctx.clock()), { runId: item.id });
+  return summary.outcome;
+}
+
+/** After the last delivery fails, the item goes to the DLQ: say so, loudly, once. */
+async function alertIfLast(ctx: WorkerContext, record: SQSRecord, item: AccountWorkItem, err: unknown) {
+  const attempts = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+  const limit = await maxReceives(ctx);
+  if (limit === undefined || attempts < limit) return;
+  const notes: string[] = [];
+  const why = describeError(err);
+  await publishOrNote(
+    ctx.deps.clients,
+    ctx.deps.config.notifyTopicArn,
+    accountDeadLetterNotification({ id: item.id, kind: item.kind, accountId: item.accountId, attempts, why }),
+    notes,
+  );
+  if (notes.length) logger.error('dead-letter alert not sent', { notes });
+}
+
+/** Handled once per work item id (Powertools idempotency on the state table). */
+function idempotent(ctx: WorkerContext, idempotencyConfig: IdempotencyConfig) {
+  const { deps } = ctx;
+  return makeIdempotent(
+    async (item: AccountWorkItem): Promise<AccountWorkResult> => {
+      const outcome =
+        item.kind === 'departure' ? await departureShare(ctx, item) : await sweepShare(ctx, item);
+      return { id: item.id, accountId: item.accountId, outcome };
+    },
+    {
+      persistenceStore:
+        deps.persistenceStore ??
+        new DynamoDBPersistenceLayer({
+          tableName: deps.config.stateTable,
+          keyAttr: 'pk',
+          sortKeyAttr: 'sk',
+          staticPkValue: ACCOUNT_WORK_IDEMPOTENCY_PK,
+          expiryAttr: 'expiresAt',
+          awsSdkV3Client: deps.clients.ddb as unknown as DynamoDBClient,
+        }),
+      config: idempotencyConfig,
+      keyPrefix: deps.config.dryRun ? 'account-work-dry-run' : 'account-work',
+    },
+  );
+}
+
+/** A message that is not a work item: dropped (never retried), and said loudly. */
+async function dropMalformed(deps: AccountWorkerDeps, record: SQSRecord, err: InvalidRequestError) {
+  logger.error('malformed account work item dropped', { messageId: record.messageId, error: err.message });
+  await publish(deps.clients, deps.config.notifyTopicArn, {
+    subject: '[offboarding] account work item malformed: dropped',
+    text: `A message on the account queue is not a work item and was dropped.\nmessage: ${record.messageId}\nproblem: ${err.message}`,
+    json: { kind: 'malformed-account-work', messageId: record.messageId, problem: err.message },
+    attributes: { trigger: 'account-work', outcome: 'malformed', severity: 'high' },
+  });
+}
+
+/**
+ * The account worker: each SQS record is one account's share of a departure or a sweep. It reaches the
+ * account (the member role, or the function's own credentials at home), runs the engine there, records the
+ * account's result in the run's coverage and, when it is the last account to report, sends the departure's
+ * one completion notification. Idempotent per work item id (`<run id>@<account id>`); an unreachable account
+ * or a revocation that may have left access fails its record (retried by SQS; past the redrive limit, the DLQ
+ * and a high-severity alert).
+ * @example
+ * const worker = accountWorker({ config, clients });
+ * export const handler = (event: SQSEvent, context: Context) => worker.process(event, context);
+ */
+export function accountWorker(deps: AccountWorkerDeps) {
+  const ctx: WorkerContext = {
+    deps,
+    access: deps.access ?? accountAccess(deps),
+    revoke: deps.revoke ?? runRevocation,
+    sweep: deps.sweep ?? runSweep,
+    clock: deps.clock ?? (() => new Date()),
+    store: { ddb: deps.clients.ddb, table: deps.config.stateTable },
+  };
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: 'id',
+    expiresAfterSeconds: ACCOUNT_WORK_IDEMPOTENCY_SECONDS,
+  });
+  const once = idempotent(ctx, idempotencyConfig);
+
+  async function handleRecord(record: SQSRecord): Promise<AccountWorkResult | undefined> {
+    let item: AccountWorkItem;
+    try {
+      item = parseWorkItem(record.body);
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      await dropMalformed(deps, record, err);
+      return undefined;
+    }
+    logger.appendKeys({ workItem: item.id, accountId: item.accountId });
+    try {
+      const result = await once(item);
+      logger.info('account work item handled', { ...result });
+      return result;
+    } catch (err) {
+      logger.error('account work item will be retried', {
+        error: describeError(err),
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+      });
+      await alertIfLast(ctx, record, item, err);
+      throw err;
+    } finally {
+      logger.removeKeys(['workItem', 'accountId']);
+    }
+  }
+
+  const processor = new BatchProcessor(EventType.SQS);
+  return {
+    handleRecord,
+    /** Processes a batch; the response lists the records SQS must deliver again. */
+    async process(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+      idempotencyConfig.registerLambdaContext(context);
+      logger.appendKeys({ trigger: 'account-work' });
+      return processPartialResponse(event, handleRecord, processor, {
+        context,
+        processInParallel: false,
+        throwOnFullBatchFailure: false,
+      });
+    },
+  };
+}
