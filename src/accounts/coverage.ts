@@ -76,7 +76,8 @@ const accountSchema = z.object({
   attempts: z.number(),
   principals: z.array(z.any()),
   notes: z.array(z.string()),
-  error: z.string().optional(),
+  // null when the latest attempt had no error (an UpdateItem cannot both SET and leave out an attribute).
+  error: z.string().nullish(),
 });
 
 /**
@@ -145,8 +146,8 @@ export async function readCoverage(
   for await (const item of queryPartition(store, pkOf(runId))) {
     if (item.sk === HEADER_SK) header = headerSchema.parse(item);
     else {
-      const a = accountSchema.parse(item);
-      accounts.push({ ...a, outcome: a.outcome as AccountOutcome, ...(a.error ? { error: a.error } : {}) });
+      const { error, ...a } = accountSchema.parse(item);
+      accounts.push({ ...a, outcome: a.outcome as AccountOutcome, ...(error ? { error } : {}) });
     }
   }
   if (!header) return undefined;

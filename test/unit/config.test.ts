@@ -55,6 +55,51 @@ describe('Function: loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`Environment variable ${name} is required`));
   });
 
+  it('targets the own account by default, and parses the account settings', () => {
+    const defaults = loadConfig(required);
+    expect(defaults).toMatchObject({
+      targetAccounts: { kind: 'self' },
+      excludedAccounts: [],
+      memberRoleName: 'offboarding-member',
+    });
+    expect(defaults.orgRoleArn).toBeUndefined();
+    expect(defaults.accountQueueUrl).toBeUndefined();
+    const org = loadConfig({
+      ...required,
+      TARGET_ACCOUNTS: 'organization',
+      EXCLUDED_ACCOUNTS: '111111111111, 222222222222',
+      MEMBER_ROLE_NAME: 'sec-offboarding',
+      ORG_ROLE_ARN: 'arn:aws:iam::999999999999:role/org-reader',
+      ACCOUNT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/accounts',
+    });
+    expect(org).toMatchObject({
+      targetAccounts: { kind: 'organization' },
+      excludedAccounts: ['111111111111', '222222222222'],
+      memberRoleName: 'sec-offboarding',
+      orgRoleArn: 'arn:aws:iam::999999999999:role/org-reader',
+    });
+    const list = loadConfig({
+      ...required,
+      TARGET_ACCOUNTS: '333333333333,111111111111,333333333333',
+      ACCOUNT_QUEUE_URL: 'q',
+    });
+    expect(list.targetAccounts).toEqual({ kind: 'list', accountIds: ['333333333333', '111111111111'] });
+  });
+
+  it('refuses account settings it cannot act on, naming each', () => {
+    expect(() => loadConfig({ ...required, TARGET_ACCOUNTS: 'organization' })).toThrow(
+      /ACCOUNT_QUEUE_URL is required unless TARGET_ACCOUNTS=self/,
+    );
+    expect(() => loadConfig({ ...required, TARGET_ACCOUNTS: '12345,abc', ACCOUNT_QUEUE_URL: 'q' })).toThrow(
+      /TARGET_ACCOUNTS must be self, organization or a comma list of 12-digit account ids \(not: 12345, abc\)/,
+    );
+    expect(() => loadConfig({ ...required, EXCLUDED_ACCOUNTS: '1234' })).toThrow(/EXCLUDED_ACCOUNTS/);
+    expect(() => loadConfig({ ...required, ORG_ROLE_ARN: 'org-reader' })).toThrow(
+      /ORG_ROLE_ARN must be an IAM role ARN/,
+    );
+    expect(() => loadConfig({ ...required, MEMBER_ROLE_NAME: 'a/b' })).toThrow(/MEMBER_ROLE_NAME/);
+  });
+
   it('names a variable a handler requires', () => {
     expect(() => loadConfig(required, ['DEPARTURE_QUEUE_URL'])).toThrow(
       'Environment variable DEPARTURE_QUEUE_URL is required',
