@@ -39,6 +39,20 @@ describe('Function: parseLockdown', () => {
     expect(() => parseLockdown(input)).toThrow(InvalidRequestError);
   });
 
+  it('takes an optional 12-digit accountId, and refuses any other', () => {
+    expect(parseLockdown({ target: { userName: 'alice' }, accountId: '222222222222', ...ok }).accountId).toBe(
+      '222222222222',
+    );
+    expect(parseLockdown({ target: { userName: 'alice' }, ...ok }).accountId).toBeUndefined();
+    for (const accountId of ['2222', '22222222222a', 222222222222, '']) {
+      expect(() => parseLockdown({ target: { userName: 'alice' }, accountId, ...ok })).toThrow(/accountId/);
+    }
+    expect(parseRestore({ target: { userName: 'alice' }, accountId: '222222222222', ...ok }).accountId).toBe(
+      '222222222222',
+    );
+    expect(() => parseRestore({ target: { userName: 'alice' }, accountId: 'x', ...ok })).toThrow(/accountId/);
+  });
+
   it('names every problem in the message', () => {
     expect(() => parseLockdown({ target: { userName: 'bad name' }, reason: '' })).toThrow(
       /target\.userName.*reason.*requestedBy/s,
