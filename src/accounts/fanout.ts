@@ -13,7 +13,7 @@ export interface FanOutDeps {
     Config,
     'targetAccounts' | 'excludedAccounts' | 'orgRoleArn' | 'accountQueueUrl' | 'stateTable'
   >;
-  readonly clients: Pick<Clients, 'ddb' | 'sqs' | 'organizations'>;
+  readonly clients: Pick<Clients, 'ddb' | 'sqs'>;
   readonly access: AccountAccess;
   readonly clock?: () => Date;
 }
@@ -47,7 +47,7 @@ export function departureFanOut(deps: FanOutDeps) {
   const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
   return async (message: DepartureMessage): Promise<{ accounts: readonly string[] }> => {
     const queueUrl = queueOf(deps);
-    const listed = await targetAccounts(deps.config, deps.access, deps.clients, message.id);
+    const listed = await targetAccounts(deps.config, deps.access, message.id);
     await startCoverage(store, {
       runId: message.id,
       trigger: 'departure',
@@ -76,7 +76,7 @@ export function sweepFanOut(deps: FanOutDeps) {
     sweepId: string,
   ): Promise<{ accounts: readonly string[] }> => {
     const queueUrl = queueOf(deps);
-    const accounts = await targetAccounts(deps.config, deps.access, deps.clients, sweepId);
+    const accounts = await targetAccounts(deps.config, deps.access, sweepId);
     const items: AccountWorkItem[] = accounts.map((accountId) => ({
       kind: 'sweep',
       id: workItemId(sweepId, accountId),

@@ -1,5 +1,4 @@
 import { type Account, paginateListAccounts } from '@aws-sdk/client-organizations';
-import type { Clients } from '../clients';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
 import type { AccountAccess } from './access';
@@ -17,12 +16,11 @@ const isActive = (a: Account): boolean => (a.State ?? a.Status) === 'ACTIVE';
 async function organizationAccounts(
   config: Pick<Config, 'orgRoleArn'>,
   access: AccountAccess,
-  home: Pick<Clients, 'organizations'>,
   runId: string,
 ): Promise<string[]> {
   const client = config.orgRoleArn
     ? (await access.as(config.orgRoleArn, runId)).organizations
-    : home.organizations;
+    : (await access.open(await access.selfAccountId(), runId)).clients.organizations;
   const ids: string[] = [];
   for await (const page of paginateListAccounts({ client }, {})) {
     for (const a of page.Accounts ?? []) if (a.Id && isActive(a)) ids.push(a.Id);
@@ -36,12 +34,11 @@ async function organizationAccounts(
  * Organizations: `organizations:ListAccounts` (and `sts:AssumeRole` on `ORG_ROLE_ARN` when set).
  * @throws ConfigError when no account is left to target (said, never an empty run).
  * @example
- * const accounts = await targetAccounts(config, access, clients, runId); // ['111111111111', '222222222222']
+ * const accounts = await targetAccounts(config, access, runId); // ['111111111111', '222222222222']
  */
 export async function targetAccounts(
   config: Pick<Config, 'targetAccounts' | 'excludedAccounts' | 'orgRoleArn'>,
   access: AccountAccess,
-  clients: Pick<Clients, 'organizations'>,
   runId: string,
 ): Promise<string[]> {
   const target = config.targetAccounts;
@@ -50,7 +47,7 @@ export async function targetAccounts(
       ? [await access.selfAccountId()]
       : target.kind === 'list'
         ? [...target.accountIds]
-        : await organizationAccounts(config, access, clients, runId);
+        : await organizationAccounts(config, access, runId);
   const excluded = new Set(config.excludedAccounts);
   const accounts = [...new Set(listed)].filter((id) => !excluded.has(id)).sort();
   if (!accounts.length) {

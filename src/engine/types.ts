@@ -176,6 +176,15 @@ export interface RevocationReport {
   readonly mode: RevocationMode;
   /** The account acted in, when it is not the function's own. */
   readonly accountId?: string;
+  /**
+   * A person's run over several accounts: each target account's outcome (`unreachable` when its member role
+   * could not be assumed, with the error); the principals of every account are in `principals`.
+   */
+  readonly accounts?: readonly {
+    readonly accountId: string;
+    readonly outcome: RunOutcome | 'unreachable';
+    readonly error?: string;
+  }[];
   readonly dryRun: boolean;
   readonly target: Readonly<Record<string, string>>;
   readonly reason: string;

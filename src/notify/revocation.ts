@@ -41,6 +41,9 @@ export function revocationNotification(report: RevocationReport): Notification {
     `target: ${describeTarget(report.target)}${report.accountId ? `   account: ${report.accountId}` : ''}`,
     `requested by: ${report.requestedBy}   reason: ${report.reason}`,
     `run: ${report.runId}   at: ${report.at}`,
+    ...(report.accounts
+      ? [`accounts: ${report.accounts.map((a) => `${a.accountId} ${a.outcome}`).join(', ')}`]
+      : []),
   ];
   if (!report.principals.length) lines.push('', 'no principal matched the target');
   for (const p of report.principals) lines.push(...principalLines(p));

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountAccess } from '../accounts/access';
 import type { Clients } from '../clients';
+import { fansOut } from '../config';
 import {
   type EngineDeps,
   type RestoreReport,
   type RevocationReport,
+  type RevocationRequest,
   type RevocationTarget,
   runRestore,
   runRevocation,
@@ -12,6 +14,7 @@ import {
 import { ConfigError, NotFoundError } from '../errors';
 import { logger } from '../logger';
 import { publishOrNote, restoreNotification, revocationNotification } from '../notify';
+import { acrossAccounts } from './across';
 import { operatorCall } from './http';
 import { type LockdownRequest, parseLockdown, parseRestore } from './requests';
 
@@ -47,6 +50,21 @@ async function inAccount(
   };
 }
 
+const isPerson = (t: LockdownRequest['target']) => !!(t.employeeId || t.email);
+
+/** What a report over several accounts says before any account answered. */
+const skeletonOf = (r: RevocationRequest, deps: OperatorDeps) => ({
+  kind: 'revocation' as const,
+  trigger: r.trigger,
+  mode: r.mode,
+  dryRun: deps.config.dryRun || r.dryRun === true,
+  target: Object.fromEntries(Object.entries(r.target).filter(([, v]) => v !== undefined)),
+  reason: r.reason,
+  requestedBy: r.requestedBy,
+  ...(r.caller ? { caller: r.caller } : {}),
+  at: deps.now.toISOString(),
+});
+
 /** The one target key the (validated) request names. */
 function lockdownTarget(t: LockdownRequest['target']): RevocationTarget {
   if (t.userName) return { userName: t.userName };
@@ -68,21 +86,29 @@ export async function lockdown(event: unknown, deps: OperatorDeps): Promise<Revo
   const request = parseLockdown(input);
   logger.appendKeys({ trigger: 'lockdown' });
   const runId = randomUUID();
-  const report = await runRevocation(
-    {
-      runId,
-      trigger: 'lockdown',
-      mode: 'lockdown',
-      target: lockdownTarget(request.target),
-      reason: request.reason,
-      requestedBy: request.requestedBy,
-      caller,
-      dryRun: request.dryRun,
-      deleteLoginProfile: request.deleteLoginProfile,
-      deactivateMfa: request.deactivateMfa,
-    },
-    await inAccount(deps, request.accountId, runId),
-  );
+  const revocation: RevocationRequest = {
+    runId,
+    trigger: 'lockdown',
+    mode: 'lockdown',
+    target: lockdownTarget(request.target),
+    reason: request.reason,
+    requestedBy: request.requestedBy,
+    caller,
+    dryRun: request.dryRun,
+    deleteLoginProfile: request.deleteLoginProfile,
+    deactivateMfa: request.deactivateMfa,
+  };
+  const report =
+    isPerson(request.target) && !request.accountId && fansOut(deps.config) && deps.access
+      ? await acrossAccounts(
+          deps.config,
+          deps.access,
+          runId,
+          (d) => runRevocation(revocation, d),
+          (accountId) => inAccount(deps, accountId, runId),
+          skeletonOf(revocation, deps),
+        )
+      : await runRevocation(revocation, await inAccount(deps, request.accountId, runId));
   await publishOrNote(
     deps.clients,
     deps.config.notifyTopicArn,

@@ -57,7 +57,7 @@ function setup(targets: TargetAccounts, excluded: string[] = [], orgRoleArn?: st
   );
   const access = accountAccess({ config: { memberRoleName: 'm' }, clients });
   const config = { targetAccounts: targets, excludedAccounts: excluded, orgRoleArn };
-  return { run: () => targetAccounts(config, access, clients, 'run-1'), scoped };
+  return { run: () => targetAccounts(config, access, 'run-1'), scoped };
 }
 
 describe('Function: targetAccounts', () => {
