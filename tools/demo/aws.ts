@@ -6,6 +6,8 @@ import {
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { describeError } from '../../src/errors';
 import type { Credentials } from '../local/seed';
 
@@ -95,4 +97,58 @@ export async function readUserState(iam: IAMClient, userName: string): Promise<U
     attachedPolicies: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ''),
     tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
   };
+}
+
+/**
+ * The account an SDK client's credentials act on, as the emulator says (`sts:GetCallerIdentity` signed with
+ * them: moto answers with the account owning the key), asked once per access key.
+ */
+export function accountOfClient(endpoint: string, region: string): (client: SSMClient) => Promise<string> {
+  const byKey = new Map<string, Promise<string>>();
+  return async (client) => {
+    const credentials = await client.config.credentials();
+    let account = byKey.get(credentials.accessKeyId);
+    if (!account) {
+      const sts = new STSClient({ endpoint, region, credentials, maxAttempts: 1 });
+      account = sts
+        .send(new GetCallerIdentityCommand({}))
+        .then((r) => r.Account ?? '')
+        .finally(() => sts.destroy());
+      account.catch(() => byKey.delete(credentials.accessKeyId));
+      byKey.set(credentials.accessKeyId, account);
+    }
+    return account;
+  };
+}
+
+/**
+ * An IAM client acting in another account through its member role, assumed with `credentials` (the
+ * operator's: the stack's), for reading what the handlers did there.
+ */
+export async function memberRoleIam(
+  endpoint: string,
+  region: string,
+  credentials: Credentials,
+  roleArn: string,
+): Promise<IAMClient> {
+  const sts = new STSClient({ endpoint, region, credentials, maxAttempts: 3 });
+  try {
+    const r = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'demo-reader' }));
+    const c = r.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+      throw new Error(`AssumeRole ${roleArn}: no credentials returned`);
+    }
+    return new IAMClient({
+      endpoint,
+      region,
+      maxAttempts: 3,
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+      },
+    });
+  } finally {
+    sts.destroy();
+  }
 }

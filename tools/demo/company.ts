@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { createMemberRole, memberAccountClients } from '../local/accounts';
 import { MOTO_ACCOUNT_ID, type Moto } from '../local/moto';
 import {
   type Credentials,
@@ -22,9 +23,10 @@ import {
 import type { SimulatedSessions } from './sessions';
 
 /**
- * The demo's small company on the emulator: what the stack would create (state table, topic with a queue
- * subscribed, departure queue with its DLQ, webhook secrets) and the people, users, keys and role the flows
- * act on. Created with moto's unauthenticated credentials, before IAM enforcement is switched on.
+ * The demo's small company on the emulator, in two accounts: what the stack would create in its own account
+ * (state table, topic with a queue subscribed, departure and account queues with their DLQs, webhook
+ * secrets), the member role in the second account, and the people, users, keys and role the flows act on.
+ * Created with moto's unauthenticated credentials, before IAM enforcement is switched on.
  */
 
 export const STACK_NAME = 'offboarding';
@@ -32,7 +34,10 @@ export const OPERATOR = 'offboarding-operator';
 export const WEBHOOK_SECRET_PREFIX = '/offboarding/webhook/';
 export const PROVIDERS = ['standard', 'okta', 'bamboohr', 'hibob'] as const;
 
-/** Jane leaves (flow 1): two IAM users, console password, MFA, SSH key, two live sessions. */
+/**
+ * Jane leaves (flow 1): two IAM users in the stack's own account (console password, MFA, SSH key, two live
+ * sessions), and one in the member account (a key, a live session).
+ */
 export const JANE = {
   name: 'Jane Doe',
   employeeId: 'E-1042',
@@ -52,6 +57,16 @@ export const SERVICE_USER = 'ci-deploy';
 /** Tagged `offboarding:protected=true`: nothing may touch it. */
 export const BREAK_GLASS = 'break-glass';
 export const ROLE = 'deployer';
+/** The stack's own account (moto's default): the handlers run here, with the operator's key. */
+export const HOME_ACCOUNT = MOTO_ACCOUNT_ID;
+/** A second account of the company, reached through its member role. */
+export const MEMBER_ACCOUNT = '210987654321';
+/** The role the stack assumes in every other target account (`MEMBER_ROLE_NAME`). */
+export const MEMBER_ROLE = 'offboarding-member';
+/** Jane's user in the member account. */
+export const JANE_MEMBER_USER = 'jane.doe';
+/** An instance of the member account Jane has a session on. */
+export const MEMBER_HOST = 'i-0c3d5e7f9a1b2c3d4';
 export const BASTION = 'i-0a1b2c3d4e5f6a7b8';
 export const DB_HOST = 'i-0f9e8d7c6b5a49382';
 
@@ -72,8 +87,18 @@ export interface Company {
   readonly inbox: Inbox;
   readonly departureQueueUrl: string;
   readonly departureDlqUrl: string;
+  /** The per-account work queue (`ACCOUNT_QUEUE_URL`) and its DLQ. */
+  readonly accountQueueUrl: string;
+  readonly accountDlqUrl: string;
   readonly operator: Credentials;
+  /** The users of the stack's own account ({@link HOME_ACCOUNT}). */
   readonly users: readonly DemoUser[];
+  /** The second account: its id, its member role, its users. */
+  readonly member: {
+    readonly accountId: string;
+    readonly roleArn: string;
+    readonly users: readonly DemoUser[];
+  };
   /** Secrets per provider as stored in SSM (for signing the demo's own webhook). */
   readonly secrets: Readonly<Record<(typeof PROVIDERS)[number], string>>;
   readonly mfaSerial: string;
@@ -96,14 +121,18 @@ function key(userName: string, c: Credentials): DemoKey {
   return { userName, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey };
 }
 
-async function createDepartureQueues(sqs: SQSClient): Promise<{ queueUrl: string; dlqUrl: string }> {
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${STACK_NAME}-departures-dlq` }));
+/** A queue with its DLQ, as serverless.yml declares the departure and account queues. */
+async function createQueueWithDlq(
+  sqs: SQSClient,
+  name: string,
+): Promise<{ queueUrl: string; dlqUrl: string }> {
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
   const dlqArn = (
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes?.QueueArn;
   const queue = await sqs.send(
     new CreateQueueCommand({
-      QueueName: `${STACK_NAME}-departures`,
+      QueueName: name,
       Attributes: {
         VisibilityTimeout: '30',
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
@@ -145,7 +174,8 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
     allowAll: true,
   });
   const samFirstAt = Date.now();
-  const { queueUrl, dlqUrl } = await createDepartureQueues(sqs);
+  const { queueUrl, dlqUrl } = await createQueueWithDlq(sqs, `${STACK_NAME}-departures`);
+  const accountQueue = await createQueueWithDlq(sqs, `${STACK_NAME}-accounts`);
   const stack = await createLocalStack(setup, {}, STACK_NAME);
   const secrets = await putSecrets(setup.ssmHome);
 
@@ -171,6 +201,15 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
     new UploadSSHPublicKeyCommand({ UserName: 'jane.doe', SSHPublicKeyBody: sshPublicKey('jane@laptop') }),
   );
   const janeAdmin = await createUser(iam, 'jane.doe-admin', { tags: janeTags, keys: 1, allowAll: true });
+
+  // The member account: Jane's user there (same tags: the same person), and the role the stack assumes.
+  const memberIam = memberAccountClients(moto, MEMBER_ACCOUNT).iam;
+  const janeMember = await createUser(memberIam, JANE_MEMBER_USER, {
+    tags: janeTags,
+    keys: 1,
+    allowAll: true,
+  });
+  const memberRoleArn = await createMemberRole(memberIam, MEMBER_ROLE, HOME_ACCOUNT);
 
   const exemptUntil = new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10);
   const ci = await createUser(iam, SERVICE_USER, {
@@ -222,13 +261,28 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
     minutesAgo(17),
   );
   sessions.open(arn(SAM.user), BASTION, minutesAgo(5));
+  sessions.open(`arn:aws:iam::${MEMBER_ACCOUNT}:user/${JANE_MEMBER_USER}`, MEMBER_HOST, minutesAgo(9));
 
   return {
     stateTable: stack.config.stateTable,
     inbox: stack.inbox,
     departureQueueUrl: queueUrl,
     departureDlqUrl: dlqUrl,
+    accountQueueUrl: accountQueue.queueUrl,
+    accountDlqUrl: accountQueue.dlqUrl,
     operator,
+    member: {
+      accountId: MEMBER_ACCOUNT,
+      roleArn: memberRoleArn,
+      users: [
+        {
+          userName: JANE_MEMBER_USER,
+          who: `${JANE.name} (${JANE.employeeId})`,
+          keys: janeMember.keys.map((k) => key(JANE_MEMBER_USER, k)),
+          extras: [],
+        },
+      ],
+    },
     secrets,
     mfaSerial,
     users: [
@@ -272,16 +326,23 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
   };
 }
 
-/** The seeded user `userName` (throws when the seed changed and it is gone: a bug in the demo). */
-export function userOf(company: Company, userName: string): DemoUser {
-  const user = company.users.find((u) => u.userName === userName);
-  if (!user) throw new Error(`demo seed has no user ${userName}`);
+/** The users seeded in `accountId`. */
+export const usersIn = (company: Company, accountId: string): readonly DemoUser[] =>
+  accountId === company.member.accountId ? company.member.users : company.users;
+
+/**
+ * The seeded user `userName` of `accountId` (default the stack's own account). Throws when the seed changed
+ * and it is gone: a bug in the demo.
+ */
+export function userOf(company: Company, userName: string, accountId = HOME_ACCOUNT): DemoUser {
+  const user = usersIn(company, accountId).find((u) => u.userName === userName);
+  if (!user) throw new Error(`demo seed has no user ${userName} in ${accountId}`);
   return user;
 }
 
-/** The `index`-th key of a seeded user. */
-export function keyOf(company: Company, userName: string, index = 0): DemoKey {
-  const k = userOf(company, userName).keys[index];
-  if (!k) throw new Error(`demo seed has no key ${index} for ${userName}`);
+/** The `index`-th key of a seeded user (of `accountId`, default the stack's own account). */
+export function keyOf(company: Company, userName: string, index = 0, accountId = HOME_ACCOUNT): DemoKey {
+  const k = userOf(company, userName, accountId).keys[index];
+  if (!k) throw new Error(`demo seed has no key ${index} for ${userName} in ${accountId}`);
   return k;
 }

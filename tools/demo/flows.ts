@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { type IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import type { Context } from 'aws-lambda';
+import { sessionNameOf } from '../../src/accounts/access';
+import { type Coverage, readCoverage } from '../../src/accounts/coverage';
 import type { Clients } from '../../src/clients';
 import type { Config } from '../../src/config';
+import { principalHistory, storeOf } from '../../src/engine/state';
 import type { RestoreReport, RevocationReport } from '../../src/engine/types';
 import type { keySweep } from '../../src/sweep/sweep';
 import type { SweepSummary } from '../../src/sweep/types';
@@ -10,11 +13,12 @@ import type { Moto } from '../local/moto';
 import { drainInbox, type ReceivedNotification } from '../local/seed';
 import { signatureHeaders } from '../testing/sign';
 import { probeKey, readUserState, type UserState } from './aws';
-import { BREAK_GLASS, type Company, JANE, keyOf, OPERATOR, SAM, SERVICE_USER } from './company';
+import { BREAK_GLASS, type Company, HOME_ACCOUNT, JANE, keyOf, OPERATOR, SAM, SERVICE_USER } from './company';
 import { type LocalHttpApi, lambdaContext } from './http';
-import { deliverBatch, type SqsHandler } from './queue';
+import { deliverBatch, queueDepth, type SqsHandler } from './queue';
 import type { SimulatedSessions } from './sessions';
 import type {
+  DepartureAccount,
   DepartureFlow,
   IncidentFlow,
   NotificationsFlow,
@@ -41,6 +45,8 @@ export interface DemoContext {
   /** The configuration the handlers loaded from the environment. */
   readonly config: Config;
   readonly notifications: NotificationLog;
+  /** IAM of the member account, signed by its member role (assumed with the operator's key). */
+  readonly memberIam: IAMClient;
 }
 
 /** Every notification the subscriber's queue received, in order, drained as the flows go. */
@@ -61,9 +67,16 @@ export class NotificationLog {
 
 const proof = (claim: string, ok: boolean, evidence: string): Proof => ({ claim, ok, evidence });
 
-async function probe(ctx: DemoContext, when: string, userName: string, index = 0): Promise<ProbeAt> {
-  const key = keyOf(ctx.company, userName, index);
+async function probe(
+  ctx: DemoContext,
+  when: string,
+  userName: string,
+  index = 0,
+  accountId = HOME_ACCOUNT,
+): Promise<ProbeAt> {
+  const key = keyOf(ctx.company, userName, index, accountId);
   return {
+    accountId,
     when,
     userName,
     accessKeyId: key.accessKeyId,
@@ -94,17 +107,58 @@ async function post(url: string, body: string, headers: Record<string, string>) 
   return { status: res.status, body: await res.text(), ms: Date.now() - started };
 }
 
+/** The account ids of the target list (`TARGET_ACCOUNTS`), sorted as the fan-out sorts them. */
+function targetsOf(config: Config): string[] {
+  const t = config.targetAccounts;
+  return t.kind === 'list' ? [...t.accountIds].sort() : [];
+}
+
+/** The run's revocation record of each user (the account's own partitions in the state table). */
+async function recordsOf(ctx: DemoContext, accountId: string, users: readonly string[], runId: string) {
+  const store = storeOf({
+    config: ctx.config,
+    clients: ctx.clients,
+    ...(accountId === HOME_ACCOUNT ? {} : { accountId }),
+  });
+  return Promise.all(
+    users.map(async (userName) => {
+      const history = await principalHistory(store, { kind: 'user', name: userName, arn: '' });
+      const record = history.revocations.find((r) => r.runId === runId);
+      return {
+        userName,
+        arn: record?.principal.arn,
+        outcome: record?.outcome,
+        steps: record?.results ?? [],
+      };
+    }),
+  );
+}
+
 /**
- * Flow 1: Jane's key works; HR's signed webhook reaches the real receiver over HTTP; the queued departure
- * reaches the real worker; every one of Jane's users is revoked; the same key is refused.
+ * Flow 1: Jane's keys work in both accounts; HR's signed webhook reaches the real receiver over HTTP; the
+ * queued departure reaches the real revocation worker, which fans it out (one work item per target account);
+ * the account queue reaches the real account worker, which revokes her users in each account (the member
+ * account through its role) and sends one completion notification; the same keys are refused.
  */
 export async function departureFlow(
   ctx: DemoContext,
   api: LocalHttpApi,
   worker: SqsHandler,
+  accountWorker: SqsHandler,
 ): Promise<DepartureFlow> {
-  const [janeUser, adminUser] = JANE.users;
-  const before = [await probe(ctx, 'before', janeUser), await probe(ctx, 'before', adminUser)];
+  const { company } = ctx;
+  const member = company.member.accountId;
+  const janeUsers: Record<string, readonly string[]> = {
+    [HOME_ACCOUNT]: [...JANE.users],
+    [member]: company.member.users.map((u) => u.userName),
+  };
+  const probeJane = (when: string) =>
+    Promise.all(
+      Object.entries(janeUsers).flatMap(([accountId, users]) =>
+        users.map((u) => probe(ctx, when, u, 0, accountId)),
+      ),
+    );
+  const before = await probeJane('before');
 
   const now = new Date();
   const body = JSON.stringify({
@@ -125,26 +179,65 @@ export async function departureFlow(
     now,
   );
   const forged = await post(url, body, forgedHeaders);
-  const headers = signatureHeaders('standard', body, ctx.company.secrets.standard, now);
+  const headers = signatureHeaders('standard', body, company.secrets.standard, now);
   const accepted = await post(url, body, headers);
+  const queued = parseJson<{ queued?: string[] }>(accepted.body)?.queued ?? [];
+  const runId = queued[0] ?? '';
 
   const deliveryStarted = Date.now();
   const delivery = await deliverBatch(
     ctx.clients.sqs,
-    ctx.company.departureQueueUrl,
+    company.departureQueueUrl,
     ctx.region,
     worker,
     lambdaContext('revocation-worker', 60_000),
   );
   const deliveryMs = Date.now() - deliveryStarted;
-  const fresh = await ctx.notifications.drain();
-  const report = fresh
-    .filter((n) => n.attributes.trigger === 'departure')
-    .map((n) => parseJson<RevocationReport>(n.message))
-    .find((r) => r?.kind === 'revocation');
 
-  const after = [await probe(ctx, 'after', janeUser), await probe(ctx, 'after', adminUser)];
-  const state = await Promise.all(JANE.users.map((u) => readUserState(ctx.clients.iam, u)));
+  const fanOutStarted = Date.now();
+  const accountDelivery = await deliverBatch(
+    ctx.clients.sqs,
+    company.accountQueueUrl,
+    ctx.region,
+    accountWorker,
+    lambdaContext('account-worker', 900_000),
+  );
+  const fanOutMs = Date.now() - fanOutStarted;
+  const [leftOnQueue, leftOnDlq] = await Promise.all([
+    queueDepth(ctx.clients.sqs, company.accountQueueUrl),
+    queueDepth(ctx.clients.sqs, company.accountDlqUrl),
+  ]);
+  const items = accountDelivery.bodies.map((b) => {
+    const item = parseJson<{ id?: string; kind?: string; accountId?: string }>(b);
+    return { id: item?.id ?? '?', kind: item?.kind ?? '?', accountId: item?.accountId ?? '?' };
+  });
+
+  const fresh = await ctx.notifications.drain();
+  const departures = fresh.filter((n) => n.attributes.trigger === 'departure');
+  const coverage = departures
+    .map((n) => parseJson<Coverage & { kind: string }>(n.message))
+    .find((c) => c?.kind === 'departure-coverage');
+
+  // What each account reported, as the state table keeps it (the notification says it only once all have).
+  const recorded = await readCoverage({ ddb: ctx.clients.ddb, table: ctx.config.stateTable }, runId);
+  const after = await probeJane('after');
+  const accounts: DepartureAccount[] = await Promise.all(
+    Object.entries(janeUsers).map(async ([accountId, users]) => {
+      const home = accountId === HOME_ACCOUNT;
+      const iam = home ? ctx.clients.iam : ctx.memberIam;
+      return {
+        accountId,
+        home,
+        reachedAs: home
+          ? 'own credentials'
+          : `assumed-role/${ctx.config.memberRoleName}/${sessionNameOf(runId)}`,
+        users,
+        outcome: recorded?.accounts.find((a) => a.accountId === accountId)?.outcome,
+        records: await recordsOf(ctx, accountId, users, runId),
+        state: await Promise.all(users.map((u) => readUserState(iam, u))),
+      };
+    }),
+  );
   const sessionsAfter = ctx.sessions.all().map((s) => ({
     sessionId: s.sessionId,
     owner: s.owner,
@@ -152,19 +245,31 @@ export async function departureFlow(
     status: s.status,
   }));
 
+  const targets = targetsOf(ctx.config);
   const departureIds = delivery.bodies.map((b) => parseJson<{ id?: string }>(b)?.id ?? '?');
-  const queued = parseJson<{ queued?: string[] }>(accepted.body)?.queued ?? [];
   const deny = ctx.config.denyPolicyArn;
-  const janeState = state[0];
+  const states = accounts.flatMap((a) => a.state);
   const janeSessions = sessionsAfter.filter(
     (s) => s.owner.endsWith('/jane.doe') || s.owner.endsWith(JANE.email),
   );
   const others = sessionsAfter.filter((s) => !janeSessions.includes(s));
+  const probesIn = (list: readonly ProbeAt[], accountId: string) =>
+    list.filter((p) => p.accountId === accountId);
+  const refused = (list: readonly ProbeAt[]) =>
+    list.length > 0 && list.every((p) => !p.probe.allowed && p.probe.errorCode === 'AccessDenied');
+  const probeLines = (list: readonly ProbeAt[]) =>
+    list.map((p) => `${p.accessKeyId}: ${p.probe.line}`).join('; ');
+  const homeAccount = accounts.find((a) => a.home);
+  const memberAccount = accounts.find((a) => a.accountId === member);
+  const attached = (a: DepartureAccount | undefined) =>
+    a?.state.map((s) => `${s.userName} ${s.attachedPolicies.join(' ') || 'none'}`).join('; ') ?? '?';
+  const sorted = (xs: readonly string[]) => [...xs].sort().join(',');
   const proofs: Proof[] = [
     proof(
-      "Jane's keys work before HR calls",
-      before.every((p) => p.probe.allowed),
-      before.map((p) => `${p.accessKeyId}: ${p.probe.line}`).join('; '),
+      "Jane's keys work before HR calls, in both accounts",
+      before.every((p) => p.probe.allowed) &&
+        sorted([...new Set(before.map((p) => p.accountId))]) === sorted(targets),
+      before.map((p) => `${p.accountId} ${p.userName} ${p.accessKeyId}: ${p.probe.line}`).join('; '),
     ),
     proof(
       'a webhook signed with the wrong secret is refused and queues nothing',
@@ -177,45 +282,113 @@ export async function departureFlow(
       `HTTP ${accepted.status} ${accepted.body}`,
     ),
     proof(
-      'the worker revokes every IAM user of the person',
-      delivery.batchItemFailures.length === 0 &&
-        report?.outcome === 'revoked' &&
-        report.principals
-          .map((p) => p.principal.name)
-          .sort()
-          .join(',') === [...JANE.users].sort().join(','),
-      `worker: ${delivery.received} record(s), ${delivery.batchItemFailures.length} failure(s); run ${report?.runId ?? '?'}: ${
-        report?.outcome ?? 'no report received'
-      } (${report?.principals.map((p) => `${p.principal.name} ${p.outcome}`).join(', ') ?? ''})`,
+      'the revocation worker fans the departure out: one work item per target account',
+      delivery.received === 1 &&
+        delivery.batchItemFailures.length === 0 &&
+        departureIds[0] === runId &&
+        targets.length === 2 &&
+        items.length === targets.length &&
+        sorted(items.map((i) => i.accountId)) === sorted(targets) &&
+        items.every((i) => i.kind === 'departure' && i.id === `${runId}@${i.accountId}`),
+      `revocation worker: ${delivery.received} record(s), ${delivery.batchItemFailures.length} failure(s); account queue: ${
+        items.map((i) => `${i.kind} ${i.id}`).join(', ') || 'nothing'
+      }`,
     ),
     proof(
-      'the same keys now get AccessDenied from the explicit deny (allow-all is still attached)',
-      after.every((p) => !p.probe.allowed && p.probe.errorCode === 'AccessDenied') &&
-        state.every((s) => s.attachedPolicies.includes(deny)),
-      `${after.map((p) => `${p.accessKeyId}: ${p.probe.line}`).join('; ')}; attached: ${state
-        .map((s) => `${s.userName} ${s.attachedPolicies.join(' ')}`)
-        .join('; ')}`,
+      'the account worker handles both work items; nothing is left on the account queue or its DLQ',
+      accountDelivery.received === targets.length &&
+        accountDelivery.batchItemFailures.length === 0 &&
+        leftOnQueue === 0 &&
+        leftOnDlq === 0,
+      `account worker: ${accountDelivery.received} record(s), ${accountDelivery.batchItemFailures.length} failure(s); left on the queue ${leftOnQueue}, on its DLQ ${leftOnDlq}`,
     ),
     proof(
-      'every access key of the person is Inactive',
-      state.every((s) => Object.values(s.keys).every((v) => v === 'Inactive')),
-      state.map((s) => `${s.userName}: ${statuses(s)}`).join('; '),
+      "each account's share revokes her users there, recorded under that account",
+      accounts.length === targets.length &&
+        accounts.every(
+          (a) =>
+            a.outcome === 'revoked' &&
+            sorted(
+              recorded?.accounts
+                .find((c) => c.accountId === a.accountId)
+                ?.principals.map((p) => p.principal.name) ?? [],
+            ) === sorted(a.users) &&
+            a.records.every(
+              (r) => r.outcome === 'revoked' && r.arn === `arn:aws:iam::${a.accountId}:user/${r.userName}`,
+            ),
+        ),
+      accounts
+        .map(
+          (a) =>
+            `${a.accountId}: ${a.outcome ?? 'no report'} (${a.records
+              .map((r) => `${r.arn ?? `no record for ${r.userName}`} ${r.outcome ?? ''}`.trim())
+              .join(', ')})`,
+        )
+        .join('; '),
     ),
     proof(
-      "her SSM sessions (as jane.doe and as deployer/jane.doe@example.com) are terminated, Sam's is not",
-      janeSessions.length === 2 &&
+      `in ${HOME_ACCOUNT}: the same keys now get AccessDenied from the explicit deny (allow-all is still attached)`,
+      refused(probesIn(after, HOME_ACCOUNT)) &&
+        !!homeAccount &&
+        homeAccount.state.every((s) => s.attachedPolicies.includes(deny)),
+      `${probeLines(probesIn(after, HOME_ACCOUNT))}; attached: ${attached(homeAccount)}`,
+    ),
+    proof(
+      `in ${member}: her key there is refused too, the deny attached (read in that account through its role)`,
+      refused(probesIn(after, member)) &&
+        !!memberAccount &&
+        memberAccount.state.length > 0 &&
+        memberAccount.state.every((s) => s.attachedPolicies.includes(deny)),
+      `${probeLines(probesIn(after, member))}; attached: ${attached(memberAccount)}`,
+    ),
+    proof(
+      'every access key of the person is Inactive, in both accounts',
+      accounts.length === targets.length &&
+        states.length > 0 &&
+        states.every(
+          (s) => Object.keys(s.keys).length > 0 && Object.values(s.keys).every((v) => v === 'Inactive'),
+        ),
+      accounts.flatMap((a) => a.state.map((s) => `${a.accountId} ${s.userName}: ${statuses(s)}`)).join('; '),
+    ),
+    proof(
+      "her SSM sessions in both accounts are terminated, Sam's is not",
+      janeSessions.length === 3 &&
         janeSessions.every((s) => s.status === 'Terminated') &&
+        others.length > 0 &&
         others.every((s) => s.status === 'Connected'),
       sessionsAfter.map((s) => `${s.sessionId} ${s.status}`).join(', '),
     ),
     proof(
-      'the users are tagged offboarding:state=revoked',
-      janeState?.tags['offboarding:state'] === 'revoked',
-      `offboarding:state=${janeState?.tags['offboarding:state'] ?? 'absent'} offboarding:run=${janeState?.tags['offboarding:run'] ?? 'absent'}`,
+      'her users are tagged offboarding:state=revoked with the run, in both accounts',
+      states.length > 0 &&
+        states.every((s) => s.tags['offboarding:state'] === 'revoked' && s.tags['offboarding:run'] === runId),
+      accounts
+        .flatMap((a) =>
+          a.state.map(
+            (s) =>
+              `${a.accountId} ${s.userName}: offboarding:state=${s.tags['offboarding:state'] ?? 'absent'} offboarding:run=${s.tags['offboarding:run'] ?? 'absent'}`,
+          ),
+        )
+        .join('; '),
+    ),
+    proof(
+      `one completion notification: "departure complete across ${targets.length} accounts"`,
+      departures.length === 1 &&
+        !!departures[0]?.subject?.includes(`departure complete across ${targets.length} accounts`) &&
+        coverage?.runId === runId &&
+        coverage.complete &&
+        coverage.outcome === 'revoked' &&
+        sorted(coverage.targets) === sorted(targets),
+      `${departures.length} departure notification(s): ${departures.map((n) => n.subject ?? '(no subject)').join(' | ') || 'none'}${
+        coverage
+          ? `; coverage ${coverage.complete ? 'complete' : 'INCOMPLETE'}, outcome ${coverage.outcome}`
+          : ''
+      }`,
     ),
   ];
   return {
-    person: { name: JANE.name, employeeId: JANE.employeeId, email: JANE.email, users: [...JANE.users] },
+    person: { name: JANE.name, employeeId: JANE.employeeId, email: JANE.email, users: janeUsers },
+    runId,
     probes: [...before, ...after],
     forged: { status: forged.status, body: forged.body },
     webhook: { url, webhookId: headers['webhook-id'] ?? '', ...accepted },
@@ -225,9 +398,18 @@ export async function departureFlow(
       batchItemFailures: delivery.batchItemFailures,
       ms: deliveryMs,
     },
-    report,
+    fanOut: {
+      targets,
+      received: accountDelivery.received,
+      items,
+      batchItemFailures: accountDelivery.batchItemFailures,
+      ms: fanOutMs,
+      leftOnQueue,
+      leftOnDlq,
+    },
+    accounts,
+    completion: { count: departures.length, subject: departures[0]?.subject, coverage },
     sessionsAfter,
-    state,
     proofs,
   };
 }
@@ -267,7 +449,10 @@ async function sweepClock(
 /**
  * Flow 2: the key sweep with its clock moved to the day Sam's first key turns 90 (moto stamps keys with
  * the real time, so that is how a key becomes old): report mode changes nothing, enforce deactivates
- * exactly the key report named, and warns about the one that expires next.
+ * exactly the key report named, and warns about the one that expires next. With several target accounts the
+ * scheduled handler queues one sweep per account for the account worker, whose clock is the real time; the
+ * demo runs the stack's own account's share itself (`keySweep` with the function's own clients, what the
+ * account worker runs there), with its clock moved.
  */
 export async function sweepFlow(ctx: DemoContext, sweep: SweepFunction): Promise<SweepFlow> {
   const { now, old, fresh, createdAt } = await sweepClock(ctx, ctx.config.keyMaxAgeDays);
@@ -357,6 +542,8 @@ export async function sweepFlow(ctx: DemoContext, sweep: SweepFunction): Promise
     ),
   ];
   return {
+    accountId: HOME_ACCOUNT,
+    targets: targetsOf(ctx.config),
     offsetDays: Math.round(((now.getTime() - Date.now()) / DAY_MS) * 10) / 10,
     clock: now.toISOString(),
     report,

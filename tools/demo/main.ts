@@ -3,8 +3,17 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../../src/config';
 import { findMotoServer, type Moto, MotoNotInstalledError, startMoto } from '../local/moto';
 import { motoClients } from '../local/seed';
-import { isolateAwsEnvironment } from './aws';
-import { type Company, OPERATOR, PROVIDERS, ROLE, seedCompany, WEBHOOK_SECRET_PREFIX } from './company';
+import { accountOfClient, isolateAwsEnvironment, memberRoleIam } from './aws';
+import {
+  type Company,
+  HOME_ACCOUNT,
+  MEMBER_ROLE,
+  OPERATOR,
+  PROVIDERS,
+  ROLE,
+  seedCompany,
+  WEBHOOK_SECRET_PREFIX,
+} from './company';
 import type { DemoContext, InvokeHandler } from './flows';
 import type { HttpApiHandler, LocalHttpApi } from './http';
 import type { SqsHandler } from './queue';
@@ -31,6 +40,10 @@ function settingsOf(company: Company): Record<string, string> {
     NOTIFY_TOPIC_ARN: company.inbox.topicArn,
     STATE_TABLE: company.stateTable,
     DEPARTURE_QUEUE_URL: company.departureQueueUrl,
+    // Two accounts: the departure worker fans out, one work item per account on the account queue.
+    TARGET_ACCOUNTS: `${HOME_ACCOUNT},${company.member.accountId}`,
+    ACCOUNT_QUEUE_URL: company.accountQueueUrl,
+    MEMBER_ROLE_NAME: MEMBER_ROLE,
     WEBHOOK_SECRET_PREFIX,
     PROTECTED_PRINCIPALS: OPERATOR,
     KEY_MAX_AGE_DAYS: '90',
@@ -72,7 +85,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const moto = await resources.moto;
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
   const { sessions } = resources;
-  sessions.install();
+  sessions.install(accountOfClient(moto.endpoint, REGION));
 
   const company = await seedCompany(moto, sessions, new Date());
   await moto.enableIamEnforcement();
@@ -93,6 +106,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const { startHttpApi } = await import('./http');
   const hrWebhook = (await import('../../handlers/hr-webhook')).handler as unknown as HttpApiHandler;
   const worker = (await import('../../handlers/revocation-worker')).handler as unknown as SqsHandler;
+  const accountWorker = (await import('../../handlers/account-worker')).handler as unknown as SqsHandler;
   const lockdown = (await import('../../handlers/lockdown')).handler as unknown as InvokeHandler;
   const restore = (await import('../../handlers/restore')).handler as unknown as InvokeHandler;
   const { keySweep } = await import('../../src/sweep/sweep');
@@ -106,9 +120,22 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
       stateTable: config.stateTable,
       departureQueueUrl: company.departureQueueUrl,
       departureDlqUrl: company.departureDlqUrl,
+      accountQueueUrl: company.accountQueueUrl,
+      accountDlqUrl: company.accountDlqUrl,
       webhookSecretParameters: PROVIDERS.map((p) => `${WEBHOOK_SECRET_PREFIX}${p}`),
     },
-    users: company.users.map((u) => ({
+    accounts: [
+      { accountId: HOME_ACCOUNT, reachedAs: "the stack's own account (the operator's key)" },
+      {
+        accountId: company.member.accountId,
+        reachedAs: `member account, through its role ${company.member.roleArn}`,
+      },
+    ],
+    users: [
+      ...company.users.map((u) => ({ accountId: HOME_ACCOUNT, ...u })),
+      ...company.member.users.map((u) => ({ accountId: company.member.accountId, ...u })),
+    ].map((u) => ({
+      accountId: u.accountId,
       userName: u.userName,
       who: u.who,
       keys: u.keys.map((k) => k.accessKeyId),
@@ -118,14 +145,16 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
     sessions: sessions.all().map((s) => ({ sessionId: s.sessionId, owner: s.owner, target: s.target })),
     settings,
     settingNotes: [
+      `TARGET_ACCOUNTS lists both accounts, so a departure fans out: the revocation worker queues one work item per account on ACCOUNT_QUEUE_URL and the account worker revokes in each (in ${company.member.accountId} through the role ${MEMBER_ROLE}, assumed with the run id as session name).`,
       "KEY_MAX_IDLE_DAYS is 90, not the default 45: the emulator records real times, so every seeded key is as idle as it is old, and the idle rule would catch Sam's new key along with his old one. Every other threshold and limit is the default.",
     ],
     simulated: [
-      'SSM Session Manager sessions. moto has no DescribeSessions/TerminateSession, so the three sessions above live in memory in this process and answer those two calls; every other call (IAM, SQS, SNS, DynamoDB, SSM parameters) goes to the emulator.',
-      'API Gateway and Lambda. A local HTTP server turns each request into the API Gateway v2 event the real hr-webhook handler receives; the demo hands the departure queue to the real worker handler as Lambda would (an SQS batch) and invokes the lockdown/restore handlers directly.',
+      `SSM Session Manager sessions. moto has no DescribeSessions/TerminateSession, so the ${sessions.all().length} sessions above live in memory in this process and answer those two calls, each client seeing only its own account's sessions; every other call (IAM, STS, SQS, SNS, DynamoDB, SSM parameters) goes to the emulator.`,
+      'API Gateway and Lambda. A local HTTP server turns each request into the API Gateway v2 event the real hr-webhook handler receives; the demo hands the departure queue to the real revocation-worker handler and then the account queue to the real account-worker handler as Lambda would (SQS batches), and invokes the lockdown/restore handlers directly.',
+      "Several accounts on one emulator: moto keeps each account's state apart and acts on the account owning the signing key; it checks no role trust, so assuming the member role always succeeds here.",
     ],
     gaps: [
-      'service-specific credentials: moto has no ListServiceSpecificCredentials; the engine says in its notes that it could not list them (on AWS it can).',
+      'service-specific credentials: moto has no ListServiceSpecificCredentials; the engine says in its notes (shown under the lockdown) that it could not list them (on AWS it can).',
     ],
   };
   out.say(render.renderSeed(seed));
@@ -138,13 +167,14 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
     clients,
     config,
     notifications: new NotificationLog(clients, company.inbox.queueUrl),
+    memberIam: await memberRoleIam(moto.endpoint, REGION, company.operator, company.member.roleArn),
   };
   // Seeding published nothing; start the subscriber's log empty anyway.
   await ctx.notifications.drain();
 
   const api = await startHttpApi(hrWebhook, 'hr-webhook');
   resources.api = api;
-  const departure = await departureFlow(ctx, api, worker);
+  const departure = await departureFlow(ctx, api, worker, accountWorker);
   out.say(render.renderDeparture(departure));
 
   const sweep = await sweepFlow(ctx, keySweep);
@@ -154,7 +184,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   out.say(render.renderIncident(incident));
 
   const runIds = [
-    departure.report?.runId ?? 'missing-departure-report',
+    departure.completion.coverage?.runId ?? 'missing-completion-notification',
     sweep.report.runId,
     sweep.enforce.runId,
     incident.lockdown.runId,

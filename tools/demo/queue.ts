@@ -63,3 +63,19 @@ export async function deliverBatch(
     batchItemFailures: [...failed],
   };
 }
+
+/** Messages on a queue, visible or in flight (GetQueueAttributes). */
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const attrs =
+    (
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      )
+    ).Attributes ?? {};
+  return (
+    Number(attrs.ApproximateNumberOfMessages ?? 0) + Number(attrs.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}

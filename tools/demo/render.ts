@@ -3,6 +3,7 @@ import { table } from '../../src/notify';
 import type { SweepSummary } from '../../src/sweep/types';
 import type {
   DemoResult,
+  DepartureAccount,
   DepartureFlow,
   IncidentFlow,
   NotificationsFlow,
@@ -38,10 +39,16 @@ function proofLines(list: readonly Proof[]): string {
   return list.map((p) => `  [${p.ok ? 'PASS' : 'FAIL'}] ${p.claim}\n         ${p.evidence}`).join('\n');
 }
 
-function probeRows(probes: readonly ProbeAt[]): string {
+function probeRows(probes: readonly ProbeAt[], withAccount = false): string {
   return table([
-    ['when', 'user', 'access key', 'real request with that key'],
-    ...probes.map((p) => [p.when, p.userName, p.accessKeyId, p.probe.line]),
+    [...(withAccount ? ['account'] : []), 'when', 'user', 'access key', 'real request with that key'],
+    ...probes.map((p) => [
+      ...(withAccount ? [p.accountId] : []),
+      p.when,
+      p.userName,
+      p.accessKeyId,
+      p.probe.line,
+    ]),
   ]);
 }
 
@@ -107,17 +114,20 @@ export function renderIntro(): string {
 
 export function renderSeed(seed: SeedSummary): string {
   const users = table([
-    ['IAM user', 'who', 'access keys', 'also'],
-    ...seed.users.map((u) => [u.userName, u.who, u.keys.join(' '), u.extras.join(', ')]),
+    ['account', 'IAM user', 'who', 'access keys', 'also'],
+    ...seed.users.map((u) => [u.accountId, u.userName, u.who, u.keys.join(' '), u.extras.join(', ')]),
   ]);
   const sessions = table([
     ['SSM session', 'owner', 'target'],
     ...seed.sessions.map((s) => [s.sessionId, s.owner, s.target]),
   ]);
   return [
-    heading('Setup: a small company on a local AWS account'),
+    heading('Setup: a small company on two local AWS accounts'),
     `emulator: moto_server at ${seed.endpoint} (region ${seed.region}), IAM enforcement ON after the seed:`,
     'every request below is authenticated and evaluated against IAM policies.',
+    '',
+    'accounts:',
+    indent(table([['account', 'what'], ...seed.accounts.map((a) => [a.accountId, a.reachedAs])])),
     '',
     'what the stack would create:',
     indent(
@@ -128,6 +138,8 @@ export function renderSeed(seed: SeedSummary): string {
         ['DynamoDB state table', seed.stack.stateTable],
         ['departure queue', seed.stack.departureQueueUrl],
         ['  dead-letter queue', seed.stack.departureDlqUrl],
+        ['account queue', seed.stack.accountQueueUrl],
+        ['  dead-letter queue', seed.stack.accountDlqUrl],
         ['webhook secrets (SSM)', seed.stack.webhookSecretParameters.join(', ')],
       ]),
     ),
@@ -151,28 +163,60 @@ export function renderSeed(seed: SeedSummary): string {
   ].join('\n');
 }
 
+function accountShare(a: DepartureAccount): string {
+  const rows = a.records.flatMap((r) => r.steps.map((step) => ({ user: r.userName, step })));
+  return [
+    `account ${a.accountId} (${a.home ? 'own credentials' : a.reachedAs}): ${(a.outcome ?? 'not reported').toUpperCase()}`,
+    rows.length ? indent(stepRows(rows)) : '  (no revocation record of this run)',
+  ].join('\n');
+}
+
 export function renderDeparture(f: DepartureFlow): string {
   const before = f.probes.filter((p) => p.when === 'before');
   const after = f.probes.filter((p) => p.when === 'after');
+  const coverage = f.completion.coverage;
   return [
-    heading(`Flow 1: HR says ${f.person.name} left (signed webhook -> receiver -> queue -> worker)`),
-    `${f.person.name} (${f.person.employeeId}, ${f.person.email}) has IAM users ${f.person.users.join(' and ')}.`,
+    heading(
+      `Flow 1: HR says ${f.person.name} left (signed webhook -> receiver -> queue -> worker -> each account)`,
+    ),
+    `${f.person.name} (${f.person.employeeId}, ${f.person.email}) has IAM users in two accounts:`,
+    ...Object.entries(f.person.users).map(([account, users]) => `  ${account}: ${users.join(', ')}`),
     '',
-    'Before: her keys work.',
-    indent(probeRows(before)),
+    'Before: her keys work, in both accounts.',
+    indent(probeRows(before, true)),
     '',
     `A webhook signed with the wrong secret: POST ${f.webhook.url} -> HTTP ${f.forged.status} ${f.forged.body}`,
     `HR's signed webhook (Standard Webhooks, id ${f.webhook.webhookId}):`,
     `  POST ${f.webhook.url} -> HTTP ${f.webhook.status} ${f.webhook.body} (${f.webhook.ms} ms)`,
     `The departure queue delivers ${f.delivery.received} record(s) to the revocation worker: ${
       f.delivery.batchItemFailures.length
-    } failure(s) (${f.delivery.ms} ms)`,
+    } failure(s) (${f.delivery.ms} ms).`,
+    `TARGET_ACCOUNTS lists ${f.fanOut.targets.join(' and ')}: it fans out, one work item per account:`,
+    indent(
+      table([['work item', 'kind', 'account'], ...f.fanOut.items.map((i) => [i.id, i.kind, i.accountId])]),
+    ),
+    `The account queue delivers ${f.fanOut.received} record(s) to the account worker: ${
+      f.fanOut.batchItemFailures.length
+    } failure(s) (${f.fanOut.ms} ms); left on the queue ${f.fanOut.leftOnQueue}, on its DLQ ${f.fanOut.leftOnDlq}.`,
     '',
-    'What the worker did:',
-    f.report ? indent(revocationSteps(f.report)) : '  (no departure report was received)',
+    `What each account's share did (the run's records in the state table, run ${f.runId}):`,
+    ...f.accounts.map((a) => indent(accountShare(a))),
+    '',
+    `Notifications of the departure: ${f.completion.count}`,
+    ...(coverage
+      ? [
+          `  ${f.completion.subject ?? '(no subject)'}`,
+          `  coverage: ${coverage.complete ? 'complete' : 'INCOMPLETE'}, targeted ${coverage.targets.join(', ')}; ${coverage.accounts
+            .map(
+              (a) => `${a.accountId} ${a.outcome} (${a.principals.map((p) => p.principal.name).join(', ')})`,
+            )
+            .join('; ')}`,
+          ...coverage.accounts.flatMap((a) => a.notes.map((n) => `  ${a.accountId} note: ${n}`)),
+        ]
+      : ['  (no completion notification was received)']),
     '',
     'After: the same keys.',
-    indent(probeRows(after)),
+    indent(probeRows(after, true)),
     '  moto words every refusal "not authorized"; her allow-all policy is still attached, so only the',
     '  explicit deny can be refusing her.',
     '',
@@ -231,6 +275,13 @@ export function renderSweep(f: SweepFlow): string {
     `it runs as if it were ${f.clock} (${f.offsetDays} days from now), when Sam's first key is`,
     `${f.enforce.thresholds.keyMaxAgeDays} days old and his second, created a few seconds later, is one day short of it`,
     `(limits: ${f.enforce.thresholds.keyMaxAgeDays} days old, ${f.enforce.thresholds.keyMaxIdleDays} days idle, warned ${f.enforce.thresholds.keyWarnDays} days ahead).`,
+    ...(f.targets.length > 1
+      ? [
+          `TARGET_ACCOUNTS lists ${f.targets.join(' and ')}: the scheduled handler would queue one sweep per`,
+          "account for the account worker, whose clock is the real time. This flow runs the stack's own account's",
+          `share (${f.accountId}) itself: the same sweep, with the function's own clients and the clock moved.`,
+        ]
+      : []),
     '',
     `Report mode (run ${f.report.runId}): ${f.report.outcome.toUpperCase()}; keys by class: ${counts(f.report)}`,
     sweepKeys(f.report),

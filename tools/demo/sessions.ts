@@ -12,8 +12,16 @@ import {
  * `DescribeSessions` / `TerminateSession`. While installed, every `SSMClient` in this process (the demo's
  * and those the real handlers build at cold start) answers those two commands from this store; every other
  * SSM command (e.g. `GetParameter` for the webhook secrets) still goes to the emulator.
+ * As in AWS, a client sees only the sessions of its own account: a session belongs to the account in its
+ * owner's ARN, a client to the account its credentials act on (asked of the emulator once per access key).
  * Never used outside the demo.
  */
+
+/** The account a client's credentials act on (e.g. `sts:GetCallerIdentity` signed with them). */
+export type AccountOfClient = (client: SSMClient) => Promise<string>;
+
+/** The account in a principal's ARN (`arn:aws:iam::<account>:user/x`, `arn:aws:sts::<account>:assumed-role/...`). */
+export const accountOfArn = (arn: string): string => arn.split(':')[4] ?? '';
 
 export interface SimulatedSession {
   readonly sessionId: string;
@@ -45,9 +53,11 @@ export class SimulatedSessions {
     return this.#sessions;
   }
 
-  describe(state: string | undefined, owner: string | undefined): Session[] {
+  /** The sessions of `account` in that state (Active unless `History`), of `owner` when given. */
+  describe(account: string, state: string | undefined, owner: string | undefined): Session[] {
     const wantActive = state !== 'History';
     return this.#sessions
+      .filter((s) => accountOfArn(s.owner) === account)
       .filter((s) => (s.status === 'Connected') === wantActive)
       .filter((s) => owner === undefined || s.owner === owner)
       .map((s) => ({
@@ -59,16 +69,21 @@ export class SimulatedSessions {
       }));
   }
 
-  terminate(sessionId: string): void {
+  /**
+   * Terminates a session of `account`. Like AWS, it answers success for any id; a session of another account
+   * is not there, so it stays as it is.
+   */
+  terminate(account: string, sessionId: string): void {
     const s = this.#sessions.find((x) => x.sessionId === sessionId);
-    if (s) s.status = 'Terminated';
+    if (s && accountOfArn(s.owner) === account) s.status = 'Terminated';
   }
 
   /**
    * Routes `DescribeSessions` and `TerminateSession` of every `SSMClient` to this store (like
-   * aws-sdk-client-mock, by replacing `send` on the prototype) until {@link uninstall}.
+   * aws-sdk-client-mock, by replacing `send` on the prototype) until {@link uninstall}; `accountOf` tells
+   * which account's sessions a client sees.
    */
-  install(): void {
+  install(accountOf: AccountOfClient): void {
     if (this.#restore) return;
     const proto = SSMClient.prototype as unknown as { send: (...args: unknown[]) => unknown };
     const hadOwn = Object.hasOwn(proto, 'send');
@@ -77,18 +92,21 @@ export class SimulatedSessions {
     proto.send = function send(this: unknown, ...args: unknown[]) {
       const [command] = args;
       const $metadata = { httpStatusCode: 200, requestId: 'simulated' };
+      const client = this as SSMClient;
       if (command instanceof DescribeSessionsCommand) {
         const owner = command.input.Filters?.find((f) => f.key === 'Owner')?.value;
-        const output: DescribeSessionsCommandOutput = {
-          Sessions: store.describe(command.input.State, owner),
-          $metadata,
-        };
-        return Promise.resolve(output);
+        return accountOf(client).then(
+          (account): DescribeSessionsCommandOutput => ({
+            Sessions: store.describe(account, command.input.State, owner),
+            $metadata,
+          }),
+        );
       }
       if (command instanceof TerminateSessionCommand) {
-        store.terminate(command.input.SessionId ?? '');
-        const output: TerminateSessionCommandOutput = { SessionId: command.input.SessionId, $metadata };
-        return Promise.resolve(output);
+        return accountOf(client).then((account): TerminateSessionCommandOutput => {
+          store.terminate(account, command.input.SessionId ?? '');
+          return { SessionId: command.input.SessionId, $metadata };
+        });
       }
       return original.apply(this, args);
     };

@@ -1,4 +1,5 @@
-import type { RestoreReport, RevocationReport } from '../../src/engine/types';
+import type { Coverage } from '../../src/accounts/coverage';
+import type { RestoreReport, RevocationReport, RunOutcome, StepResult } from '../../src/engine/types';
 import type { SweepSummary } from '../../src/sweep/types';
 import type { KeyProbe, UserState } from './aws';
 
@@ -12,6 +13,8 @@ export interface Proof {
 }
 
 export interface ProbeAt {
+  /** The account the key's user is in. */
+  readonly accountId: string;
   readonly when: string;
   readonly userName: string;
   readonly accessKeyId: string;
@@ -27,9 +30,14 @@ export interface SeedSummary {
     readonly stateTable: string;
     readonly departureQueueUrl: string;
     readonly departureDlqUrl: string;
+    readonly accountQueueUrl: string;
+    readonly accountDlqUrl: string;
     readonly webhookSecretParameters: readonly string[];
   };
+  /** The company's accounts: the stack's own, and the member account reached through its role. */
+  readonly accounts: readonly { readonly accountId: string; readonly reachedAs: string }[];
   readonly users: readonly {
+    readonly accountId: string;
     readonly userName: string;
     readonly who: string;
     readonly keys: readonly string[];
@@ -45,8 +53,38 @@ export interface SeedSummary {
   readonly gaps: readonly string[];
 }
 
+/** One account's share of the departure, as the state table and that account's IAM show it afterwards. */
+export interface DepartureAccount {
+  readonly accountId: string;
+  /** The stack's own account (its own credentials) rather than one reached through the member role. */
+  readonly home: boolean;
+  /** How the account worker reached it: `own credentials` or `assumed-role/<member role>/<session name>`. */
+  readonly reachedAs: string;
+  /** Jane's users seeded there. */
+  readonly users: readonly string[];
+  /** What the account reported in the run's coverage (undefined: it never reported). */
+  readonly outcome: Coverage['accounts'][number]['outcome'] | undefined;
+  /** The run's revocation record of each of her users there (undefined when none was written). */
+  readonly records: readonly {
+    readonly userName: string;
+    readonly arn: string | undefined;
+    readonly outcome: RunOutcome | undefined;
+    readonly steps: readonly StepResult[];
+  }[];
+  /** Her users there, read in that account afterwards (the member account through its role). */
+  readonly state: readonly UserState[];
+}
+
 export interface DepartureFlow {
-  readonly person: { name: string; employeeId: string; email: string; users: readonly string[] };
+  readonly person: {
+    name: string;
+    employeeId: string;
+    email: string;
+    /** Her users per account. */
+    users: Readonly<Record<string, readonly string[]>>;
+  };
+  /** The departure id: the run id in every account. */
+  readonly runId: string;
   readonly probes: readonly ProbeAt[];
   readonly forged: { readonly status: number; readonly body: string };
   readonly webhook: {
@@ -56,19 +94,40 @@ export interface DepartureFlow {
     readonly body: string;
     readonly ms: number;
   };
+  /** The departure queue handed to the revocation worker. */
   readonly delivery: {
     readonly received: number;
     readonly departureIds: readonly string[];
     readonly batchItemFailures: readonly string[];
     readonly ms: number;
   };
-  readonly report: RevocationReport | undefined;
+  /** The account queue handed to the account worker: the work items the fan-out queued. */
+  readonly fanOut: {
+    readonly targets: readonly string[];
+    readonly received: number;
+    readonly items: readonly { readonly id: string; readonly kind: string; readonly accountId: string }[];
+    readonly batchItemFailures: readonly string[];
+    readonly ms: number;
+    /** Messages left afterwards (visible or in flight) on the account queue and on its DLQ. */
+    readonly leftOnQueue: number;
+    readonly leftOnDlq: number;
+  };
+  readonly accounts: readonly DepartureAccount[];
+  /** The departure notifications the subscriber received: the one completion notification, if all went well. */
+  readonly completion: {
+    readonly count: number;
+    readonly subject: string | undefined;
+    readonly coverage: (Coverage & { readonly kind: string }) | undefined;
+  };
   readonly sessionsAfter: readonly { sessionId: string; owner: string; target: string; status: string }[];
-  readonly state: readonly UserState[];
   readonly proofs: readonly Proof[];
 }
 
 export interface SweepFlow {
+  /** The account swept: the stack's own (its share of a sweep over `targets`). */
+  readonly accountId: string;
+  /** The accounts the scheduled handler would fan the sweep out to (`TARGET_ACCOUNTS`). */
+  readonly targets: readonly string[];
   /** How far ahead of the real time the sweep's clock ran, in days (one decimal). */
   readonly offsetDays: number;
   readonly clock: string;
