@@ -143,7 +143,9 @@ export async function readCoverage(
 ): Promise<(Coverage & { readonly notified?: string }) | undefined> {
   let header: z.infer<typeof headerSchema> | undefined;
   const accounts: AccountResult[] = [];
-  for await (const item of queryPartition(store, pkOf(runId))) {
+  // Strongly consistent: the caller decides completion right after its own write, and an eventually
+  // consistent read could miss the last account's result (no notification would ever be sent).
+  for await (const item of queryPartition(store, pkOf(runId), false, true)) {
     if (item.sk === HEADER_SK) header = headerSchema.parse(item);
     else {
       const { error, ...a } = accountSchema.parse(item);

@@ -22,7 +22,8 @@ export function subjectOf(snapshot: Snapshot): ProtectionSubject {
   };
 }
 
-type ProtectionConfig = Pick<Config, 'protectedPrincipals' | 'protectedTagKey' | 'projectRolePrefix'>;
+type ProtectionConfig = Pick<Config, 'protectedPrincipals' | 'protectedTagKey' | 'projectRolePrefix'> &
+  Partial<Pick<Config, 'memberRoleName' | 'orgRoleArn'>>;
 
 /**
  * Why a principal must not be touched, or undefined. Checked before any write; the same rules are
@@ -44,6 +45,11 @@ export function protectionReason(
   if (subject.kind === 'role') {
     if (config.projectRolePrefix && name.toLowerCase().startsWith(config.projectRolePrefix.toLowerCase())) {
       return "one of this project's own roles";
+    }
+    // The roles the project reaches other accounts through: locking one down would cut the engine off mid-run.
+    const reachRoles = [config.memberRoleName, config.orgRoleArn?.split('/').pop()];
+    if (reachRoles.some((r) => r && r.toLowerCase() === name.toLowerCase())) {
+      return 'the role this project reaches accounts through (MEMBER_ROLE_NAME / ORG_ROLE_ARN)';
     }
     if (subject.path.startsWith('/aws-service-role/'))
       return 'a service-linked role (IAM does not allow edits)';

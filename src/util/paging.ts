@@ -24,13 +24,15 @@ export interface TableRef {
 /**
  * Every item of one partition of a table, page by page (a Query per 1 MB), oldest sort key first unless
  * `newestFirst`. The one partition reader of the project: the state records, the revoked-users index and
- * the kept dry-run departures are read through it.
+ * the kept dry-run departures are read through it. `consistent`: a strongly consistent read (sees every
+ * write that finished before it; twice the read cost), for a decision taken right after a write.
  * DynamoDB: `dynamodb:Query`.
  */
 export async function* queryPartition(
   store: TableRef,
   pk: string,
   newestFirst = false,
+  consistent = false,
 ): AsyncGenerator<Record<string, unknown>> {
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
@@ -40,6 +42,7 @@ export async function* queryPartition(
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': pk },
         ScanIndexForward: !newestFirst,
+        ...(consistent ? { ConsistentRead: true } : {}),
         ExclusiveStartKey,
       }),
     );

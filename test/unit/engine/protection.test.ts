@@ -20,6 +20,8 @@ describe('Function: protectionReason', () => {
   const config = testConfig({
     protectedPrincipals: ['break-glass', 'arn:aws:iam::123456789012:user/admins/*', 'svc-?'],
     projectRolePrefix: 'offboarding-prod-',
+    memberRoleName: 'offboarding-member',
+    orgRoleArn: 'arn:aws:iam::999999999999:role/org/OrgReader',
   });
 
   it.each([
@@ -34,6 +36,8 @@ describe('Function: protectionReason', () => {
       roleSnap('AWSServiceRoleForSupport', '/aws-service-role/support.amazonaws.com/'),
     ],
     ['an Identity Center role', roleSnap('AWSReservedSSO_Admin_abc')],
+    ['the member role the project reaches accounts through', roleSnap('Offboarding-Member')],
+    ['the role it lists the organization through', roleSnap('orgreader', '/org/')],
   ])('protects a principal matched by %s', (_label, snapshot) => {
     expect(protectionReason(snapshot, config)).toEqual(expect.any(String));
   });
