@@ -174,12 +174,23 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
     allowAll: true,
   });
   const samFirstAt = Date.now();
-  const { queueUrl, dlqUrl } = await createQueueWithDlq(sqs, `${STACK_NAME}-departures`);
-  const accountQueue = await createQueueWithDlq(sqs, `${STACK_NAME}-accounts`);
+  const janeTags = { 'employee-id': JANE.employeeId, email: JANE.email };
+  // The member account is seeded alongside (its own state in the emulator): Jane's user there (same tags: the
+  // same person), and the role the stack assumes.
+  const memberIam = memberAccountClients(moto, MEMBER_ACCOUNT).iam;
+  const memberSeed = Promise.all([
+    createUser(memberIam, JANE_MEMBER_USER, { tags: janeTags, keys: 1, allowAll: true }),
+    createMemberRole(memberIam, MEMBER_ROLE, HOME_ACCOUNT),
+  ]);
+  // Awaited below; if the home account's seed fails first, that error is the one reported.
+  memberSeed.catch(() => undefined);
+  const [{ queueUrl, dlqUrl }, accountQueue] = await Promise.all([
+    createQueueWithDlq(sqs, `${STACK_NAME}-departures`),
+    createQueueWithDlq(sqs, `${STACK_NAME}-accounts`),
+  ]);
   const stack = await createLocalStack(setup, {}, STACK_NAME);
   const secrets = await putSecrets(setup.ssmHome);
 
-  const janeTags = { 'employee-id': JANE.employeeId, email: JANE.email };
   const jane = await createUser(iam, 'jane.doe', { tags: janeTags, keys: 2, allowAll: true });
   await iam.send(
     new CreateLoginProfileCommand({
@@ -201,15 +212,6 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
     new UploadSSHPublicKeyCommand({ UserName: 'jane.doe', SSHPublicKeyBody: sshPublicKey('jane@laptop') }),
   );
   const janeAdmin = await createUser(iam, 'jane.doe-admin', { tags: janeTags, keys: 1, allowAll: true });
-
-  // The member account: Jane's user there (same tags: the same person), and the role the stack assumes.
-  const memberIam = memberAccountClients(moto, MEMBER_ACCOUNT).iam;
-  const janeMember = await createUser(memberIam, JANE_MEMBER_USER, {
-    tags: janeTags,
-    keys: 1,
-    allowAll: true,
-  });
-  const memberRoleArn = await createMemberRole(memberIam, MEMBER_ROLE, HOME_ACCOUNT);
 
   const exemptUntil = new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10);
   const ci = await createUser(iam, SERVICE_USER, {
@@ -242,6 +244,7 @@ export async function seedCompany(moto: Moto, sessions: SimulatedSessions, now: 
     }),
   );
 
+  const [janeMember, memberRoleArn] = await memberSeed;
   const wait = SAM_KEY_GAP_MS - (Date.now() - samFirstAt);
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const created = await iam.send(new CreateAccessKeyCommand({ UserName: SAM.user }));

@@ -135,6 +135,37 @@ async function recordsOf(ctx: DemoContext, accountId: string, users: readonly st
 }
 
 /**
+ * Each account's share as it shows afterwards: the run's records (state table) and her users in that
+ * account's IAM (the member account read through its role).
+ */
+function readShares(
+  ctx: DemoContext,
+  usersByAccount: Readonly<Record<string, readonly string[]>>,
+  runId: string,
+): Promise<Omit<DepartureAccount, 'outcome'>[]> {
+  return Promise.all(
+    Object.entries(usersByAccount).map(async ([accountId, users]) => {
+      const home = accountId === HOME_ACCOUNT;
+      const iam = home ? ctx.clients.iam : ctx.memberIam;
+      const [records, state] = await Promise.all([
+        recordsOf(ctx, accountId, users, runId),
+        Promise.all(users.map((u) => readUserState(iam, u))),
+      ]);
+      return {
+        accountId,
+        home,
+        reachedAs: home
+          ? 'own credentials'
+          : `assumed-role/${ctx.config.memberRoleName}/${sessionNameOf(runId)}`,
+        users,
+        records,
+        state,
+      };
+    }),
+  );
+}
+
+/**
  * Flow 1: Jane's keys work in both accounts; HR's signed webhook reaches the real receiver over HTTP; the
  * queued departure reaches the real revocation worker, which fans it out (one work item per target account);
  * the account queue reaches the real account worker, which revokes her users in each account (the member
@@ -218,26 +249,17 @@ export async function departureFlow(
     .map((n) => parseJson<Coverage & { kind: string }>(n.message))
     .find((c) => c?.kind === 'departure-coverage');
 
-  // What each account reported, as the state table keeps it (the notification says it only once all have).
-  const recorded = await readCoverage({ ddb: ctx.clients.ddb, table: ctx.config.stateTable }, runId);
-  const after = await probeJane('after');
-  const accounts: DepartureAccount[] = await Promise.all(
-    Object.entries(janeUsers).map(async ([accountId, users]) => {
-      const home = accountId === HOME_ACCOUNT;
-      const iam = home ? ctx.clients.iam : ctx.memberIam;
-      return {
-        accountId,
-        home,
-        reachedAs: home
-          ? 'own credentials'
-          : `assumed-role/${ctx.config.memberRoleName}/${sessionNameOf(runId)}`,
-        users,
-        outcome: recorded?.accounts.find((a) => a.accountId === accountId)?.outcome,
-        records: await recordsOf(ctx, accountId, users, runId),
-        state: await Promise.all(users.map((u) => readUserState(iam, u))),
-      };
-    }),
-  );
+  // Read at once (each read is independent): what each account reported, as the state table keeps it (the
+  // notification says it only once all have), the same keys again, and each account's records and IAM.
+  const [recorded, after, read] = await Promise.all([
+    readCoverage({ ddb: ctx.clients.ddb, table: ctx.config.stateTable }, runId),
+    probeJane('after'),
+    readShares(ctx, janeUsers, runId),
+  ]);
+  const accounts: DepartureAccount[] = read.map((a) => ({
+    ...a,
+    outcome: recorded?.accounts.find((r) => r.accountId === a.accountId)?.outcome,
+  }));
   const sessionsAfter = ctx.sessions.all().map((s) => ({
     sessionId: s.sessionId,
     owner: s.owner,
