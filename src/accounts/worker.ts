@@ -161,7 +161,11 @@ async function departureShare(ctx: WorkerContext, item: Extract<AccountWorkItem,
     outcome: result.outcome,
     at: now.toISOString(),
     principals: result.principals.map((p) => ({ principal: p.principal, outcome: p.outcome })),
-    notes: [...result.notes, ...failedSteps(result)],
+    notes: [
+      ...result.notes,
+      ...result.principals.flatMap((p) => p.notes.map((n) => `${p.principal.name}: ${n}`)),
+      ...failedSteps(result),
+    ],
   });
   if (needsRetry(result)) {
     throw new TransientError(`revocation in ${item.accountId} ${result.outcome}: access may remain, retried`);
