@@ -1,9 +1,11 @@
 'use strict';
 /**
- * The parts of the functions' IAM statements that come from list-valued stage params. Serverless variables
- * cannot loop over a comma list, so serverless.yml resolves these at packaging time with
+ * The parts of the functions' IAM statements that come from stage params: the list-valued ones (serverless
+ * variables cannot loop over a comma list) and the role names and ARNs that widen a grant if they are not what
+ * they claim to be (a glob). serverless.yml resolves these at packaging time with
  * `${file(./infra/iam-statements.cjs):<export>}`: osls calls the exported function with
- * `{ resolveVariable, resolveConfigurationProperty, options }` and puts what it returns in place.
+ * `{ resolveVariable, resolveConfigurationProperty, options }` and puts what it returns in place; a value
+ * refused here fails the packaging.
  *
  * Never bundled in a handler (src/ and handlers/ may not import infra/). Tested by
  * test/unit/infra/iam-statements.test.ts (rendering) and test/unit/infra/iam-simulate.test.ts (evaluation).
@@ -22,6 +24,10 @@ const NAME_GLOB = /^[A-Za-z0-9+=,.@_*?-]{1,128}$/;
 /** An ARN glob entry: used as is. No whitespace; no `${`, which CloudFormation would read as a substitution. */
 const ARN_GLOB = /^arn:[^\s]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+/** An IAM role name, as MEMBER_ROLE_NAME must be (src/config.ts): no path, no glob. */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** One IAM role's ARN (ORG_ROLE_ARN): a 12-digit account, a path and name without glob characters. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /**
  * The ARNs a PROTECTED_PRINCIPALS entry stands for. A name (or name glob) is the user and the role of that
@@ -82,4 +88,42 @@ async function sessionArns({ resolveVariable }) {
   }));
 }
 
-module.exports = { neverWrittenPrincipals, sessionArns, protectedPrincipalArns, commaList };
+/**
+ * Resource list of `sts:AssumeRole` into the member role: the role named `memberRoleName` (MEMBER_ROLE_NAME) at
+ * the root path, in any account (`TARGET_ACCOUNTS=organization` reaches accounts that join later). Refuses a
+ * name the functions' config would refuse (src/config.ts), a glob above all: `*` would let the functions
+ * assume every role that trusts their account.
+ * @example
+ * await memberRoleArns(resolver); // [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/offboarding-member' }]
+ */
+async function memberRoleArns({ resolveVariable }) {
+  const name = String((await resolveVariable('param:memberRoleName')) ?? '').trim();
+  if (!ROLE_NAME.test(name)) {
+    throw new Error(`memberRoleName: "${name}" is not an IAM role name (letters, digits, +=,.@_-; 1 to 64)`);
+  }
+  return [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${name}` }];
+}
+
+/**
+ * The `orgRoleArn` param (ORG_ROLE_ARN) as the stack's `OrgRoleArn` parameter default: empty (the functions list
+ * the organization's accounts with their own credentials), or exactly one role's ARN, the only role the
+ * fan-out may assume to list them. Refuses anything else at packaging, a glob above all.
+ */
+async function orgRoleArn({ resolveVariable }) {
+  const arn = String((await resolveVariable('param:orgRoleArn')) ?? '').trim();
+  if (arn !== '' && !ROLE_ARN.test(arn)) {
+    throw new Error(
+      `orgRoleArn: "${arn}" is neither empty nor one IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)`,
+    );
+  }
+  return arn;
+}
+
+module.exports = {
+  neverWrittenPrincipals,
+  sessionArns,
+  memberRoleArns,
+  orgRoleArn,
+  protectedPrincipalArns,
+  commaList,
+};

@@ -1,12 +1,13 @@
-import { FUNCTION_NAMES, FUNCTION_PERMISSIONS } from './permissions';
+import { FUNCTION_PERMISSIONS, MEMBER_ROLE_FUNCTIONS } from './permissions';
 
 /**
  * What the member role (deploy/member-role.yml) must grant in each member account of the organization: the
- * IAM and SSM Session Manager actions of the functions that act inside an account (the revocation of users and
- * roles, lockdown, restore, the sweep's credential report, key re-reads, drift checks, deactivations).
- * Computed from FUNCTION_PERMISSIONS, never copied by hand; test/unit/infra/member-role.test.ts proves the
- * template grants exactly these. The state table, the topic, the queue and the webhook secrets (DynamoDB,
- * SNS, SQS, SSM parameters, KMS) stay in the central account: nothing of theirs is here.
+ * IAM and SSM Session Manager actions of the functions that assume it (MEMBER_ROLE_FUNCTIONS: the account
+ * worker's share of a departure or a sweep, lockdown and restore of a request naming `accountId`), which they
+ * run inside that account with its credentials. Computed from FUNCTION_PERMISSIONS, never copied by hand;
+ * test/unit/infra/member-role.test.ts proves the template grants exactly these. The state table, the topic, the
+ * queues, the webhook secrets, STS and Organizations (DynamoDB, SNS, SQS, SSM parameters, KMS, sts:, organizations:)
+ * are called with the central account's own credentials: nothing of theirs is here.
  * Outside src/: never bundled in a handler.
  */
 
@@ -15,12 +16,14 @@ const actsInMemberAccount = (action: string): boolean =>
   action.startsWith('iam:') || action === 'ssm:DescribeSessions' || action === 'ssm:TerminateSession';
 
 /**
- * The sorted, de-duplicated union, over every function, of the actions it runs inside an account (functions
- * with none, such as hrWebhook, add nothing).
+ * The sorted, de-duplicated union, over the functions that assume the member role, of the actions they run
+ * inside an account.
  * @example
  * MEMBER_PERMISSIONS.includes('iam:AttachUserPolicy'); // true
  * MEMBER_PERMISSIONS.includes('dynamodb:PutItem'); // false
  */
 export const MEMBER_PERMISSIONS: readonly string[] = Object.freeze(
-  [...new Set(FUNCTION_NAMES.flatMap((fn) => FUNCTION_PERMISSIONS[fn].filter(actsInMemberAccount)))].sort(),
+  [
+    ...new Set(MEMBER_ROLE_FUNCTIONS.flatMap((fn) => FUNCTION_PERMISSIONS[fn].filter(actsInMemberAccount))),
+  ].sort(),
 );

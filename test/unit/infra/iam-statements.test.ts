@@ -2,7 +2,8 @@ import { loadConfig } from '../../../src/config';
 
 /**
  * infra/iam-statements.cjs renders the IAM resources serverless.yml cannot loop over (PROTECTED_PRINCIPALS,
- * SESSION_REGIONS); osls calls its exports with a `resolveVariable`. Here it is called the same way with a
+ * SESSION_REGIONS) and validates the role names and ARNs a grant is built from (MEMBER_ROLE_NAME,
+ * ORG_ROLE_ARN); osls calls its exports with a `resolveVariable`. Here it is called the same way with a
  * stand-in resolver; the packaged result is evaluated in iam-simulate.test.ts.
  */
 
@@ -13,6 +14,8 @@ interface IamStatements {
   protectedPrincipalArns(entry: string): Rendered;
   neverWrittenPrincipals(resolver: Resolver): Promise<Rendered>;
   sessionArns(resolver: Resolver): Promise<Rendered>;
+  memberRoleArns(resolver: Resolver): Promise<Rendered>;
+  orgRoleArn(resolver: Resolver): Promise<string>;
 }
 // A CommonJS file that osls loads with require(): loaded the same way here.
 const statements = require('../../../infra/iam-statements.cjs') as IamStatements;
@@ -23,6 +26,13 @@ const resolver = (values: Record<string, unknown>): Resolver => ({
     return values[address];
   },
 });
+const configWith = (env: Record<string, string>) =>
+  loadConfig({
+    AWS_REGION: 'us-east-1',
+    NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+    STATE_TABLE: 't',
+    ...env,
+  });
 const text = (rendered: Rendered) => rendered.map((r) => (typeof r === 'string' ? r : r['Fn::Sub']));
 const principalsFor = (list: string) =>
   statements
@@ -106,5 +116,40 @@ describe('infra/iam-statements.cjs', () => {
     ]);
     await expect(sessions('eu-west-1,*')).rejects.toThrow(/sessionRegions/);
     await expect(sessions('EU-WEST-1')).rejects.toThrow(/sessionRegions/);
+  });
+
+  it('grants the member role by its name at the root path, in any account, and refuses a name the config refuses', async () => {
+    const arns = (name: unknown) =>
+      statements.memberRoleArns(resolver({ 'param:memberRoleName': name })).then(text);
+    expect(await arns('offboarding-member')).toEqual([
+      `arn:\${AWS::Partition}:iam::*:role/offboarding-member`,
+    ]);
+    for (const name of ['', '*', 'offboarding-*', 'team/offboarding-member', 'a b', 'x'.repeat(65)]) {
+      await expect(arns(name)).rejects.toThrow(/memberRoleName/);
+      // The functions' config refuses the same names (MEMBER_ROLE_NAME): the grant and the code agree.
+      if (name !== '') expect(() => configWith({ MEMBER_ROLE_NAME: name })).toThrow(/MEMBER_ROLE_NAME/);
+    }
+  });
+
+  it('passes an empty orgRoleArn or one role ARN, and refuses a glob or anything else', async () => {
+    const arn = (value: unknown) => statements.orgRoleArn(resolver({ 'param:orgRoleArn': value }));
+    expect(await arn('')).toBe('');
+    expect(await arn(undefined)).toBe('');
+    const role = 'arn:aws:iam::111122223333:role/offboarding-list-accounts';
+    expect(await arn(role)).toBe(role);
+    expect(await arn('arn:aws-us-gov:iam::111122223333:role/ops/list')).toBe(
+      'arn:aws-us-gov:iam::111122223333:role/ops/list',
+    );
+    for (const bad of [
+      'arn:aws:iam::111122223333:role/*',
+      'arn:aws:iam::*:role/offboarding-list-accounts',
+      'arn:aws:iam::111122223333:user/x',
+      'arn:aws:iam::111122223333:role/a b',
+      'offboarding-list-accounts',
+      `arn:aws:iam::\${AWS::AccountId}:role/x`,
+    ])
+      await expect(arn(bad)).rejects.toThrow(/orgRoleArn/);
+    // Whatever passes here, the functions' config accepts as ORG_ROLE_ARN.
+    expect(configWith({ ORG_ROLE_ARN: role }).orgRoleArn).toBe(role);
   });
 });

