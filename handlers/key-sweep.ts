@@ -8,7 +8,7 @@ import { errorReporting } from '../src/middleware';
 import { coldStart } from '../src/runtime';
 import { keySweep, keySweepAcrossAccounts } from '../src/sweep/sweep';
 
-const { config, clients } = coldStart();
+const { config, clients } = coldStart(['ACCOUNT_QUEUE_URL']);
 // Over several accounts (TARGET_ACCOUNTS other than self), one sweep per account is queued for the account worker.
 const fanOut = fansOut(config)
   ? sweepFanOut({ config, clients, access: accountAccess({ config, clients }) })

@@ -8,7 +8,7 @@ import { departureWorker } from '../src/departures/worker';
 import { logger } from '../src/logger';
 import { coldStart } from '../src/runtime';
 
-const { config, clients } = coldStart();
+const { config, clients } = coldStart(['ACCOUNT_QUEUE_URL']);
 // Over several accounts (TARGET_ACCOUNTS other than self), a departure is queued per account for the account worker.
 const fanOut = fansOut(config)
   ? departureFanOut({ config, clients, access: accountAccess({ config, clients }) })

@@ -4,7 +4,7 @@ import {
   COVERAGE_PERMISSIONS,
   TARGET_PERMISSIONS,
 } from '../src/accounts';
-import { ACCOUNT_WORK_IDEMPOTENCY_PK } from '../src/accounts/worker';
+import { ACCOUNT_WORK_IDEMPOTENCY_PK, ACCOUNT_WORKER_PERMISSIONS } from '../src/accounts/worker';
 import { DRY_RUN_DEPARTURES_PK, DRY_RUN_PERMISSIONS } from '../src/departures/dry-run';
 import {
   DEPARTURE_IDEMPOTENCY_PK,
@@ -136,14 +136,10 @@ const accountSweep = [
 const fanOut = [...TARGET_PERMISSIONS, ...ACCESS_PERMISSIONS, ...SEND_PERMISSIONS];
 
 /**
- * The account worker's own calls beyond the engine's and the sweep's (src/accounts/worker.ts), declared here
- * because src/ exports no constant for them: its Powertools idempotency records (`idempotent`, the same
- * DynamoDBPersistenceLayer calls as the departure worker's: {@link IDEMPOTENCY_PERMISSIONS}), and the account
- * queue's RedrivePolicy it reads to know a record's last delivery (`maxReceives`: `sqs:GetQueueAttributes`,
- * which the SQS event source needs anyway: {@link EVENT_SOURCE_PERMISSIONS}, with ReceiveMessage and
- * DeleteMessage).
+ * The account worker's own calls beyond the engine's and the sweep's, as src/accounts/worker.ts declares them
+ * (its idempotency records and the queue's RedrivePolicy), and what its SQS event source needs.
  */
-const accountWorkerOwn = [...IDEMPOTENCY_PERMISSIONS, ...EVENT_SOURCE_PERMISSIONS];
+const accountWorkerOwn = [...ACCOUNT_WORKER_PERMISSIONS, ...EVENT_SOURCE_PERMISSIONS];
 
 /**
  * Per function, the sorted, de-duplicated IAM actions its code path calls.

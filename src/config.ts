@@ -163,8 +163,11 @@ const schema = z.object({
   ACCOUNT_QUEUE_URL: z.string().min(1).optional(),
 });
 
-/** Keys that are optional in the contract but required by a given handler. */
-export type RequiredKey = 'DEPARTURE_QUEUE_URL';
+/**
+ * Keys that are optional in the contract but required by a given handler. `ACCOUNT_QUEUE_URL` is required
+ * only unless `TARGET_ACCOUNTS=self` (the functions that fan out: the departure worker, the key sweep).
+ */
+export type RequiredKey = 'DEPARTURE_QUEUE_URL' | 'ACCOUNT_QUEUE_URL';
 
 /**
  * Loads and validates the configuration. Empty strings count as unset.
@@ -191,11 +194,14 @@ export function loadConfig(
       problems.push(`Environment variable ${key} ${message}`);
     }
   }
+  const self = !parsed.success || parsed.data.TARGET_ACCOUNTS.kind === 'self';
   for (const key of require) {
-    if (!cleaned[key]) problems.push(`Environment variable ${key} is required`);
-  }
-  if (parsed.success && parsed.data.TARGET_ACCOUNTS.kind !== 'self' && !cleaned.ACCOUNT_QUEUE_URL) {
-    problems.push('Environment variable ACCOUNT_QUEUE_URL is required unless TARGET_ACCOUNTS=self');
+    if (key === 'ACCOUNT_QUEUE_URL' && self) continue;
+    if (!cleaned[key]) {
+      problems.push(
+        `Environment variable ${key} is required${key === 'ACCOUNT_QUEUE_URL' ? ' unless TARGET_ACCOUNTS=self' : ''}`,
+      );
+    }
   }
   if (!parsed.success || problems.length) throw new ConfigError(problems.join('; '));
   const e = parsed.data;

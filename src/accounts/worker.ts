@@ -7,7 +7,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Clients } from '../clients';
 import type { Config } from '../config';
-import { departureRequest, needsRetry } from '../departures/worker';
+import { departureRequest, IDEMPOTENCY_PERMISSIONS, needsRetry } from '../departures/worker';
 import { type RevocationReport, runRevocation } from '../engine';
 import { describeError, InvalidRequestError, TransientError } from '../errors';
 import { logger } from '../logger';
@@ -27,10 +27,16 @@ import { type AccountWorkItem, parseWorkItem } from './work';
 /** Partition key of the account worker's idempotency records (the sort key is the hashed work item id). */
 export const ACCOUNT_WORK_IDEMPOTENCY_PK = 'idempotency#account-work';
 
+/**
+ * IAM actions of the account worker beyond the engine's, the sweep's and the coverage records': its Powertools
+ * idempotency records on the state table, and the account queue's RedrivePolicy it reads (`maxReceives`) to
+ * know a record's last delivery (also needed by the SQS event source).
+ */
+export const ACCOUNT_WORKER_PERMISSIONS = [...IDEMPOTENCY_PERMISSIONS, 'sqs:GetQueueAttributes'] as const;
+
 /** How long a work item id is remembered (as long as a departure id). */
 export const ACCOUNT_WORK_IDEMPOTENCY_SECONDS = 7 * 24 * 3600;
 
-/** SQS actions of the account worker beyond the event source's: none (GetQueueAttributes is the event source's). */
 export interface AccountWorkerDeps {
   readonly config: Config;
   readonly clients: Pick<

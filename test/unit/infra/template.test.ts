@@ -833,8 +833,9 @@ describe('serverless.yml: environment', () => {
     TARGET_ACCOUNTS: ACCOUNT_LISTERS,
     EXCLUDED_ACCOUNTS: ACCOUNT_LISTERS,
     ORG_ROLE_ARN: ACCOUNT_LISTERS,
-    // lockdown sends nothing (no SQS permission): the config requires it whenever TARGET_ACCOUNTS is not self.
-    ACCOUNT_QUEUE_URL: [...ACCOUNT_LISTERS, 'accountWorker'],
+    // The functions that send to the queue (lockdown lists accounts but queues nothing), and the account worker
+    // (it reads the queue's RedrivePolicy).
+    ACCOUNT_QUEUE_URL: ['revocationWorker', 'keySweep', 'accountWorker'],
     MEMBER_ROLE_NAME: MEMBER_ROLE_FUNCTIONS,
   };
 
