@@ -73,11 +73,16 @@ export const SSM_NOTE =
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-/** A departing user as the benchmark needs: 2 keys, login profile, MFA, person tags, 3 open SSM sessions. */
+/**
+ * A departing user as the benchmark needs: 2 keys, login profile, MFA, person tags (`employee-id`
+ * `E-<user name>`, `email` `<user name>@example.com`), 3 open SSM sessions; in the account `iam` acts on
+ * (`accountId`, which names the sessions' owner ARN).
+ */
 export async function seedDepartingUser(
   iam: IAMClient,
   ssm: FakeSessionManager,
   userName: string,
+  accountId: string = MOTO_ACCOUNT_ID,
 ): Promise<void> {
   await createUser(iam, userName, {
     tags: { 'employee-id': `E-${userName}`, email: `${userName}@example.com` },
@@ -93,7 +98,7 @@ export async function seedDepartingUser(
       AuthenticationCode2: '654321',
     }),
   );
-  const arn = `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/${userName}`;
+  const arn = `arn:aws:iam::${accountId}:user/${userName}`;
   for (let i = 1; i <= 3; i++) ssm.open(arn, `i-0bastion00000000${i}`);
 }
 

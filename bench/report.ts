@@ -1,5 +1,8 @@
 import type { ColdStartResult } from './cold-start';
 import type { ContainmentResult } from './containment';
+import { ms, seconds, table } from './markdown';
+import type { OrganizationResult } from './organization';
+import { organizationSection } from './report-organization';
 import { CAPPED_OLD_SPACE_MIB, type SweepRun, type SweepScaleResult } from './sweep-scale';
 import type { TargetCheck } from './targets';
 
@@ -21,22 +24,21 @@ export interface BenchResults {
   readonly containment?: ContainmentResult;
   readonly sweep?: SweepScaleResult;
   readonly coldStart?: ColdStartResult;
+  readonly organization?: OrganizationResult;
   readonly targets: readonly TargetCheck[];
+  /**
+   * Parts measured by a later partial run merged into these results (`--only=<part> --merge`): when, and how
+   * long that run took. The other parts' figures are those of the run of `generatedAt`.
+   */
+  readonly mergedParts?: Readonly<
+    Record<string, { readonly generatedAt: string; readonly wallSeconds: number }>
+  >;
 }
 
-const ms = (v: number) => `${v.toFixed(0)} ms`;
-const s = (v: number) => `${(v / 1000).toFixed(2)} s`;
+const s = seconds;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const mib = (k: number) => `${(k / 1024).toFixed(0)} MiB`;
 const yes = (met: boolean) => (met ? 'met' : '**missed**');
-
-function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  return [
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
-}
 
 function containmentSection(c: ContainmentResult): string {
   const row = (name: string, v: ContainmentResult['engine']) => [
@@ -366,14 +368,29 @@ ${table(['handler', 'SDK bundled: size', 'load', 'SDK external: size', 'load'], 
 ${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
 }
 
+/** Which run wrote which figures. */
+function header(r: BenchResults): string {
+  const first = `Written by \`npm run bench\`${r.quick ? ' --quick (small sizes: not the published figures)' : ''} on ${r.generatedAt}`;
+  const merged = Object.entries(r.mergedParts ?? {});
+  if (!merged.length) {
+    return `${first}, every figure from that one run\n(${(r.wallSeconds / 60).toFixed(1)} minutes).`;
+  }
+  const later = merged
+    .map(
+      ([part, run]) =>
+        `the ${part} section by \`npm run bench -- --only=${part} --merge\` on ${run.generatedAt} (${(run.wallSeconds / 60).toFixed(1)} minutes)`,
+    )
+    .join('; ');
+  return `${first} (${(r.wallSeconds / 60).toFixed(1)} minutes); ${later}. Every other figure is from the first run,\nas it measured them.`;
+}
+
 /** BENCHMARKS.md from one run's results. */
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const missed = r.targets.filter((t) => !t.met);
   return `# Benchmarks
 
-Written by \`npm run bench\`${r.quick ? ' --quick (small sizes: not the published figures)' : ''} on ${r.generatedAt}, every figure from that one run
-(${(r.wallSeconds / 60).toFixed(1)} minutes). Raw figures: \`bench/results.json\`.
+${header(r)} Raw figures: \`bench/results.json\`.
 
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB memory, Node ${m.node}, ${m.os}, moto ${m.moto}.
 The machine was shared with other work: 1-minute load average ${Object.entries(m.loadAverage)
@@ -394,7 +411,7 @@ ${r.containment ? containmentSection(r.containment) : ''}
 ${r.sweep ? sweepSection(r.sweep) : ''}
 ${r.sweep ? resolutionSection(r.sweep) : ''}
 ${r.coldStart ? coldStartSection(r.coldStart) : ''}
-## Method, in short
+${r.organization ? `${organizationSection(r.organization, r.sweep)}\n` : ''}## Method, in short
 
 - The proxy (\`tools/local/proxy.ts\`) forwards to moto, can add latency and seeded faults, counts requests per
   operation (\`Action=\` or \`X-Amz-Target\`) and keeps each request's start and end; waves are computed from

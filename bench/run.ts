@@ -5,20 +5,26 @@ import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchColdStart, type ColdStartResult } from './cold-start';
 import { benchContainment, type ContainmentResult } from './containment';
+import { benchOrganization, type OrganizationResult } from './organization';
 import { type BenchResults, renderMarkdown } from './report';
 import { benchSweepScale, type SweepScaleResult } from './sweep-scale';
 import { checkTargets } from './targets';
 
 /**
- * `npm run bench`: containment latency, sweep scale with its naive peer, person resolution and cold start,
- * in one run; writes BENCHMARKS.md and bench/results.json from that run.
+ * `npm run bench`: containment latency, sweep scale with its naive peer, person resolution, cold start and
+ * the organization (departure over 1/10/50 accounts, sweep over 20 accounts), in one run; writes BENCHMARKS.md
+ * and bench/results.json from that run.
  *   --quick               small sizes and fewer repetitions, written to .tmp/bench/ (not the published files)
- *   --only=a,b            run only some parts: containment, sweep, cold-start
+ *   --only=a,b            run only some parts: containment, sweep, cold-start, organization
+ *   --merge               with --only: put the parts measured into the published bench/results.json (the other
+ *                         parts' figures kept as they are, the run of each part said in BENCHMARKS.md) and write
+ *                         BENCHMARKS.md from it
  *   --render              measure nothing: write BENCHMARKS.md again from bench/results.json (the same run)
  */
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const merge = args.includes('--merge');
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -56,6 +62,8 @@ async function main(): Promise<void> {
   let containment: ContainmentResult | undefined;
   let sweep: SweepScaleResult | undefined;
   let coldStart: ColdStartResult | undefined;
+  let organization: OrganizationResult | undefined;
+  if (merge && (quick || !only)) throw new Error('--merge takes --only=<parts> and not --quick');
   if (wanted('containment')) {
     log('containment latency');
     noteLoad('containment');
@@ -71,8 +79,25 @@ async function main(): Promise<void> {
     noteLoad('cold start');
     coldStart = await benchColdStart({ root, processes: quick ? 5 : 20, log });
   }
+  if (wanted('organization')) {
+    log('organization: departure over accounts, sweep over accounts');
+    noteLoad('organization');
+    organization = await benchOrganization(
+      quick
+        ? {
+            sizes: [1, 3, 10],
+            repetitions: 1,
+            sequentialSizes: [10],
+            cappedAt: 5,
+            sweepAccounts: 3,
+            sweepUsers: 200,
+            log,
+          }
+        : { log },
+    );
+  }
   const cpu = cpus();
-  const results: BenchResults = {
+  const measured: BenchResults = {
     generatedAt: new Date().toISOString(),
     quick,
     wallSeconds: Math.round((performance.now() - started) / 1000),
@@ -88,9 +113,11 @@ async function main(): Promise<void> {
     ...(containment ? { containment } : {}),
     ...(sweep ? { sweep } : {}),
     ...(coldStart ? { coldStart } : {}),
-    targets: checkTargets({ containment, sweep, coldStart }),
+    ...(organization ? { organization } : {}),
+    targets: checkTargets({ containment, sweep, coldStart, organization }),
   };
-  const partial = quick || only !== undefined;
+  const results = merge ? mergeIntoPublished(measured) : measured;
+  const partial = !merge && (quick || only !== undefined);
   const dir = partial ? join(root, '.tmp', 'bench') : root;
   mkdirSync(join(dir, 'bench'), { recursive: true });
   const md = join(dir, 'BENCHMARKS.md');
@@ -100,6 +127,36 @@ async function main(): Promise<void> {
   for (const t of results.targets)
     log(`${t.met ? 'met   ' : 'MISSED'} ${t.area}: ${t.target}: ${t.measured}`);
   log(`wrote ${md} and ${json}${partial ? ' (partial run: not the published files)' : ''}`);
+}
+
+/**
+ * The published results with the parts of this partial run put in: the other parts, the first run's date and
+ * duration kept; this run's date and duration recorded per part; the targets evaluated again on the whole.
+ */
+function mergeIntoPublished(run: BenchResults): BenchResults {
+  const published = JSON.parse(readFileSync(join(root, 'bench', 'results.json'), 'utf8')) as BenchResults;
+  const parts = {
+    containment: run.containment ?? published.containment,
+    sweep: run.sweep ?? published.sweep,
+    coldStart: run.coldStart ?? published.coldStart,
+    organization: run.organization ?? published.organization,
+  };
+  const names = only ?? [];
+  const runLoad = Object.fromEntries(
+    Object.entries(run.machine.loadAverage).map(([k, v]) => [k === 'end' ? `${names.join(', ')} end` : k, v]),
+  );
+  return {
+    ...published,
+    ...Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined)),
+    machine: { ...published.machine, loadAverage: { ...published.machine.loadAverage, ...runLoad } },
+    mergedParts: {
+      ...published.mergedParts,
+      ...Object.fromEntries(
+        names.map((p) => [p, { generatedAt: run.generatedAt, wallSeconds: run.wallSeconds }]),
+      ),
+    },
+    targets: checkTargets(parts),
+  };
 }
 
 main().catch((err: unknown) => {

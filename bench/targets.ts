@@ -1,10 +1,11 @@
 import type { ColdStartResult } from './cold-start';
 import type { ContainmentResult } from './containment';
+import type { OrganizationResult } from './organization';
 import type { SweepScaleResult } from './sweep-scale';
 
 /** The benchmark targets (the "Targets" table of BENCHMARKS.md), evaluated on one run's figures. */
 export interface TargetCheck {
-  readonly area: 'containment' | 'sweep' | 'resolution' | 'cold start';
+  readonly area: 'containment' | 'sweep' | 'resolution' | 'cold start' | 'organization';
   readonly target: string;
   readonly measured: string;
   readonly met: boolean;
@@ -21,6 +22,7 @@ export function checkTargets(results: {
   containment?: ContainmentResult;
   sweep?: SweepScaleResult;
   coldStart?: ColdStartResult;
+  organization?: OrganizationResult;
 }): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const c = results.containment;
@@ -114,6 +116,46 @@ export function checkTargets(results: {
         target: `every handler median load <= ${LOAD_LIMIT_MS} ms (SDK ${sdk})`,
         measured: `slowest ${slowest.loadMsMedian.toFixed(0)} ms (${slowest.handler})`,
         met: bundles.every((b) => b.loadMsMedian <= LOAD_LIMIT_MS),
+      });
+    }
+  }
+  checks.push(...organizationTargets(results.organization));
+  return checks;
+}
+
+/** The organization targets: deny time at the largest size, calls per account, sweep discovery per account. */
+function organizationTargets(o: OrganizationResult | undefined): TargetCheck[] {
+  if (!o) return [];
+  const checks: TargetCheck[] = [];
+  const sizes = o.departure.sizes;
+  const one = sizes[0];
+  const most = sizes[sizes.length - 1];
+  if (one && most && most !== one) {
+    checks.push({
+      area: 'organization',
+      target: `every deny attached within 2 x the single-account time (${most.accounts} accounts, concurrent)`,
+      measured: `${o.departure.denyRatio.toFixed(2)} x (${most.denyAllMs.toFixed(0)} ms / ${one.denyAllMs.toFixed(0)} ms, medians)`,
+      met: o.departure.denyRatio <= 2,
+    });
+  }
+  // The completing account(s) add the coverage claim and the one notification: counted apart.
+  const work = sizes.map((z) => z.workCallsPerAccount);
+  const constant = work.every((w) => w.min === w.max && w.min === work[0]?.min);
+  checks.push({
+    area: 'organization',
+    target: `AWS calls per account constant (${sizes.map((z) => z.accounts).join(' / ')} accounts)`,
+    measured: `${sizes.map((z) => (z.workCallsPerAccount.min === z.workCallsPerAccount.max ? z.workCallsPerAccount.min : `${z.workCallsPerAccount.min}-${z.workCallsPerAccount.max}`)).join(' / ')} (assume-role included; + coverage claim and notification on the completing account)`,
+    met: constant,
+  });
+  if (o.sweep) {
+    for (const r of [o.sweep.report, o.sweep.enforce]) {
+      const { max } = r.discoveryPerAccount;
+      const assume = r.assumeRolePerAccount.max;
+      checks.push({
+        area: 'organization',
+        target: `sweep discovery per account <= 3 calls + the assume-role (${r.accounts} accounts x ${o.sweep.usersPerAccount} users, ${r.mode} mode)`,
+        measured: `${max} + ${assume} (every account)`,
+        met: max <= 3 && assume <= 1,
       });
     }
   }

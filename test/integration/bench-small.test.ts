@@ -8,6 +8,14 @@ import { GenerateCredentialReportCommand } from '@aws-sdk/client-iam';
 import { awsPaging } from '../../bench/aws-paging';
 import { type ContainmentBed, runVariant, startContainmentBed } from '../../bench/containment';
 import { naiveKeyAudit } from '../../bench/naive-sweep';
+import {
+  type OrgBed,
+  type OrgDepartureRun,
+  runOrgDeparture,
+  runOrgSweep,
+  seedSweepAccounts,
+  startOrgBed,
+} from '../../bench/organization';
 import { ACTIONABLE_PER_BATCH, DUE_PER_BATCH, emailOf, seedBatch, userName } from '../../bench/seed-account';
 import { type Clients, makeClients } from '../../src/clients';
 import type { Config } from '../../src/config';
@@ -178,5 +186,89 @@ describe('Benchmark (small): sweep, naive peer and person resolution calls', () 
     expect(found.map((u) => u.userName)).toEqual([userName(57)]);
     expect(proxy.stats().byOperation).toEqual({ 'iam:GetAccountAuthorizationDetails': calls });
     expect(calls).toBe(Math.ceil(users / page));
+  });
+});
+
+describe('Benchmark (small): organization, 3 accounts', () => {
+  let bed: OrgBed;
+
+  beforeAll(async () => {
+    bed = await startOrgBed({ accounts: 3, colleagues: 2, latencyMs: LATENCY_MS });
+  }, 120_000);
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  /** Calls of each account's work item by operation, the completion notification's bookkeeping left out. */
+  const workOf = (run: OrgDepartureRun) =>
+    Object.fromEntries(
+      Object.entries(run.perAccountByOperation).filter(
+        ([op]) => op !== 'sns:Publish' && op !== 'dynamodb:UpdateItem coverage:run',
+      ),
+    );
+
+  it('costs every account the same calls, the assume-role included, whether 1 or 3 accounts are reached, and denies first in each', async () => {
+    const one = await runOrgDeparture(bed, bed.members.slice(0, 1), { mode: 'concurrent' });
+    const three = await runOrgDeparture(bed, bed.members, { mode: 'concurrent' });
+
+    for (const run of [one, three]) {
+      expect(run.timings.map((t) => t.outcome)).toEqual(run.timings.map(() => 'revoked'));
+      expect(run.everyDenyFirst).toBe(true);
+      expect(run.timings.every((t) => t.denyFirst)).toBe(true);
+      expect(run.notifications).toBe(1);
+      expect(run.coverageOutcome).toBe('revoked');
+      // Every account's work item makes the same number of calls; the completing one adds claim + publish.
+      expect(run.perAccountWork.min).toBe(run.perAccountWork.max);
+      expect(run.perAccount.max - run.perAccountWork.min).toBeLessThanOrEqual(2);
+      expect(run.byOperation['sns:Publish']).toBe(1);
+      expect(run.byOperation['sts:AssumeRole']).toBe(run.accounts);
+      expect(run.byOperation['iam:AttachUserPolicy']).toBe(run.accounts);
+      expect(run.commandsMatchRequests).toBe(true);
+    }
+    expect(three.perAccountWork.min).toBe(one.perAccountWork.min);
+    expect(workOf(three)).toEqual(workOf(one));
+    expect(workOf(one)['sts:AssumeRole']).toBe(1);
+    // The fan-out: one batch of work items for up to 10 accounts.
+    expect(three.fanOutCalls['sqs:SendMessageBatch']).toBe(1);
+  });
+
+  it('runs the accounts one after another in the sequential variant, with the same calls per account', async () => {
+    const sequential = await runOrgDeparture(bed, bed.members, { mode: 'sequential' });
+
+    const [a, b, c] = [...sequential.timings].sort((x, y) => x.invokedMs - y.invokedMs);
+    expect(b?.invokedMs).toBeGreaterThanOrEqual(a?.doneMs ?? Number.POSITIVE_INFINITY);
+    expect(c?.invokedMs).toBeGreaterThanOrEqual(b?.doneMs ?? Number.POSITIVE_INFINITY);
+    expect(sequential.perAccountWork.min).toBe(sequential.perAccountWork.max);
+    expect(sequential.everyDenyFirst).toBe(true);
+    expect(sequential.notifications).toBe(1);
+  });
+
+  it('never runs more account workers at once than the event source cap', async () => {
+    const capped = await runOrgDeparture(bed, bed.members, { mode: 'capped', limit: 2 });
+
+    const overlapping = (at: number) =>
+      capped.timings.filter((t) => t.invokedMs <= at && at < t.doneMs).length;
+    expect(Math.max(...capped.timings.map((t) => overlapping(t.invokedMs)))).toBeLessThanOrEqual(2);
+    expect(capped.perAccountWork.min).toBe(capped.perAccountWork.max);
+    expect(capped.notifications).toBe(1);
+  });
+
+  it('discovers each account of the sweep in 3 calls plus the assume-role', async () => {
+    await seedSweepAccounts(bed, 40);
+
+    const sweep = await runOrgSweep(bed, 'report');
+
+    expect(sweep.accounts).toBe(3);
+    expect(sweep.fanOutCalls['organizations:ListAccounts']).toBe(1);
+    for (const run of sweep.runs) {
+      expect(run.figures.outcome).toBe('reported');
+      expect(run.discovery).toBe(3);
+      expect(run.assumeRole).toBe(1);
+      expect(run.byOperation['iam:GenerateCredentialReport']).toBe(1);
+      expect(run.byOperation['iam:GetCredentialReport']).toBe(1);
+      expect(run.byOperation['dynamodb:Query state']).toBe(1);
+    }
+    expect(sweep.commandsMatchRequests).toBe(true);
   });
 });
