@@ -5,15 +5,21 @@ import { accountAccess } from '../src/accounts/access';
 import { departureFanOut } from '../src/accounts/fanout';
 import { fansOut } from '../src/config';
 import { departureWorker } from '../src/departures/worker';
+import { identityCenterDeps } from '../src/identity-center';
 import { logger } from '../src/logger';
 import { coldStart } from '../src/runtime';
 
 const { config, clients } = coldStart(['ACCOUNT_QUEUE_URL']);
+const access = accountAccess({ config, clients });
 // Over several accounts (TARGET_ACCOUNTS other than self), a departure is queued per account for the account worker.
-const fanOut = fansOut(config)
-  ? departureFanOut({ config, clients, access: accountAccess({ config, clients }) })
-  : undefined;
-const worker = departureWorker({ config, clients, ...(fanOut ? { fanOut } : {}) });
+const fanOut = fansOut(config) ? departureFanOut({ config, clients, access }) : undefined;
+const worker = departureWorker({
+  config,
+  clients,
+  ...(fanOut ? { fanOut } : {}),
+  // With IDENTITY_STORE_ID and SSO_INSTANCE_ARN set, the person's Identity Center user is revoked too.
+  identityCenter: (runId, now) => identityCenterDeps(config, clients, access, runId, now),
+});
 
 /** SQS batch from the departure queue: one idempotent departure revocation per record, partial batch failures. */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()

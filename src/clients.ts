@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -35,6 +37,17 @@ export interface Clients {
    * and timeouts as the function's own).
    */
   withCredentials(credentials: TemporaryCredentials): ScopedClients;
+  /**
+   * The Identity Center clients (identitystore, sso-admin) in the instance's region, with the function's own
+   * credentials or those of `IDC_ROLE_ARN`. Built on demand: a deployment without Identity Center builds none.
+   */
+  identityCenter(region: string, credentials?: TemporaryCredentials): IdentityCenterClients;
+}
+
+/** The clients of IAM Identity Center. */
+export interface IdentityCenterClients {
+  readonly identitystore: IdentitystoreClient;
+  readonly ssoAdmin: SSOAdminClient;
 }
 
 /** What acts inside one target account: IAM, SSM per region, Organizations (listing accounts). */
@@ -57,9 +70,10 @@ export interface ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-export type ClientOverrides = Partial<Omit<Clients, 'ssm' | 'withCredentials'>> & {
+export type ClientOverrides = Partial<Omit<Clients, 'ssm' | 'withCredentials' | 'identityCenter'>> & {
   ssm?: (region: string) => SSMClient;
   withCredentials?: (credentials: TemporaryCredentials) => ScopedClients;
+  identityCenter?: (region: string, credentials?: TemporaryCredentials) => IdentityCenterClients;
 };
 
 type BaseOptions = ReturnType<typeof baseOptions>;
@@ -123,5 +137,11 @@ export function makeClients(options: ClientOptions, overrides: ClientOverrides =
     sts: overrides.sts ?? new STSClient(base),
     organizations: overrides.organizations ?? new OrganizationsClient(base),
     withCredentials: overrides.withCredentials ?? ((credentials) => scopedClients(base, credentials)),
+    identityCenter:
+      overrides.identityCenter ??
+      ((region, credentials) => {
+        const options = { ...base, region, ...(credentials ? { credentials } : {}) };
+        return { identitystore: new IdentitystoreClient(options), ssoAdmin: new SSOAdminClient(options) };
+      }),
   };
 }

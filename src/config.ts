@@ -70,6 +70,16 @@ export interface Config {
   readonly orgRoleArn: string | undefined;
   /** `ACCOUNT_QUEUE_URL` (required unless `TARGET_ACCOUNTS=self`): the per-account work queue. */
   readonly accountQueueUrl: string | undefined;
+  /**
+   * `IDENTITY_STORE_ID` and `SSO_INSTANCE_ARN` (default empty; both or neither): with both set, a person's
+   * Identity Center user is revoked too; with neither, no identitystore or sso-admin call is ever made.
+   */
+  readonly identityStoreId: string | undefined;
+  readonly ssoInstanceArn: string | undefined;
+  /** `IDC_ROLE_ARN` (default empty: own credentials): role assumed for the identitystore and sso-admin calls. */
+  readonly idcRoleArn: string | undefined;
+  /** `IDC_REGION` (default the function's region): the Identity Center instance's region. */
+  readonly idcRegion: string;
 }
 
 /** Which accounts a departure or sweep reaches (`TARGET_ACCOUNTS`). */
@@ -161,6 +171,28 @@ const schema = z.object({
     .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
     .optional(),
   ACCOUNT_QUEUE_URL: z.string().min(1).optional(),
+  IDENTITY_STORE_ID: z
+    .string()
+    .regex(
+      /^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+      'must be an identity store id (d-...)',
+    )
+    .optional(),
+  SSO_INSTANCE_ARN: z
+    .string()
+    .regex(
+      /^arn:aws[\w-]*:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/,
+      'must be an IAM Identity Center instance ARN',
+    )
+    .optional(),
+  IDC_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
+  IDC_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region')
+    .optional(),
 });
 
 /**
@@ -193,6 +225,11 @@ export function loadConfig(
         issue.code === 'invalid_type' && cleaned[key] === undefined ? 'is required' : issue.message;
       problems.push(`Environment variable ${key} ${message}`);
     }
+  }
+  if (!cleaned.IDENTITY_STORE_ID !== !cleaned.SSO_INSTANCE_ARN) {
+    problems.push(
+      'Environment variables IDENTITY_STORE_ID and SSO_INSTANCE_ARN must be set together (Identity Center) or both left empty',
+    );
   }
   const self = !parsed.success || parsed.data.TARGET_ACCOUNTS.kind === 'self';
   for (const key of require) {
@@ -232,5 +269,9 @@ export function loadConfig(
     memberRoleName: e.MEMBER_ROLE_NAME,
     orgRoleArn: e.ORG_ROLE_ARN,
     accountQueueUrl: e.ACCOUNT_QUEUE_URL,
+    identityStoreId: e.IDENTITY_STORE_ID,
+    ssoInstanceArn: e.SSO_INSTANCE_ARN,
+    idcRoleArn: e.IDC_ROLE_ARN,
+    idcRegion: e.IDC_REGION ?? e.AWS_REGION,
   });
 }

@@ -75,7 +75,8 @@ export interface AccountAccessDeps {
  */
 export function accountAccess(deps: AccountAccessDeps) {
   const clock = deps.clock ?? (() => new Date());
-  const cache = new Map<string, { scope: AccountScope; renewAt: number }>();
+  type Session = { scope: AccountScope; credentials: TemporaryCredentials; renewAt: number };
+  const cache = new Map<string, Session>();
   let identity: Promise<{ accountId: string; partition: string }> | undefined;
 
   /** The function's own account id and partition (GetCallerIdentity, once per warm function). */
@@ -91,11 +92,11 @@ export function accountAccess(deps: AccountAccessDeps) {
   }
 
   /** Clients signed by a role assumed for a run, cached until shortly before the credentials expire. */
-  async function clientsAs(roleArn: string, runId: string, accountId: string): Promise<AccountScope> {
+  async function sessionAs(roleArn: string, runId: string, accountId: string): Promise<Session> {
     const key = `${roleArn}|${sessionNameOf(runId)}`;
     const now = clock().getTime();
     const hit = cache.get(key);
-    if (hit && hit.renewAt > now) return hit.scope;
+    if (hit && hit.renewAt > now) return hit;
     const credentials = await assume(deps.clients.sts, roleArn, runId);
     const scope: AccountScope = {
       accountId,
@@ -103,10 +104,11 @@ export function accountAccess(deps: AccountAccessDeps) {
       clients: deps.clients.withCredentials(credentials),
     };
     const expires = credentials.expiration?.getTime() ?? now + 3600_000;
+    const session = { scope, credentials, renewAt: expires - RENEW_BEFORE_MS };
     cache.delete(key);
-    cache.set(key, { scope, renewAt: expires - RENEW_BEFORE_MS });
+    cache.set(key, session);
     if (cache.size > MAX_CACHED_SESSIONS) cache.delete(cache.keys().next().value as string);
-    return scope;
+    return session;
   }
 
   return {
@@ -130,13 +132,18 @@ export function accountAccess(deps: AccountAccessDeps) {
         return { accountId, home: true, clients: { iam, ssm, organizations } };
       }
       const roleArn = `arn:${partition}:iam::${accountId}:role/${deps.config.memberRoleName}`;
-      return clientsAs(roleArn, runId, accountId);
+      return (await sessionAs(roleArn, runId, accountId)).scope;
     },
 
     /** Clients signed by any role (`ORG_ROLE_ARN`), cached like the member roles'. */
     async as(roleArn: string, runId: string): Promise<ScopedClients> {
       const accountId = roleArn.split(':')[4] ?? '';
-      return (await clientsAs(roleArn, runId, accountId)).clients;
+      return (await sessionAs(roleArn, runId, accountId)).scope.clients;
+    },
+
+    /** The credentials of any role (`IDC_ROLE_ARN`) for a run, cached like the member roles'. */
+    async credentials(roleArn: string, runId: string): Promise<TemporaryCredentials> {
+      return (await sessionAs(roleArn, runId, roleArn.split(':')[4] ?? '')).credentials;
     },
   };
 }

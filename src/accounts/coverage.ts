@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { Clients } from '../clients';
 import type { PrincipalReport, RunOutcome } from '../engine';
 import { awsErrorCode } from '../errors';
+import type { IdcRevocationReport } from '../identity-center';
 import { queryPartition } from '../util/paging';
 
 /**
@@ -124,6 +125,46 @@ export async function recordAccount(
       },
     }),
   );
+}
+
+/** The coverage target of a departure's Identity Center user (beside its account ids). */
+export const IDENTITY_CENTER_TARGET = 'identity-center';
+
+/** A departure's Identity Center result as a coverage entry: the user, its outcome, the manual steps. */
+export function idcCoverageResult(
+  idc: IdcRevocationReport,
+  identityStoreId: string,
+): Omit<AccountResult, 'attempts'> {
+  return {
+    accountId: IDENTITY_CENTER_TARGET,
+    outcome: idc.outcome,
+    at: idc.at,
+    principals: idc.user
+      ? [
+          {
+            principal: {
+              kind: 'user',
+              name: idc.user.userName,
+              arn: `arn:aws:identitystore::${identityStoreId}:user/${idc.user.userId}`,
+            },
+            outcome: idc.outcome,
+          },
+        ]
+      : [],
+    notes: [
+      ...idc.notes,
+      ...idc.steps
+        .filter((s) => s.outcome === 'failed')
+        .map((s) => `${s.id} ${s.subject} failed (${s.error ?? 'no detail'})`),
+      ...idc.provisioning
+        .filter((p) => p.status !== 'SUCCEEDED')
+        .map(
+          (p) =>
+            `provisioning of ${p.permissionSetArn}: ${p.status}${p.failureReason ? ` (${p.failureReason})` : ''}`,
+        ),
+      ...idc.manualSteps.map((m) => `to do by hand: ${m}`),
+    ],
+  };
 }
 
 /** The run's outcome over its accounts: unreachable ones make it `partial` (`failed` when none was reached). */

@@ -45,17 +45,22 @@ const describePerson = (p: DepartureMessage['person']): string =>
 export function departureFanOut(deps: FanOutDeps) {
   const clock = deps.clock ?? (() => new Date());
   const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
-  return async (message: DepartureMessage): Promise<{ accounts: readonly string[] }> => {
+  return async (
+    message: DepartureMessage,
+    alsoTargets: readonly string[] = [],
+  ): Promise<{ accounts: readonly string[] }> => {
     const queueUrl = queueOf(deps);
     const listed = await targetAccounts(deps.config, deps.access, message.id);
     await startCoverage(store, {
       runId: message.id,
       trigger: 'departure',
       subject: describePerson(message.person),
-      targets: listed,
+      targets: [...listed, ...alsoTargets],
       startedAt: clock().toISOString(),
     });
-    const accounts = (await readCoverage(store, message.id))?.targets ?? listed;
+    const recorded = (await readCoverage(store, message.id))?.targets ?? listed;
+    // Only account ids become work items (`identity-center` is reported by the departure worker itself).
+    const accounts = recorded.filter((t) => /^\d{12}$/.test(t));
     await queueWorkItems(deps.clients, queueUrl, departureItems(message, accounts));
     logger.info('departure fanned out', { runId: message.id, accounts: accounts.length });
     return { accounts };

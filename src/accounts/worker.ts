@@ -11,17 +11,11 @@ import { departureRequest, IDEMPOTENCY_PERMISSIONS, needsRetry } from '../depart
 import { type RevocationReport, runRevocation } from '../engine';
 import { describeError, InvalidRequestError, TransientError } from '../errors';
 import { logger } from '../logger';
-import { accountDeadLetterNotification, coverageNotification, publish, publishOrNote } from '../notify';
+import { accountDeadLetterNotification, publish, publishOrNote } from '../notify';
 import { runSweep } from '../sweep/sweep';
 import { type AccountAccess, type AccountScope, AccountUnreachableError, accountAccess } from './access';
-import {
-  type AccountResult,
-  claimNotification,
-  coverageSignature,
-  readCoverage,
-  recordAccount,
-  releaseNotification,
-} from './coverage';
+import { reportToCoverage } from './completion';
+import type { AccountResult } from './coverage';
 import { type AccountWorkItem, parseWorkItem } from './work';
 
 /** Partition key of the account worker's idempotency records (the sort key is the hashed work item id). */
@@ -110,30 +104,8 @@ function maxReceives(ctx: WorkerContext): Promise<number | undefined> {
   return ctx.redriveLimit;
 }
 
-/** Sends the completion notification when every targeted account has reported a state not yet notified. */
-async function notifyIfComplete(ctx: WorkerContext, runId: string): Promise<void> {
-  const { store, deps } = ctx;
-  const coverage = await readCoverage(store, runId);
-  if (!coverage?.complete) return;
-  const signature = coverageSignature(coverage);
-  if (coverage.notified === signature || !(await claimNotification(store, runId, signature))) return;
-  try {
-    await publish(deps.clients, deps.config.notifyTopicArn, coverageNotification(coverage));
-  } catch (err) {
-    await releaseNotification(store, runId, signature).catch(() => undefined);
-    throw err;
-  }
-}
-
-/** Records one account's result in the run's coverage, then notifies if it completes the run. */
-async function reportAccount(
-  ctx: WorkerContext,
-  runId: string,
-  result: Omit<AccountResult, 'attempts'>,
-): Promise<void> {
-  await recordAccount(ctx.store, runId, result);
-  await notifyIfComplete(ctx, runId);
-}
+const reportAccount = (ctx: WorkerContext, runId: string, result: Omit<AccountResult, 'attempts'>) =>
+  reportToCoverage(ctx.deps, runId, result);
 
 /** Opens the account, recording it `unreachable` (and rethrowing, so SQS retries) when it cannot be. */
 async function openAccount(ctx: WorkerContext, item: AccountWorkItem, runId: string): Promise<AccountScope> {

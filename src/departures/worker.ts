@@ -4,13 +4,17 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { reportToCoverage } from '../accounts/completion';
+import { IDENTITY_CENTER_TARGET, idcCoverageResult } from '../accounts/coverage';
 import type { Clients } from '../clients';
 import { type Config, fansOut } from '../config';
 import { type RevocationReport, type RevocationRequest, runRevocation } from '../engine';
 import { ConfigError, describeError, InvalidRequestError, TransientError } from '../errors';
+import { type IdcDeps, identityCenterConfigured } from '../identity-center';
 import { logger } from '../logger';
 import { malformedDepartureNotification, publish, publishOrNote, revocationNotification } from '../notify';
 import { forgetDryRunDeparture, keepDryRunDeparture } from './dry-run';
+import { type DepartureReport, revokeDepartedIdcUser, withIdentityCenter } from './identity-center';
 import { type DepartureMessage, parseDepartureMessage } from './message';
 
 /**
@@ -52,7 +56,10 @@ export interface DepartureResult {
 }
 
 /** Queues a departure as one work item per target account (src/accounts: `departureFanOut`). */
-export type FanOut = (message: DepartureMessage) => Promise<{ readonly accounts: readonly string[] }>;
+export type FanOut = (
+  message: DepartureMessage,
+  alsoTargets?: readonly string[],
+) => Promise<{ readonly accounts: readonly string[] }>;
 
 export interface WorkerDeps {
   readonly config: Config;
@@ -68,6 +75,8 @@ export interface WorkerDeps {
    * one work item per target account for the account worker instead of being revoked here.
    */
   readonly fanOut?: FanOut;
+  /** The Identity Center dependencies of a run (undefined when not configured): `identityCenterDeps`. */
+  readonly identityCenter?: (runId: string, now: Date) => Promise<IdcDeps | undefined>;
 }
 
 /**
@@ -111,10 +120,14 @@ export function departureRequest(message: DepartureMessage): RevocationRequest {
  * after the queue's maxReceiveCount, with a notification from each attempt. `not-found`, `protected` and
  * `planned` are final.
  */
-export function needsRetry(report: RevocationReport): boolean {
+export function needsRetry(report: DepartureReport): boolean {
+  // The Identity Center user as a whole: a failed or partial revocation there may leave access.
+  const idc = report.identityCenter?.outcome;
+  if (idc === 'failed' || idc === 'partial') return true;
   // Judged per principal: a person whose users are revoked but one is protected is `partial` as a run, and
-  // retrying would not change the protected one.
-  if (report.outcome === 'failed') return true;
+  // retrying would not change the protected one. (With an Identity Center section the run's outcome covers
+  // both sides: the IAM side is judged by its principals alone.)
+  if (report.outcome === 'failed' && !report.identityCenter) return true;
   return report.principals.some((p) => p.outcome === 'failed' || p.outcome === 'partial');
 }
 
@@ -137,24 +150,50 @@ async function keepOrForget(deps: WorkerDeps, message: DepartureMessage, dryRun:
  * One departure, once: the engine's run, its notification, a retry when access may remain, the dry-run list.
  * @throws TransientError when the person may still have access (the message goes back to the queue).
  */
+/** The departure's Identity Center share, run beside the IAM work (both deny first), when configured. */
+async function identityCenterShare(deps: WorkerDeps, message: DepartureMessage, now: Date) {
+  const idc = await deps.identityCenter?.(message.id, now);
+  if (!idc) return undefined;
+  const { reason, requestedBy } = departureRequest(message);
+  return revokeDepartedIdcUser(message, { reason, requestedBy }, idc);
+}
+
+/**
+ * Over several accounts: the work items queued for the account worker and, beside them, the Identity Center
+ * user revoked here once (the instance is organization-wide) and recorded as the run's `identity-center`
+ * target, so the one completion notification covers it.
+ */
+async function fanOutDeparture(deps: WorkerDeps, clock: () => Date, message: DepartureMessage) {
+  if (!deps.fanOut)
+    throw new ConfigError('the departure worker has no fan-out while TARGET_ACCOUNTS is not self');
+  const withIdc = !!deps.identityCenter && identityCenterConfigured(deps.config);
+  const { accounts } = await deps.fanOut(message, withIdc ? [IDENTITY_CENTER_TARGET] : []);
+  const idc = await identityCenterShare(deps, message, clock());
+  if (idc) {
+    await reportToCoverage(deps, message.id, idcCoverageResult(idc, deps.config.identityStoreId ?? ''));
+    if (idc.outcome === 'failed' || idc.outcome === 'partial') {
+      throw new TransientError(
+        `Identity Center revocation ${idc.outcome}: access may remain, the departure is retried`,
+      );
+    }
+  }
+  await keepOrForget(deps, message, deps.config.dryRun, clock());
+  return { runId: message.id, outcome: 'fanned-out' as const, accounts: accounts.length };
+}
+
 async function handleDeparture(
   deps: WorkerDeps,
   revoke: typeof runRevocation,
   clock: () => Date,
   message: DepartureMessage,
 ): Promise<DepartureResult> {
-  if (fansOut(deps.config)) {
-    if (!deps.fanOut)
-      throw new ConfigError('the departure worker has no fan-out while TARGET_ACCOUNTS is not self');
-    const { accounts } = await deps.fanOut(message);
-    await keepOrForget(deps, message, deps.config.dryRun, clock());
-    return { runId: message.id, outcome: 'fanned-out', accounts: accounts.length };
-  }
-  const report = await revoke(departureRequest(message), {
-    config: deps.config,
-    clients: deps.clients,
-    now: clock(),
-  });
+  if (fansOut(deps.config)) return fanOutDeparture(deps, clock, message);
+  const now = clock();
+  const [iam, idc] = await Promise.all([
+    revoke(departureRequest(message), { config: deps.config, clients: deps.clients, now }),
+    identityCenterShare(deps, message, now),
+  ]);
+  const report = withIdentityCenter(iam, idc);
   await publishOrNote(
     deps.clients,
     deps.config.notifyTopicArn,

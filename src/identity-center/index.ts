@@ -79,3 +79,4 @@ export const isIdentityCenterConfigured = (settings: {
   readonly identityStoreId?: string | undefined;
   readonly instanceArn?: string | undefined;
 }): boolean => !!settings.identityStoreId?.trim() && !!settings.instanceArn?.trim();
+export { identityCenterConfigured, identityCenterDeps } from './deps';

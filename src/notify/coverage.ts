@@ -13,7 +13,10 @@ function accountLines(c: Coverage): string[] {
       continue;
     }
     const attempts = a.attempts > 1 ? ` (attempt ${a.attempts})` : '';
-    lines.push('', `account ${id}: ${a.outcome}${attempts}`);
+    lines.push(
+      '',
+      `${id === 'identity-center' ? 'Identity Center' : `account ${id}`}: ${a.outcome}${attempts}`,
+    );
     if (a.outcome === 'unreachable') {
       lines.push(
         `  why: ${a.error ?? 'unknown'}`,
@@ -32,14 +35,15 @@ function accountLines(c: Coverage): string[] {
  * "complete across N accounts", or `partial` naming each unreachable account and why.
  */
 export function coverageNotification(c: Coverage): Notification {
-  const n = c.targets.length;
+  const n = c.targets.filter((t) => /^\d{12}$/.test(t)).length;
   const reached = c.accounts.filter((a) => a.outcome !== 'unreachable').length;
   const withUsers = c.accounts.filter((a) => a.principals.length).length;
   const unreachable = c.unreachable.map((u) => u.accountId);
+  const idc = c.targets.includes('identity-center') ? ' and Identity Center' : '';
   const headline =
     c.outcome === 'revoked' || c.outcome === 'not-found' || c.outcome === 'planned'
-      ? `departure complete across ${n} account${n === 1 ? '' : 's'}: ${c.outcome}`
-      : `departure ${c.outcome} across ${n} account${n === 1 ? '' : 's'}${unreachable.length ? `: ${unreachable.length} unreachable` : ''}`;
+      ? `departure complete across ${n} account${n === 1 ? '' : 's'}${idc}: ${c.outcome}`
+      : `departure ${c.outcome} across ${n} account${n === 1 ? '' : 's'}${idc}${unreachable.length ? `: ${unreachable.length} unreachable` : ''}`;
   const lines = [
     `Offboarding ${headline}`,
     `person: ${c.subject}`,

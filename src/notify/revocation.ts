@@ -1,4 +1,6 @@
 import type { PrincipalReport, RevocationReport, StepResult } from '../engine';
+import type { IdcRevocationReport } from '../identity-center';
+import { identityCenterLines } from './identity-center';
 import type { Notification } from './index';
 import { revocationSeverity } from './severity';
 import { describeTarget, table } from './text';
@@ -34,7 +36,9 @@ function principalLines(p: PrincipalReport): string[] {
 }
 
 /** The notification of a revocation run (lockdown, departure, drift re-revocation, sweep deactivation). */
-export function revocationNotification(report: RevocationReport): Notification {
+export function revocationNotification(
+  report: RevocationReport & { readonly identityCenter?: IdcRevocationReport },
+): Notification {
   const who = report.principals.map((p) => `${p.principal.kind} ${p.principal.name}`).join(', ');
   const lines = [
     `Offboarding ${report.trigger}${report.dryRun ? ' (dry run)' : ''}: ${report.outcome.toUpperCase()}`,
@@ -45,8 +49,9 @@ export function revocationNotification(report: RevocationReport): Notification {
       ? [`accounts: ${report.accounts.map((a) => `${a.accountId} ${a.outcome}`).join(', ')}`]
       : []),
   ];
-  if (!report.principals.length) lines.push('', 'no principal matched the target');
+  if (!report.principals.length) lines.push('', 'no IAM principal matched the target');
   for (const p of report.principals) lines.push(...principalLines(p));
+  if (report.identityCenter) lines.push(...identityCenterLines(report.identityCenter));
   for (const note of report.notes) lines.push(`note: ${note}`);
   return {
     subject: `[offboarding] ${report.trigger} ${report.outcome}${report.dryRun ? ' (dry run)' : ''}: ${who || describeTarget(report.target)}`,

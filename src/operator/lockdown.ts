@@ -12,10 +12,12 @@ import {
   runRevocation,
 } from '../engine';
 import { ConfigError, NotFoundError } from '../errors';
+import type { IdcDeps, IdcRestoreReport, IdcRevocationReport } from '../identity-center';
 import { logger } from '../logger';
 import { publishOrNote, restoreNotification, revocationNotification } from '../notify';
 import { acrossAccounts } from './across';
 import { operatorCall } from './http';
+import { lockdownIdcUser, restoreIdcUser } from './identity-center';
 import { type LockdownRequest, parseLockdown, parseRestore } from './requests';
 
 /**
@@ -25,6 +27,8 @@ import { type LockdownRequest, parseLockdown, parseRestore } from './requests';
 export type OperatorDeps = Omit<EngineDeps, 'clients' | 'accountId'> & {
   readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb' | 'sns'>;
   readonly access?: AccountAccess;
+  /** The Identity Center dependencies of a run (undefined when not configured): `identityCenterDeps`. */
+  readonly identityCenter?: (runId: string, now: Date) => Promise<IdcDeps | undefined>;
 };
 
 /**
@@ -81,11 +85,15 @@ function lockdownTarget(t: LockdownRequest['target']): RevocationTarget {
  * @example
  * await lockdown({ target: { accessKeyId: 'AKIA...' }, reason: 'INC-42 key on GitHub', requestedBy: 'secops' }, deps);
  */
-export async function lockdown(event: unknown, deps: OperatorDeps): Promise<RevocationReport> {
+export async function lockdown(
+  event: unknown,
+  deps: OperatorDeps,
+): Promise<RevocationReport | IdcRevocationReport> {
   const { request: input, caller } = operatorCall(event);
   const request = parseLockdown(input);
   logger.appendKeys({ trigger: 'lockdown' });
   const runId = randomUUID();
+  if (request.target.identityCenterUser) return lockdownIdcUser(request, caller, runId, deps);
   const revocation: RevocationRequest = {
     runId,
     trigger: 'lockdown',
@@ -125,10 +133,12 @@ export async function lockdown(event: unknown, deps: OperatorDeps): Promise<Revo
  * Restores a user or role from its saved lockdown records; the report is published and returned.
  * @throws InvalidRequestError for a malformed request; NothingToRestoreError when there is no record.
  */
-export async function restore(event: unknown, deps: OperatorDeps): Promise<RestoreReport> {
+export async function restore(event: unknown, deps: OperatorDeps): Promise<RestoreReport | IdcRestoreReport> {
   const { request: input, caller } = operatorCall(event);
   const request = parseRestore(input);
   logger.appendKeys({ trigger: 'restore' });
+  if (request.target.identityCenterUser)
+    return restoreIdcUser(request, caller, `restore-${randomUUID()}`, deps);
   const { userName, roleName } = request.target;
   const { accountId, ...rest } = request;
   const report = await runRestore(

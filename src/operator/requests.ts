@@ -10,6 +10,12 @@ const employeeId = z
   .max(256)
   .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
 const email = z.email().max(256);
+/** An Identity Center user's userName or email (Identity Store userNames are at most 128 characters). */
+const identityCenterUser = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\p{Cc}\s]+$/u, 'must be a userName or email, without spaces or control characters');
 const text = (max: number) =>
   z
     .string()
@@ -35,7 +41,7 @@ const oneOf = <T extends Record<string, z.ZodType>>(shape: T) => {
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 
 const lockdownSchema = z.strictObject({
-  target: oneOf({ userName: iamName, accessKeyId, roleName: iamName, employeeId, email }),
+  target: oneOf({ userName: iamName, accessKeyId, roleName: iamName, employeeId, email, identityCenterUser }),
   accountId: accountId.optional(),
   reason: text(1024),
   requestedBy: text(256),
@@ -50,7 +56,7 @@ const lockdownSchema = z.strictObject({
 const runId = z.string().regex(/^[A-Za-z0-9_.:=+@-]{1,200}$/, 'must be a run id');
 
 const restoreSchema = z.strictObject({
-  target: oneOf({ userName: iamName, roleName: iamName }),
+  target: oneOf({ userName: iamName, roleName: iamName, identityCenterUser }),
   accountId: accountId.optional(),
   /** The run to undo; absent, the latest unrestored lockdown. Restoring a departure needs its run named. */
   runId: runId.optional(),

@@ -78,7 +78,7 @@ function accessStandIn(unreachable: readonly string[] = []): AccountAccess {
       }
       return { accountId, home: accountId === A, clients };
     },
-  } as AccountAccess;
+  } as unknown as AccountAccess;
 }
 
 /** Stand-in for the engine: one user revoked per account, every call recorded with the account it ran in. */

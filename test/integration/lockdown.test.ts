@@ -158,7 +158,7 @@ describe('Handler: lockdown and restore (moto, IAM enforcement on)', () => {
     const clients = asAdmin();
     const log = instrument([clients.iam]);
 
-    const report = await lockdown(
+    const report = (await lockdown(
       {
         target: { userName: 'alice' },
         reason: 'INC-7 again',
@@ -166,7 +166,7 @@ describe('Handler: lockdown and restore (moto, IAM enforcement on)', () => {
         deleteLoginProfile: true,
       },
       { config: stack.config, clients, now: new Date() },
-    );
+    )) as RevocationReport;
 
     const steps = report.principals[0]?.steps ?? [];
     expect(steps.filter((s) => s.type !== 'tag-principal').map((s) => s.outcome)).toEqual(

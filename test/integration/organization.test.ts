@@ -607,10 +607,10 @@ describe('Integration: lockdown and restore in a named account', () => {
     expect(await ownKey(B, 'dana')).toBe('allowed');
     const homeKeys = await keyStatuses(A, 'dana');
 
-    const report: RevocationReport = await lockdown(
+    const report: RevocationReport = (await lockdown(
       { target: { userName: 'dana' }, accountId: B, reason: 'INC-11 key leaked', requestedBy: 'secops' },
       deps(),
-    );
+    )) as RevocationReport;
 
     expect(report).toMatchObject({ outcome: 'revoked', accountId: B });
     expect(report.principals.map((p) => p.principal.arn)).toEqual([`arn:aws:iam::${B}:user/dana`]);
@@ -643,10 +643,10 @@ describe('Integration: lockdown and restore in a named account', () => {
       restore({ target: { userName: 'dana' }, reason: 'INC-11 closed', requestedBy: 'secops' }, deps()),
     ).rejects.toBeInstanceOf(NothingToRestoreError);
 
-    const restored: RestoreReport = await restore(
+    const restored: RestoreReport = (await restore(
       { target: { userName: 'dana' }, accountId: B, reason: 'INC-11 closed', requestedBy: 'secops' },
       deps(),
-    );
+    )) as RestoreReport;
     expect(restored).toMatchObject({ outcome: 'restored', accountId: B });
     expect(await attached(B, 'dana')).toEqual([]);
     expect(Object.values(await keyStatuses(B, 'dana'))).toEqual(['Active']);
@@ -659,10 +659,10 @@ describe('Integration: lockdown and restore in a named account', () => {
     const config = orgConfig();
     proxy.configure({ intercept: chain(defaultIntercept(), denyAssumeRoleInto([C])) });
 
-    const report = await lockdown(
+    const report = (await lockdown(
       { target: { email: 'gus@example.com' }, reason: 'INC-13 phished', requestedBy: 'secops' },
       { config, clients, now: new Date(), access: accountAccess({ config, clients }) },
-    );
+    )) as RevocationReport;
 
     expect(report.outcome).toBe('partial');
     expect([...(report.accounts ?? [])].sort((x, y) => x.accountId.localeCompare(y.accountId))).toEqual([
@@ -694,10 +694,10 @@ describe('Integration: lockdown and restore in a named account', () => {
       ).sort();
     expect(await inline()).toEqual(['allow-all']);
     try {
-      const report = await lockdown(
+      const report = (await lockdown(
         { target: { roleName: MEMBER_ROLE }, accountId: B, reason: 'INC-12', requestedBy: 'secops' },
         { config, clients, now: new Date(), access: accountAccess({ config, clients }) },
-      );
+      )) as RevocationReport;
 
       // As the home account's own roles (PROJECT_ROLE_PREFIX): protected, nothing written.
       expect(report.outcome).toBe('protected');
