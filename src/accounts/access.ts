@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Clients, ScopedClients, TemporaryCredentials } from '../clients';
 import type { Config } from '../config';
@@ -33,7 +34,10 @@ const MAX_CACHED_SESSIONS = 256;
  * sessionNameOf('standard:msg_2Kq'); // 'standard-msg_2Kq'
  */
 export function sessionNameOf(runId: string): string {
-  const name = runId.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  const name = runId.replace(/[^\w+=,.@-]/g, '-');
+  // Over 64 characters: the start, then a hash of the whole id, so two long ids never share a session name.
+  if (name.length > 64)
+    return `${name.slice(0, 51)}.${createHash('sha256').update(runId).digest('hex').slice(0, 12)}`;
   return name.length >= 2 ? name : `${name}--`.slice(0, 2);
 }
 

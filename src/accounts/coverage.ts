@@ -83,9 +83,9 @@ const accountSchema = z.object({
 
 /**
  * Records what a run targets, before its work items are queued. A second call for the same run (the fan-out
- * retried) keeps the first record. DynamoDB: `dynamodb:PutItem`.
+ * retried) keeps the first record. Returns whether this call created it. DynamoDB: `dynamodb:PutItem`.
  */
-export async function startCoverage(store: Store, header: CoverageHeader): Promise<void> {
+export async function startCoverage(store: Store, header: CoverageHeader): Promise<boolean> {
   try {
     await store.ddb.send(
       new PutCommand({
@@ -94,8 +94,10 @@ export async function startCoverage(store: Store, header: CoverageHeader): Promi
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    return true;
   } catch (err) {
     if (awsErrorCode(err) !== 'ConditionalCheckFailedException') throw err;
+    return false;
   }
 }
 

@@ -50,15 +50,16 @@ export function departureFanOut(deps: FanOutDeps) {
     alsoTargets: readonly string[] = [],
   ): Promise<{ accounts: readonly string[] }> => {
     const queueUrl = queueOf(deps);
-    const listed = await targetAccounts(deps.config, deps.access, message.id);
-    await startCoverage(store, {
+    const targets = [...(await targetAccounts(deps.config, deps.access, message.id)), ...alsoTargets];
+    const created = await startCoverage(store, {
       runId: message.id,
       trigger: 'departure',
       subject: describePerson(message.person),
-      targets: [...listed, ...alsoTargets],
+      targets,
       startedAt: clock().toISOString(),
     });
-    const recorded = (await readCoverage(store, message.id))?.targets ?? listed;
+    // A redelivered departure queues the targets first recorded (read back only then: one round trip saved).
+    const recorded = created ? targets : ((await readCoverage(store, message.id))?.targets ?? targets);
     // Only account ids become work items (`identity-center` is reported by the departure worker itself).
     const accounts = recorded.filter((t) => /^\d{12}$/.test(t));
     await queueWorkItems(deps.clients, queueUrl, departureItems(message, accounts));

@@ -55,6 +55,9 @@ describe('Function: sessionNameOf', () => {
     );
     expect(sessionNameOf('standard:msg_2Kq')).toBe('standard-msg_2Kq');
     expect(sessionNameOf('a'.repeat(100))).toHaveLength(64);
+    // Two long ids sharing their first 64 characters still get two session names (and two cached sessions).
+    expect(sessionNameOf(`${'a'.repeat(70)}1`)).not.toBe(sessionNameOf(`${'a'.repeat(70)}2`));
+    expect(sessionNameOf(`${'a'.repeat(70)}1`)).toMatch(/^[\w+=,.@-]{2,64}$/);
     expect(sessionNameOf('x')).toMatch(/^[\w+=,.@-]{2,64}$/);
   });
 });
