@@ -80,3 +80,9 @@ export const isIdentityCenterConfigured = (settings: {
   readonly instanceArn?: string | undefined;
 }): boolean => !!settings.identityStoreId?.trim() && !!settings.instanceArn?.trim();
 export { identityCenterConfigured, identityCenterDeps } from './deps';
+export {
+  IDC_DRIFT_PERMISSIONS,
+  type IdcDriftFinding,
+  type IdcDriftSweep,
+  sweepIdentityCenterDrift,
+} from './drift';

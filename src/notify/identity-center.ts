@@ -1,4 +1,4 @@
-import type { IdcRestoreReport, IdcRevocationReport } from '../identity-center';
+import type { IdcDriftSweep, IdcRestoreReport, IdcRevocationReport } from '../identity-center';
 import type { Notification } from './index';
 import { restoreSeverity, revocationSeverity } from './severity';
 import { describeTarget, table } from './text';
@@ -61,5 +61,41 @@ export function idcRestoreNotification(r: IdcRestoreReport): Notification {
     ].join('\n'),
     json: r,
     attributes: { trigger: 'restore', outcome: r.outcome, severity: restoreSeverity(r) },
+  };
+}
+
+/**
+ * The sweep's Identity Center drift notification: revoked users holding access again, re-revoked or (halted,
+ * report mode) only reported. Sent only when there is something to say.
+ */
+export function idcDriftNotification(sweep: IdcDriftSweep, runId: string, at: string): Notification {
+  const outcome = sweep.halted
+    ? 'halted'
+    : sweep.drifted.some((d) => d.action === 're-revoked')
+      ? 'enforced'
+      : 'reported';
+  const lines = [
+    `Key sweep, Identity Center drift: ${outcome.toUpperCase()}`,
+    `run: ${runId}   at: ${at}   revoked users re-checked: ${sweep.checked}, holding access again: ${sweep.drifted.length}`,
+    ...(sweep.halted
+      ? [
+          'halted: more drifted users than SWEEP_MAX_DRIFT; nothing was written. Check for a SCIM sync or an admin re-adding access.',
+        ]
+      : []),
+    ...sweep.drifted.map(
+      (d) =>
+        `${d.userName} (${d.userId}, revoked by ${d.runId}): ${d.assignments.length} assignment(s), ${d.memberships.length} membership(s): ${d.action}${d.outcome ? ` (${d.outcome})` : ''}`,
+    ),
+    ...sweep.notes.map((n) => `note: ${n}`),
+  ];
+  return {
+    subject: `[offboarding] sweep ${outcome}: ${sweep.drifted.length} Identity Center user(s) with access again`,
+    text: lines.join('\n'),
+    json: { kind: 'identity-center-drift', runId, at, ...sweep },
+    attributes: {
+      trigger: 'sweep',
+      outcome,
+      severity: sweep.drifted.length || sweep.halted || sweep.notes.length ? 'high' : 'info',
+    },
   };
 }

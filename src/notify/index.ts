@@ -72,7 +72,12 @@ export async function publishOrNote(
 
 export { accountDeadLetterNotification, coverageNotification } from './coverage';
 export { malformedDepartureNotification } from './departure';
-export { idcRestoreNotification, idcRevocationNotification, identityCenterLines } from './identity-center';
+export {
+  idcDriftNotification,
+  idcRestoreNotification,
+  idcRevocationNotification,
+  identityCenterLines,
+} from './identity-center';
 export { restoreNotification } from './restore';
 export { revocationNotification } from './revocation';
 export { restoreSeverity, revocationSeverity, severityOf, sweepSeverity } from './severity';

@@ -36,6 +36,7 @@ import {
   restoreIdentityCenterUser,
   revokedIdsIn,
   revokeIdentityCenterUser,
+  sweepIdentityCenterDrift,
 } from '../../src/identity-center';
 import { type Moto, startMoto } from '../../tools/local/moto';
 import { createStateTable, motoClients } from '../../tools/local/seed';
@@ -499,5 +500,58 @@ describe('Identity Center revocation (moto)', () => {
         expect.objectContaining({ kind: 'idc-restore', undoes: ['standard:msg_jane'], outcome: 'restored' }),
       ]),
     );
+  });
+});
+
+describe('Identity Center drift (the sweep re-checks revoked users)', () => {
+  it('reports, halts, then revokes again a revoked user given access back', async () => {
+    const frank = await createIdcUser('frank');
+    await assign(frank, 'USER', sets.shared, ACCOUNT_B);
+    const revoked = await revokeIdentityCenterUser(
+      departure('frank@example.com', 'standard:frank-1'),
+      deps(),
+    );
+    expect(revoked.outcome).toBe('revoked');
+    expect(await assignmentsOf(frank)).toEqual([]);
+    // Access back behind the product's back (an admin, or a SCIM sync): an assignment and a membership.
+    await assign(frank, 'USER', sets.shared, ACCOUNT_A);
+    await seedClients().ids.send(
+      new CreateGroupMembershipCommand({
+        IdentityStoreId: identityStoreId,
+        GroupId: engineeringGroup,
+        MemberId: { UserId: frank },
+      }),
+    );
+    const back = [`${ACCOUNT_A} ${sets.shared}`];
+
+    // Report mode: named, nothing written.
+    writes.length = 0;
+    const reported = await sweepIdentityCenterDrift(deps(), {
+      enforce: false,
+      maxDrift: 5,
+      sweepRunId: 's1',
+    });
+    const frankReported = reported.drifted.find((d) => d.userId === frank);
+    expect(frankReported).toMatchObject({ action: 'reported', runId: 'standard:frank-1' });
+    expect(frankReported?.assignments).toHaveLength(1);
+    expect(frankReported?.memberships).toHaveLength(1);
+    expect(writes).toEqual([]);
+    expect(await assignmentsOf(frank)).toEqual(back);
+
+    // More drifted users than the breaker allows: halted, nothing written.
+    const halted = await sweepIdentityCenterDrift(deps(), { enforce: true, maxDrift: 0, sweepRunId: 's2' });
+    expect(halted.halted).toBe(true);
+    expect(writes).toEqual([]);
+    expect(await assignmentsOf(frank)).toEqual(back);
+
+    // Enforce within the breaker: revoked again, access gone, the user's id still denied.
+    const enforced = await sweepIdentityCenterDrift(deps(), { enforce: true, maxDrift: 5, sweepRunId: 's3' });
+    expect(enforced.drifted.find((d) => d.userId === frank)).toMatchObject({
+      action: 're-revoked',
+      outcome: 'revoked',
+    });
+    expect(await assignmentsOf(frank)).toEqual([]);
+    expect(await groupsOf(frank)).toEqual([]);
+    expect(revokedIdsIn(await policyOf(sets.shared))).toContain(frank);
   });
 });
