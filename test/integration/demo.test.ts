@@ -13,6 +13,7 @@ const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const DENY = 'arn:aws:iam::aws:policy/AWSDenyAll';
 const HOME = '123456789012';
 const MEMBER = '210987654321';
+const JANE_EMAIL = 'jane.doe@example.com';
 
 interface Run {
   code: number | null;
@@ -60,7 +61,7 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
     expect(run.ms).toBeLessThan(60_000);
     expect(result.ok).toBe(true);
     expect(result.proofs.filter((p) => !p.ok)).toEqual([]);
-    expect(result.proofs.length).toBeGreaterThanOrEqual(15);
+    expect(result.proofs.length).toBeGreaterThanOrEqual(25);
   });
 
   it("flow 1: Jane's keys work in both accounts; the signed webhook goes through receiver and revocation worker", () => {
@@ -160,17 +161,19 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
     ]);
   });
 
-  it('flow 1: one completion notification, "departure complete across 2 accounts"', () => {
+  it('flow 1: one completion notification, "departure complete across 2 accounts and Identity Center"', () => {
     const f = result.flows.departure;
     if (!f) throw new Error('no departure flow in the result');
     expect(f.completion.count).toBe(1);
-    expect(f.completion.subject).toContain('departure complete across 2 accounts');
+    expect(f.completion.subject).toContain(
+      'departure complete across 2 accounts and Identity Center: revoked',
+    );
     expect(f.completion.coverage).toMatchObject({
       kind: 'departure-coverage',
       runId: f.runId,
       complete: true,
       outcome: 'revoked',
-      targets: [HOME, MEMBER],
+      targets: [HOME, MEMBER, 'identity-center'],
       unreachable: [],
     });
     const accounts = [...(f.completion.coverage?.accounts ?? [])].sort((a, b) =>
@@ -181,7 +184,77 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
     ).toEqual([
       [HOME, 'revoked', ['jane.doe', 'jane.doe-admin']],
       [MEMBER, 'revoked', ['jane.doe']],
+      ['identity-center', 'revoked', [JANE_EMAIL]],
     ]);
+  });
+
+  it('flow 1: her Identity Center user is revoked too: her id denied in each permission set, her access removed', () => {
+    const f = result.flows.departure;
+    if (!f) throw new Error('no departure flow in the result');
+    const idc = result.seed.identityCenter;
+    expect(result.seed.settings).toMatchObject({
+      IDENTITY_STORE_ID: idc.identityStoreId,
+      SSO_INSTANCE_ARN: idc.instanceArn,
+    });
+    const jane = idc.users.find((u) => u.userName === JANE_EMAIL);
+    if (!jane) throw new Error('no Identity Center user for Jane in the seed');
+    expect(f.identityCenter.user).toEqual({ userName: JANE_EMAIL, userId: jane.userId });
+    // Before: PlatformAdmin directly in the home account, Developer through engineering in the member account.
+    expect(idc.permissionSets.map((p) => [p.name, p.accountId, p.via])).toEqual([
+      ['PlatformAdmin', HOME, 'direct'],
+      ['Developer', MEMBER, 'group engineering'],
+    ]);
+    expect(f.identityCenter.before).toEqual({
+      direct: [`${HOME} PlatformAdmin`],
+      groups: ['engineering'],
+      groupAssignments: [`${MEMBER} Developer`],
+      groupMembers: [JANE_EMAIL, 'sam.lee@example.com'],
+    });
+    // After, read back from moto: nothing of hers left; the group keeps its assignment for Sam.
+    expect(f.identityCenter.after).toEqual({
+      direct: [],
+      groups: [],
+      groupAssignments: [`${MEMBER} Developer`],
+      groupMembers: ['sam.lee@example.com'],
+    });
+    // Every permission set she could use holds the managed statement with her id; PlatformAdmin's own
+    // statement keeps its bytes, and the set that had no inline policy now has just the managed statement.
+    for (const p of f.identityCenter.permissionSets) {
+      expect(p.revokedIds).toEqual([jane.userId]);
+      expect(p.keptBefore).toBe(true);
+      const statements = (JSON.parse(p.inlinePolicy) as { Statement: { Sid: string }[] }).Statement;
+      expect(statements.map((st) => st.Sid)).toEqual(
+        p.name === 'PlatformAdmin' ? ['TeamBuckets', 'OffboardingRevokedUsers'] : ['OffboardingRevokedUsers'],
+      );
+    }
+    const admin = idc.permissionSets.find((p) => p.name === 'PlatformAdmin');
+    const adminNow = f.identityCenter.permissionSets.find((p) => p.name === 'PlatformAdmin');
+    const beforeStatements = admin?.inlinePolicy.slice(
+      0,
+      admin.inlinePolicy.lastIndexOf('}', admin.inlinePolicy.lastIndexOf(']')) + 1,
+    );
+    expect(beforeStatements).toContain('"Sid": "TeamBuckets"');
+    expect(adminNow?.inlinePolicy.startsWith(beforeStatements ?? '?')).toBe(true);
+    // The run's record: deny first, provisioned (waited for through the simulated status), then access removed.
+    expect(f.identityCenter.record.outcome).toBe('revoked');
+    expect(f.identityCenter.record.steps.map((s) => [s.type, s.outcome])).toEqual([
+      ['deny-permission-set', 'done'],
+      ['deny-permission-set', 'done'],
+      ['provision-permission-set', 'done'],
+      ['provision-permission-set', 'done'],
+      ['delete-account-assignment', 'done'],
+      ['delete-group-membership', 'done'],
+    ]);
+    expect(
+      f.identityCenter.provisioning.map((p) => [p.permissionSetArn, p.motoStatus, p.polls > 0]).sort(),
+    ).toEqual(idc.permissionSets.map((p) => [p.arn, 'SUCCEEDED', true]).sort());
+    // The manual steps no API can do, in the completion notification's Identity Center entry.
+    expect(f.identityCenter.completion?.notes).toEqual(
+      expect.arrayContaining([
+        'to do by hand: disable the user in the identity provider (SCIM would re-add group memberships)',
+        "to do by hand: in the IAM Identity Center console, delete the user's active sessions/disable the user",
+      ]),
+    );
   });
 
   it("flow 2: report mode changes nothing; enforce deactivates exactly Sam's old key, never the protected user's", () => {
@@ -255,14 +328,19 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
     await expect(fetch(`${result.seed.endpoint}/moto-api/`)).rejects.toThrow();
   });
 
-  it('says plainly that SSM sessions are simulated', () => {
+  it('says plainly that SSM sessions and the Identity Center provisioning status are simulated', () => {
     expect(result.seed.simulated.join('\n')).toMatch(/SSM Session Manager sessions/);
+    expect(result.seed.simulated.join('\n')).toMatch(/Identity Center provisioning status/);
   });
 });
 
 describe('Script: npm run demo interrupted', () => {
   it('stops the emulator and exits 130 on SIGINT', async () => {
-    const child = spawn(process.execPath, [TSX, 'scripts/demo.ts'], {
+    // One process, the demo itself (tsx as a loader), so the signal reaches the demo's own handler. Through the
+    // tsx CLI a signal sent to the CLI's pid alone is relayed to the script, which is SIGKILLed if it does not
+    // acknowledge within 30 ms (a busy machine): its emulator is then left behind. A terminal's Ctrl-C signals
+    // every process of the job (tsx, the demo and moto) instead.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
       cwd: ROOT,
       env: { ...process.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import type { Context } from 'aws-lambda';
 import { sessionNameOf } from '../../src/accounts/access';
-import { type Coverage, readCoverage } from '../../src/accounts/coverage';
+import { type Coverage, IDENTITY_CENTER_TARGET, readCoverage } from '../../src/accounts/coverage';
 import type { Clients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import { principalHistory, storeOf } from '../../src/engine/state';
@@ -15,6 +15,16 @@ import { signatureHeaders } from '../testing/sign';
 import { probeKey, readUserState, type UserState } from './aws';
 import { BREAK_GLASS, type Company, HOME_ACCOUNT, JANE, keyOf, OPERATOR, SAM, SERVICE_USER } from './company';
 import { type LocalHttpApi, lambdaContext } from './http';
+import {
+  completionEntry,
+  type IdcReader,
+  idcUserOf,
+  identityCenterProofs,
+  readIdcAccess,
+  readIdcRecord,
+  readPermissionSets,
+} from './identity-center';
+import type { SimulatedProvisioning } from './provisioning';
 import { deliverBatch, queueDepth, type SqsHandler } from './queue';
 import type { SimulatedSessions } from './sessions';
 import type {
@@ -47,6 +57,10 @@ export interface DemoContext {
   readonly notifications: NotificationLog;
   /** IAM of the member account, signed by its member role (assumed with the operator's key). */
   readonly memberIam: IAMClient;
+  /** The Identity Center instance as seeded, and its clients signed with the operator's key. */
+  readonly identityCenter: IdcReader;
+  /** The simulated provisioning status (moto has none), with what it answered. */
+  readonly provisioning: SimulatedProvisioning;
 }
 
 /** Every notification the subscriber's queue received, in order, drained as the flows go. */
@@ -169,7 +183,8 @@ function readShares(
  * Flow 1: Jane's keys work in both accounts; HR's signed webhook reaches the real receiver over HTTP; the
  * queued departure reaches the real revocation worker, which fans it out (one work item per target account);
  * the account queue reaches the real account worker, which revokes her users in each account (the member
- * account through its role) and sends one completion notification; the same keys are refused.
+ * account through its role) and sends one completion notification; the same keys are refused. Her Identity
+ * Center user is revoked by the revocation worker beside the fan-out: read back from moto before and after.
  */
 export async function departureFlow(
   ctx: DemoContext,
@@ -189,7 +204,11 @@ export async function departureFlow(
         users.map((u) => probe(ctx, when, u, 0, accountId)),
       ),
     );
-  const before = await probeJane('before');
+  const janeIdc = idcUserOf(ctx.identityCenter.seed, JANE.email);
+  const [before, idcBefore] = await Promise.all([
+    probeJane('before'),
+    readIdcAccess(ctx.identityCenter, janeIdc.userId),
+  ]);
 
   const now = new Date();
   const body = JSON.stringify({
@@ -251,11 +270,24 @@ export async function departureFlow(
 
   // Read at once (each read is independent): what each account reported, as the state table keeps it (the
   // notification says it only once all have), the same keys again, and each account's records and IAM.
-  const [recorded, after, read] = await Promise.all([
+  // Her Identity Center user, read back from moto, and the run's Identity Center record.
+  const [recorded, after, read, idcAfter, permissionSets, idcRecord] = await Promise.all([
     readCoverage({ ddb: ctx.clients.ddb, table: ctx.config.stateTable }, runId),
     probeJane('after'),
     readShares(ctx, janeUsers, runId),
+    readIdcAccess(ctx.identityCenter, janeIdc.userId),
+    readPermissionSets(ctx.identityCenter),
+    readIdcRecord(ctx.config, ctx.clients.ddb, janeIdc, runId),
   ]);
+  const identityCenter = {
+    user: { userName: janeIdc.userName, userId: janeIdc.userId },
+    before: idcBefore,
+    after: idcAfter,
+    permissionSets,
+    record: idcRecord,
+    provisioning: ctx.provisioning.all(),
+    completion: completionEntry(coverage),
+  };
   const accounts: DepartureAccount[] = read.map((a) => ({
     ...a,
     outcome: recorded?.accounts.find((r) => r.accountId === a.accountId)?.outcome,
@@ -394,19 +426,25 @@ export async function departureFlow(
         .join('; '),
     ),
     proof(
-      `one completion notification: "departure complete across ${targets.length} accounts"`,
+      `one completion notification: "departure complete across ${targets.length} accounts and Identity Center"`,
       departures.length === 1 &&
-        !!departures[0]?.subject?.includes(`departure complete across ${targets.length} accounts`) &&
+        !!departures[0]?.subject?.includes(
+          `departure complete across ${targets.length} accounts and Identity Center`,
+        ) &&
         coverage?.runId === runId &&
         coverage.complete &&
         coverage.outcome === 'revoked' &&
-        sorted(coverage.targets) === sorted(targets),
+        sorted(coverage.targets) === sorted([...targets, IDENTITY_CENTER_TARGET]) &&
+        !!identityCenter.completion?.principals.some(
+          (p) => p.name === janeIdc.userName && p.arn.includes(janeIdc.userId),
+        ),
       `${departures.length} departure notification(s): ${departures.map((n) => n.subject ?? '(no subject)').join(' | ') || 'none'}${
         coverage
           ? `; coverage ${coverage.complete ? 'complete' : 'INCOMPLETE'}, outcome ${coverage.outcome}`
           : ''
       }`,
     ),
+    ...identityCenterProofs(ctx.identityCenter.seed, identityCenter, ctx.provisioning.all()),
   ];
   return {
     person: { name: JANE.name, employeeId: JANE.employeeId, email: JANE.email, users: janeUsers },
@@ -430,6 +468,7 @@ export async function departureFlow(
       leftOnDlq,
     },
     accounts,
+    identityCenter,
     completion: { count: departures.length, subject: departures[0]?.subject, coverage },
     sessionsAfter,
     proofs,

@@ -16,9 +16,10 @@ import {
 } from './company';
 import type { DemoContext, InvokeHandler } from './flows';
 import type { HttpApiHandler, LocalHttpApi } from './http';
+import { SimulatedProvisioning } from './provisioning';
 import type { SqsHandler } from './queue';
 import { SimulatedSessions } from './sessions';
-import type { DemoResult, Proof, SeedSummary } from './types';
+import type { DemoResult, IdentityCenterSeed, Proof, SeedSummary } from './types';
 
 /**
  * `npm run demo`: the product on a seeded local AWS account (moto), through all three triggers, with proof.
@@ -35,7 +36,7 @@ interface Output {
   say(text: string): void;
 }
 
-function settingsOf(company: Company): Record<string, string> {
+function settingsOf(company: Company, idc: IdentityCenterSeed): Record<string, string> {
   return {
     NOTIFY_TOPIC_ARN: company.inbox.topicArn,
     STATE_TABLE: company.stateTable,
@@ -54,6 +55,9 @@ function settingsOf(company: Company): Record<string, string> {
     SWEEP_MAX_FRACTION: '0.2',
     SWEEP_MAX_ACTIONS: '25',
     SESSION_REGIONS: REGION,
+    // Identity Center: a departure revokes the person's Identity Center user too (IDC_REGION: the region).
+    IDENTITY_STORE_ID: idc.identityStoreId,
+    SSO_INSTANCE_ARN: idc.instanceArn,
   };
 }
 
@@ -63,11 +67,13 @@ class Resources {
   moto: Promise<Moto> | undefined;
   api: LocalHttpApi | undefined;
   readonly sessions = new SimulatedSessions();
+  readonly provisioning = new SimulatedProvisioning();
   #stopped: Promise<void> | undefined;
 
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       this.sessions.uninstall();
+      this.provisioning.uninstall();
       await this.api?.close().catch(() => undefined);
       const moto = await this.moto?.catch(() => undefined);
       await moto?.stop().catch(() => undefined);
@@ -87,11 +93,18 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const { sessions } = resources;
   sessions.install(accountOfClient(moto.endpoint, REGION));
 
-  const company = await seedCompany(moto, sessions, new Date());
+  // Imported here, not above: it loads src/ modules, whose logger reads POWERTOOLS_LOG_LEVEL at import.
+  const { IDENTITY_STORE_ID, seedIdentityCenter } = await import('./identity-center');
+  const [company, idc] = await Promise.all([
+    seedCompany(moto, sessions, new Date()),
+    seedIdentityCenter(moto, REGION),
+  ]);
   await moto.enableIamEnforcement();
+  // After the seed: only the handlers' provisionings are answered IN_PROGRESS, then SUCCEEDED.
+  resources.provisioning.install();
 
   // The handlers read their environment once, at import (cold start): set it first, import them after.
-  const settings = settingsOf(company);
+  const settings = settingsOf(company, idc);
   Object.assign(process.env, settings, {
     AWS_ACCESS_KEY_ID: company.operator.accessKeyId,
     AWS_SECRET_ACCESS_KEY: company.operator.secretAccessKey,
@@ -142,19 +155,23 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
       extras: u.extras,
     })),
     role: ROLE,
+    identityCenter: idc,
     sessions: sessions.all().map((s) => ({ sessionId: s.sessionId, owner: s.owner, target: s.target })),
     settings,
     settingNotes: [
       `TARGET_ACCOUNTS lists both accounts, so a departure fans out: the revocation worker queues one work item per account on ACCOUNT_QUEUE_URL and the account worker revokes in each (in ${company.member.accountId} through the role ${MEMBER_ROLE}, assumed with the run id as session name).`,
       "KEY_MAX_IDLE_DAYS is 90, not the default 45: the emulator records real times, so every seeded key is as idle as it is old, and the idle rule would catch Sam's new key along with his old one. Every other threshold and limit is the default.",
+      `IDENTITY_STORE_ID and SSO_INSTANCE_ARN name the Identity Center instance (moto's default one, in ${HOME_ACCOUNT}), so a departure revokes the person's Identity Center user too: the revocation worker does it once, beside the fan-out, and the run's completion waits for it. The store id is the demo's ${IDENTITY_STORE_ID}: moto names its store d- and 10 letters and digits, which the setting refuses (AWS's are 10 hex digits); moto keeps a store for any id it is given.`,
     ],
     simulated: [
       `SSM Session Manager sessions. moto has no DescribeSessions/TerminateSession, so the ${sessions.all().length} sessions above live in memory in this process and answer those two calls, each client seeing only its own account's sessions; every other call (IAM, STS, SQS, SNS, DynamoDB, SSM parameters) goes to the emulator.`,
       'API Gateway and Lambda. A local HTTP server turns each request into the API Gateway v2 event the real hr-webhook handler receives; the demo hands the departure queue to the real revocation-worker handler and then the account queue to the real account-worker handler as Lambda would (SQS batches), and invokes the lockdown/restore handlers directly.',
       "Several accounts on one emulator: moto keeps each account's state apart and acts on the account owning the signing key; it checks no role trust, so assuming the member role always succeeds here.",
+      'Identity Center provisioning status. moto answers ProvisionPermissionSet SUCCEEDED at once and has no DescribePermissionSetProvisioningStatus, so every sso-admin client in this process gets ProvisionPermissionSet (still recorded by moto) answered IN_PROGRESS, as AWS answers, and DescribePermissionSetProvisioningStatus answered SUCCEEDED; every other identitystore and sso-admin call goes to the emulator.',
     ],
     gaps: [
       'service-specific credentials: moto has no ListServiceSpecificCredentials; the engine says in its notes (shown under the lockdown) that it could not list them (on AWS it can).',
+      "Identity Center role sessions: moto creates no AWSReservedSSO_* roles and ignores a policy's Condition, so the deny on her user id is shown as the statement in each permission set, not as a refused request (test/unit/identity-center/deny-simulate.test.ts proves it with an IAM policy evaluator); moto also provisions a permission set to the caller's account only.",
     ],
   };
   out.say(render.renderSeed(seed));
@@ -168,6 +185,8 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
     config,
     notifications: new NotificationLog(clients, company.inbox.queueUrl),
     memberIam: await memberRoleIam(moto.endpoint, REGION, company.operator, company.member.roleArn),
+    identityCenter: { seed: idc, clients: clients.identityCenter(REGION) },
+    provisioning: resources.provisioning,
   };
   // Seeding published nothing; start the subscriber's log empty anyway.
   await ctx.notifications.drain();
@@ -175,7 +194,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const api = await startHttpApi(hrWebhook, 'hr-webhook');
   resources.api = api;
   const departure = await departureFlow(ctx, api, worker, accountWorker);
-  out.say(render.renderDeparture(departure));
+  out.say(render.renderDeparture(departure, idc));
 
   const sweep = await sweepFlow(ctx, keySweep);
   out.say(render.renderSweep(sweep));

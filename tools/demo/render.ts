@@ -5,6 +5,8 @@ import type {
   DemoResult,
   DepartureAccount,
   DepartureFlow,
+  DepartureIdentityCenter,
+  IdentityCenterSeed,
   IncidentFlow,
   NotificationsFlow,
   ProbeAt,
@@ -147,6 +149,8 @@ export function renderSeed(seed: SeedSummary): string {
     indent(users),
     `  role: ${seed.role}`,
     '',
+    ...identityCenterSeed(seed.identityCenter),
+    '',
     indent(sessions),
     '',
     'settings:',
@@ -171,16 +175,94 @@ function accountShare(a: DepartureAccount): string {
   ].join('\n');
 }
 
-export function renderDeparture(f: DepartureFlow): string {
+/** `1 statement (TeamBuckets)`: a policy's statements by Sid. */
+function statementsOf(policy: string): string {
+  try {
+    const doc = JSON.parse(policy) as { Statement?: { Sid?: string } | { Sid?: string }[] };
+    const list = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
+    return `${list.length} statement${list.length === 1 ? '' : 's'} (${list.map((st) => st.Sid ?? 'no Sid').join(', ')})`;
+  } catch {
+    return 'not JSON';
+  }
+}
+
+function identityCenterSeed(idc: IdentityCenterSeed): string[] {
+  return [
+    `IAM Identity Center: instance ${idc.instanceArn}, identity store ${idc.identityStoreId}`,
+    indent(
+      table([['user (userName)', 'user id', 'who'], ...idc.users.map((u) => [u.userName, u.userId, u.who])]),
+    ),
+    `  group ${idc.group.name} (${idc.group.groupId}): ${idc.group.members.join(', ')}`,
+    indent(
+      table([
+        ['permission set', 'assigned in', 'to', 'inline policy'],
+        ...idc.permissionSets.map((p) => [
+          p.name,
+          p.accountId,
+          p.via === 'direct' ? `${idc.users[0]?.userName ?? '?'} (direct)` : p.via,
+          p.inlinePolicy ? statementsOf(p.inlinePolicy) : 'none',
+        ]),
+      ]),
+    ),
+  ];
+}
+
+/** The departure's Identity Center share: before, the run's steps, provisioning, the policies, after. */
+function identityCenterShare(idc: DepartureIdentityCenter, seed: IdentityCenterSeed): string[] {
+  const names = (text: string) =>
+    seed.permissionSets.reduce(
+      (t, p) => t.split(p.arn).join(p.name),
+      text.split(seed.group.groupId).join(seed.group.name),
+    );
+  const access = (a: DepartureIdentityCenter['before']) => [
+    `    direct assignments: ${a.direct.join(', ') || 'none'}`,
+    `    member of: ${a.groups.join(', ') || 'no group'}`,
+    `    group ${seed.group.name}: assigned ${a.groupAssignments.join(', ') || 'nothing'}; members ${a.groupMembers.join(', ') || 'none'}`,
+  ];
+  return [
+    `Identity Center user ${idc.user.userName} (${idc.user.userId}): revoked by the revocation worker itself,`,
+    "once, beside the fan-out (the instance is the organization's), and reported as the run's identity-center target.",
+    '  before (read from moto):',
+    ...access(idc.before),
+    `  the run's steps (its Identity Center record in the state table: ${(idc.record.outcome ?? 'no record').toUpperCase()}):`,
+    indent(
+      table([
+        ['step', 'subject', 'outcome', 'detail'],
+        ...idc.record.steps.map((s) => [
+          s.type,
+          names(s.subject),
+          s.outcome,
+          names(s.error ?? s.detail ?? ''),
+        ]),
+      ]),
+      '    ',
+    ),
+    '  provisioning (status SIMULATED, see above):',
+    ...idc.provisioning.map(
+      (p) =>
+        `    ${names(p.permissionSetArn)}: ProvisionPermissionSet -> IN_PROGRESS (moto said ${p.motoStatus}), ${p.polls} DescribePermissionSetProvisioningStatus poll(s) -> SUCCEEDED`,
+    ),
+    '  inline policies now (read from moto):',
+    ...idc.permissionSets.flatMap((p) => [
+      `    ${p.name}: ${p.revokedIds.length ? `OffboardingRevokedUsers denies [${p.revokedIds.join(', ')}]` : 'NO OffboardingRevokedUsers statement'}`,
+      indent(p.inlinePolicy || '(none)', '      '),
+    ]),
+    '  after (read from moto):',
+    ...access(idc.after),
+  ];
+}
+
+export function renderDeparture(f: DepartureFlow, seed: IdentityCenterSeed): string {
   const before = f.probes.filter((p) => p.when === 'before');
   const after = f.probes.filter((p) => p.when === 'after');
   const coverage = f.completion.coverage;
   return [
     heading(
-      `Flow 1: HR says ${f.person.name} left (signed webhook -> receiver -> queue -> worker -> each account)`,
+      `Flow 1: HR says ${f.person.name} left (signed webhook -> receiver -> queue -> worker -> each account, Identity Center)`,
     ),
     `${f.person.name} (${f.person.employeeId}, ${f.person.email}) has IAM users in two accounts:`,
     ...Object.entries(f.person.users).map(([account, users]) => `  ${account}: ${users.join(', ')}`),
+    `and an Identity Center user, ${f.identityCenter.user.userName}, with a permission set in each of them.`,
     '',
     'Before: her keys work, in both accounts.',
     indent(probeRows(before, true)),
@@ -201,6 +283,8 @@ export function renderDeparture(f: DepartureFlow): string {
     '',
     `What each account's share did (the run's records in the state table, run ${f.runId}):`,
     ...f.accounts.map((a) => indent(accountShare(a))),
+    '',
+    ...identityCenterShare(f.identityCenter, seed),
     '',
     `Notifications of the departure: ${f.completion.count}`,
     ...(coverage

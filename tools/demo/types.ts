@@ -1,7 +1,9 @@
 import type { Coverage } from '../../src/accounts/coverage';
 import type { RestoreReport, RevocationReport, RunOutcome, StepResult } from '../../src/engine/types';
+import type { IdcStepResult } from '../../src/identity-center';
 import type { SweepSummary } from '../../src/sweep/types';
 import type { KeyProbe, UserState } from './aws';
+import type { ProvisioningExchange } from './provisioning';
 
 /** The demo's result: what `--json` prints, and what the narration is rendered from. */
 
@@ -44,6 +46,7 @@ export interface SeedSummary {
     readonly extras: readonly string[];
   }[];
   readonly role: string;
+  readonly identityCenter: IdentityCenterSeed;
   readonly sessions: readonly { sessionId: string; owner: string; target: string }[];
   readonly settings: Readonly<Record<string, string>>;
   /** Why a setting differs from its default. */
@@ -51,6 +54,69 @@ export interface SeedSummary {
   readonly simulated: readonly string[];
   /** What the emulator lacks and is not simulated either. */
   readonly gaps: readonly string[];
+}
+
+/** A permission set of the demo's Identity Center instance and the one assignment that reaches Jane with it. */
+export interface IdcSetSeed {
+  readonly name: string;
+  readonly arn: string;
+  /** The account it is assigned in. */
+  readonly accountId: string;
+  /** `direct` (assigned to her user) or `group <name>` (assigned to a group she is a member of). */
+  readonly via: string;
+  /** Its inline policy before the departure (empty: none). */
+  readonly inlinePolicy: string;
+}
+
+/** The Identity Center instance as seeded (in the stack's own account: the organization's instance). */
+export interface IdentityCenterSeed {
+  readonly instanceArn: string;
+  readonly identityStoreId: string;
+  readonly users: readonly { readonly userName: string; readonly userId: string; readonly who: string }[];
+  readonly group: { readonly name: string; readonly groupId: string; readonly members: readonly string[] };
+  readonly permissionSets: readonly IdcSetSeed[];
+}
+
+/** What an Identity Center user can use, read back from moto (assignments as `<account> <permission set>`). */
+export interface IdcAccess {
+  /** Her direct account assignments. */
+  readonly direct: readonly string[];
+  /** The groups she is a member of (names). */
+  readonly groups: readonly string[];
+  /** The seeded group's own assignments and members (userNames), whoever is in it. */
+  readonly groupAssignments: readonly string[];
+  readonly groupMembers: readonly string[];
+}
+
+/** A permission set after the departure, read back from moto. */
+export interface IdcSetAfter {
+  readonly name: string;
+  readonly arn: string;
+  readonly inlinePolicy: string;
+  /** The ids of the `OffboardingRevokedUsers` statement (Deny `*` on `*`, `StringEquals identitystore:userId`). */
+  readonly revokedIds: readonly string[];
+  /** Its inline policy before still in it byte for byte (true when it had none). */
+  readonly keptBefore: boolean;
+}
+
+/** The departure's Identity Center share: done by the revocation worker beside the fan-out, once. */
+export interface DepartureIdentityCenter {
+  readonly user: { readonly userName: string; readonly userId: string };
+  readonly before: IdcAccess;
+  readonly after: IdcAccess;
+  readonly permissionSets: readonly IdcSetAfter[];
+  /** The run's Identity Center record in the state table (`principal#idc-user#<userId>`). */
+  readonly record: { readonly outcome: string | undefined; readonly steps: readonly IdcStepResult[] };
+  /** The provisionings the handler requested, as the simulated status answered them. */
+  readonly provisioning: readonly ProvisioningExchange[];
+  /** The `identity-center` entry of the completion notification the subscriber received. */
+  readonly completion:
+    | {
+        readonly outcome: string;
+        readonly principals: readonly { readonly name: string; readonly arn: string }[];
+        readonly notes: readonly string[];
+      }
+    | undefined;
 }
 
 /** One account's share of the departure, as the state table and that account's IAM show it afterwards. */
@@ -113,6 +179,7 @@ export interface DepartureFlow {
     readonly leftOnDlq: number;
   };
   readonly accounts: readonly DepartureAccount[];
+  readonly identityCenter: DepartureIdentityCenter;
   /** The departure notifications the subscriber received: the one completion notification, if all went well. */
   readonly completion: {
     readonly count: number;
