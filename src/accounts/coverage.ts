@@ -135,8 +135,10 @@ export const IDENTITY_CENTER_TARGET = 'identity-center';
 /** A departure's Identity Center result as a coverage entry: the user, its outcome, the manual steps. */
 export function idcCoverageResult(
   idc: IdcRevocationReport,
-  identityStoreId: string,
+  instanceArn: string,
 ): Omit<AccountResult, 'attempts'> {
+  // Identity Store users are global resources: `arn:<partition>:identitystore:::user/<id>`.
+  const partition = instanceArn.split(':')[1] || 'aws';
   return {
     accountId: IDENTITY_CENTER_TARGET,
     outcome: idc.outcome,
@@ -147,7 +149,7 @@ export function idcCoverageResult(
             principal: {
               kind: 'user',
               name: idc.user.userName,
-              arn: `arn:aws:identitystore::${identityStoreId}:user/${idc.user.userId}`,
+              arn: `arn:${partition}:identitystore:::user/${idc.user.userId}`,
             },
             outcome: idc.outcome,
           },

@@ -180,7 +180,14 @@ export function isEmptyPolicy(text: string | null | undefined): boolean {
 /** Two policies that say the same (parsed JSON equal), whatever their bytes; absent and blank are equal. */
 export function samePolicy(a: string | null | undefined, b: string | null | undefined): boolean {
   if (isBlank(a) || isBlank(b)) return isBlank(a) && isBlank(b);
-  return isDeepStrictEqual(parse(a), parse(b));
+  return isDeepStrictEqual(statementList(parse(a)), statementList(parse(b)));
+}
+
+/** A policy with `Statement` as a list (IAM reads one statement object and a one-item list alike). */
+function statementList(policy: unknown): unknown {
+  if (!policy || typeof policy !== 'object' || Array.isArray(policy)) return policy;
+  const p = policy as Record<string, unknown>;
+  return 'Statement' in p && !Array.isArray(p.Statement) ? { ...p, Statement: [p.Statement] } : p;
 }
 
 /** True when the policy fits PutInlinePolicyToPermissionSet's length limit. */

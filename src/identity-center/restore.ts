@@ -42,7 +42,8 @@ function pickRun(history: IdcHistory, runId: string | undefined, deps: IdcDeps):
   const unrestored = history.revocations.filter((r) => !history.restored.has(r.runId));
   const run = runId
     ? unrestored.find((r) => r.runId === runId)
-    : unrestored.find((r) => r.mode === 'lockdown');
+    : // A lockdown an operator asked for: never a departure, nor the sweep's drift re-revocation of a departed user.
+      unrestored.find((r) => r.trigger === 'lockdown');
   if (!run) {
     const named = unrestored.map((r) => `${r.runId} (${r.trigger})`).join(', ');
     throw new NothingToRestoreError(

@@ -36,8 +36,9 @@ function accountLines(c: Coverage): string[] {
  */
 export function coverageNotification(c: Coverage): Notification {
   const n = c.targets.filter((t) => /^\d{12}$/.test(t)).length;
-  const reached = c.accounts.filter((a) => a.outcome !== 'unreachable').length;
-  const withUsers = c.accounts.filter((a) => a.principals.length).length;
+  const accounts = c.accounts.filter((a) => /^\d{12}$/.test(a.accountId));
+  const reached = accounts.filter((a) => a.outcome !== 'unreachable').length;
+  const withUsers = accounts.filter((a) => a.principals.length).length;
   const unreachable = c.unreachable.map((u) => u.accountId);
   const idc = c.targets.includes('identity-center') ? ' and Identity Center' : '';
   const headline =
