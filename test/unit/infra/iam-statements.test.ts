@@ -3,7 +3,7 @@ import { loadConfig } from '../../../src/config';
 /**
  * infra/iam-statements.cjs renders the IAM resources serverless.yml cannot loop over (PROTECTED_PRINCIPALS,
  * SESSION_REGIONS) and validates the role names and ARNs a grant is built from (MEMBER_ROLE_NAME,
- * ORG_ROLE_ARN); osls calls its exports with a `resolveVariable`. Here it is called the same way with a
+ * ORG_ROLE_ARN, the Identity Center params); osls calls its exports with a `resolveVariable`. Here it is called the same way with a
  * stand-in resolver; the packaged result is evaluated in iam-simulate.test.ts.
  */
 
@@ -16,6 +16,10 @@ interface IamStatements {
   sessionArns(resolver: Resolver): Promise<Rendered>;
   memberRoleArns(resolver: Resolver): Promise<Rendered>;
   orgRoleArn(resolver: Resolver): Promise<string>;
+  identityStoreId(resolver: Resolver): Promise<string>;
+  ssoInstanceArn(resolver: Resolver): Promise<string>;
+  idcRoleArn(resolver: Resolver): Promise<string>;
+  idcRegion(resolver: Resolver): Promise<string>;
 }
 // A CommonJS file that osls loads with require(): loaded the same way here.
 const statements = require('../../../infra/iam-statements.cjs') as IamStatements;
@@ -151,5 +155,121 @@ describe('infra/iam-statements.cjs', () => {
       await expect(arn(bad)).rejects.toThrow(/orgRoleArn/);
     // Whatever passes here, the functions' config accepts as ORG_ROLE_ARN.
     expect(configWith({ ORG_ROLE_ARN: role }).orgRoleArn).toBe(role);
+  });
+
+  describe('the Identity Center params (IDENTITY_STORE_ID, SSO_INSTANCE_ARN, IDC_ROLE_ARN, IDC_REGION)', () => {
+    const STORE = 'd-9067c2a1b3';
+    const INSTANCE = 'arn:aws:sso:::instance/ssoins-72230b4e1a7f0c3d';
+    const ROLE = 'arn:aws:iam::111122223333:role/offboarding-identity-center';
+    const params = (values: Record<string, unknown>) =>
+      resolver(
+        Object.fromEntries(
+          ['identityStoreId', 'ssoInstanceArn', 'idcRoleArn', 'idcRegion'].map((k) => [
+            `param:${k}`,
+            values[k],
+          ]),
+        ),
+      );
+    const all = async (values: Record<string, unknown>) => {
+      const r = params(values);
+      return [
+        await statements.identityStoreId(r),
+        await statements.ssoInstanceArn(r),
+        await statements.idcRoleArn(r),
+        await statements.idcRegion(r),
+      ];
+    };
+
+    it('passes all empty (Identity Center off), or the two ids with an optional role ARN and region', async () => {
+      expect(await all({})).toEqual(['', '', '', '']);
+      expect(await all({ identityStoreId: '', ssoInstanceArn: ' ' })).toEqual(['', '', '', '']);
+      expect(await all({ identityStoreId: STORE, ssoInstanceArn: INSTANCE })).toEqual([
+        STORE,
+        INSTANCE,
+        '',
+        '',
+      ]);
+      expect(
+        await all({
+          identityStoreId: ` ${STORE}`,
+          ssoInstanceArn: INSTANCE,
+          idcRoleArn: ROLE,
+          idcRegion: 'eu-west-1',
+        }),
+      ).toEqual([STORE, INSTANCE, ROLE, 'eu-west-1']);
+      // Whatever passes here, the functions' config accepts.
+      const config = configWith({
+        IDENTITY_STORE_ID: STORE,
+        SSO_INSTANCE_ARN: INSTANCE,
+        IDC_ROLE_ARN: ROLE,
+        IDC_REGION: 'eu-west-1',
+      });
+      expect([config.identityStoreId, config.ssoInstanceArn, config.idcRoleArn, config.idcRegion]).toEqual([
+        STORE,
+        INSTANCE,
+        ROLE,
+        'eu-west-1',
+      ]);
+    });
+
+    it.each([
+      [
+        'a store id that is not d- and 10 hex digits',
+        { identityStoreId: 'd-*', ssoInstanceArn: INSTANCE },
+        /identityStoreId/,
+      ],
+      [
+        'a store id in upper case',
+        { identityStoreId: 'D-9067C2A1B3', ssoInstanceArn: INSTANCE },
+        /identityStoreId/,
+      ],
+      [
+        'an instance ARN glob',
+        { identityStoreId: STORE, ssoInstanceArn: 'arn:aws:sso:::instance/*' },
+        /ssoInstanceArn/,
+      ],
+      [
+        'a permission set ARN for the instance',
+        { identityStoreId: STORE, ssoInstanceArn: 'arn:aws:sso:::permissionSet/ssoins-72230b4e1a7f0c3d/*' },
+        /ssoInstanceArn/,
+      ],
+      ['the store id alone', { identityStoreId: STORE }, /set both/],
+      ['the instance ARN alone', { ssoInstanceArn: INSTANCE }, /set both/],
+      [
+        'a role ARN glob',
+        { identityStoreId: STORE, ssoInstanceArn: INSTANCE, idcRoleArn: 'arn:aws:iam::111122223333:role/*' },
+        /idcRoleArn/,
+      ],
+      [
+        'a role ARN of any account',
+        { identityStoreId: STORE, ssoInstanceArn: INSTANCE, idcRoleArn: 'arn:aws:iam::*:role/x' },
+        /idcRoleArn/,
+      ],
+      [
+        'a region that is not one',
+        { identityStoreId: STORE, ssoInstanceArn: INSTANCE, idcRegion: 'europe' },
+        /idcRegion/,
+      ],
+      ['a role ARN with Identity Center off', { idcRoleArn: ROLE }, /need identityStoreId/],
+      ['a region with Identity Center off', { idcRegion: 'eu-west-1' }, /need identityStoreId/],
+    ])('refuses %s, from every one of the four exports', async (_what, values, message) => {
+      const r = params(values);
+      for (const render of [
+        statements.identityStoreId,
+        statements.ssoInstanceArn,
+        statements.idcRoleArn,
+        statements.idcRegion,
+      ])
+        await expect(render(r)).rejects.toThrow(message);
+    });
+
+    it('refuses what the config refuses: one id without the other', () => {
+      expect(() => configWith({ IDENTITY_STORE_ID: STORE })).toThrow(
+        /IDENTITY_STORE_ID and SSO_INSTANCE_ARN/,
+      );
+      expect(() => configWith({ IDENTITY_STORE_ID: 'd-*', SSO_INSTANCE_ARN: INSTANCE })).toThrow(
+        /IDENTITY_STORE_ID/,
+      );
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FUNCTION_PARTITIONS, ofOtherAccounts } from '../../../infra/permissions';
+import { FUNCTION_PARTITIONS, IDC_PARTITIONS, ofOtherAccounts } from '../../../infra/permissions';
 import { COVERAGE_PARTITION } from '../../../src/accounts';
 import {
   claimNotification,
@@ -18,12 +18,21 @@ import {
   type StateRecord,
   storeOf,
 } from '../../../src/engine/state';
+import { IDC_STATE_PARTITIONS, type IdcDeps } from '../../../src/identity-center';
+import { withPermissionSetLock } from '../../../src/identity-center/lock';
+import {
+  finishIdcRecord,
+  idcHistory,
+  putIdcRecord,
+  removeRevokedUserEntry,
+  revokedUserEntries,
+} from '../../../src/identity-center/state';
 import { arnMatches } from '../../support/packaged-template';
 
 /**
  * The partitions infra/permissions.ts gives the roles beyond the engine's STATE_PARTITIONS: another account's
  * records (`account#*#<partition>`, composed in infra from STATE_PARTITIONS.accountRecords, narrower than it),
- * and the coverage of a run over several accounts. Proven here against the keys the code itself writes and
+ * the coverage of a run over several accounts, and the Identity Center records (IDC_PARTITIONS, granted apart). Proven here against the keys the code itself writes and
  * reads (a fake table records every key of every request), so that a role's `dynamodb:LeadingKeys` condition
  * (serverless.yml, evaluated in iam-simulate.test.ts) admits what the code does, and only its own kind.
  */
@@ -34,6 +43,7 @@ const { userRecords, roleRecords, revokedIndex } = STATE_PARTITIONS;
 const ALL_PATTERNS = [
   ...new Set([
     ...Object.values(FUNCTION_PARTITIONS).flat(),
+    ...Object.values(IDC_PARTITIONS).flat(),
     ...[userRecords, roleRecords, revokedIndex].map(ofOtherAccounts),
   ]),
 ];
@@ -175,5 +185,56 @@ describe('the coverage of a run over several accounts (COVERAGE_PARTITION)', () 
         .filter(([, ps]) => ps.includes(ACCOUNT_WORK_IDEMPOTENCY_PK))
         .map(([fn]) => fn),
     ).toEqual(['accountWorker']);
+  });
+});
+
+describe('the Identity Center records (IDC_PARTITIONS)', () => {
+  const USER_ID = '94482488-3041-7026-18f3-6f2a1b2c3d4e';
+  const PS = 'arn:aws:sso:::permissionSet/ssoins-72230b4e1a7f0c3d/ps-0a1b2c3d4e5f6a7b';
+  const revocation = {
+    kind: 'idc-revocation',
+    runId: 'r1',
+    at: '2026-12-01T00:00:00.000Z',
+    user: { userId: USER_ID, userName: 'alice@example.com' },
+  };
+  const restore = { ...revocation, kind: 'idc-restore', undoes: ['r1'] };
+  const entry = { kind: 'idc-revoked-user', userId: USER_ID, userName: 'alice', runId: 'r1', at: 't' };
+  const timing = {
+    sleep: async () => {},
+    clock: () => 0,
+    lockTtlMs: 60_000,
+    lockAttempts: 1,
+    lockRetryMs: 1,
+  };
+
+  it('holds every key the revocation, the restore, the drift check and the lock write and read, in exactly one Identity Center partition', async () => {
+    const table = fakeTable();
+    const t = { ddb: table.ddb, stateTable: 't' } as Pick<IdcDeps, 'ddb' | 'stateTable'>;
+    await putIdcRecord(t, revocation as never);
+    await putIdcRecord(t, entry as never);
+    await finishIdcRecord(t, revocation as never, 'revoked', []);
+    await putIdcRecord(t, restore as never);
+    await idcHistory(t, revocation.user as never);
+    await revokedUserEntries(t);
+    await removeRevokedUserEntry(t, USER_ID);
+    await withPermissionSetLock(t, PS, 'r1#x', timing, async () => undefined);
+    expect(table.keys).toHaveLength(9);
+    for (const pk of table.keys) {
+      const patterns = holding(pk);
+      expect({ pk, patterns }).toEqual({ pk, patterns: [expect.any(String)] });
+      expect(Object.values(IDC_STATE_PARTITIONS)).toContain(patterns[0]);
+    }
+    // Each of the three partitions is used.
+    expect(new Set(table.keys.map((k) => holding(k)[0])).size).toBe(3);
+  });
+
+  it('is given to the functions with an Identity Center path only, none of the engine partitions', () => {
+    expect(
+      Object.entries(IDC_PARTITIONS)
+        .filter(([, ps]) => ps.length > 0)
+        .map(([fn]) => fn),
+    ).toEqual(['revocationWorker', 'keySweep', 'lockdown', 'restore']);
+    for (const ps of Object.values(IDC_PARTITIONS))
+      for (const p of ps) expect(Object.values(IDC_STATE_PARTITIONS)).toContain(p);
   });
 });

