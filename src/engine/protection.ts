@@ -23,7 +23,7 @@ export function subjectOf(snapshot: Snapshot): ProtectionSubject {
 }
 
 type ProtectionConfig = Pick<Config, 'protectedPrincipals' | 'protectedTagKey' | 'projectRolePrefix'> &
-  Partial<Pick<Config, 'memberRoleName' | 'orgRoleArn'>>;
+  Partial<Pick<Config, 'memberRoleName' | 'orgRoleArn' | 'idcRoleArn'>>;
 
 /**
  * Why a principal must not be touched, or undefined. Checked before any write; the same rules are
@@ -47,9 +47,13 @@ export function protectionReason(
       return "one of this project's own roles";
     }
     // The roles the project reaches other accounts through: locking one down would cut the engine off mid-run.
-    const reachRoles = [config.memberRoleName, config.orgRoleArn?.split('/').pop()];
+    const reachRoles = [
+      config.memberRoleName,
+      config.orgRoleArn?.split('/').pop(),
+      config.idcRoleArn?.split('/').pop(),
+    ];
     if (reachRoles.some((r) => r && r.toLowerCase() === name.toLowerCase())) {
-      return 'the role this project reaches accounts through (MEMBER_ROLE_NAME / ORG_ROLE_ARN)';
+      return 'a role this project acts through (MEMBER_ROLE_NAME / ORG_ROLE_ARN / IDC_ROLE_ARN)';
     }
     if (subject.path.startsWith('/aws-service-role/'))
       return 'a service-linked role (IAM does not allow edits)';

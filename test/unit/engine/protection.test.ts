@@ -22,6 +22,7 @@ describe('Function: protectionReason', () => {
     projectRolePrefix: 'offboarding-prod-',
     memberRoleName: 'offboarding-member',
     orgRoleArn: 'arn:aws:iam::999999999999:role/org/OrgReader',
+    idcRoleArn: 'arn:aws:iam::999999999999:role/IdcAdmin',
   });
 
   it.each([
@@ -38,6 +39,7 @@ describe('Function: protectionReason', () => {
     ['an Identity Center role', roleSnap('AWSReservedSSO_Admin_abc')],
     ['the member role the project reaches accounts through', roleSnap('Offboarding-Member')],
     ['the role it lists the organization through', roleSnap('orgreader', '/org/')],
+    ['the role it reaches Identity Center through', roleSnap('idcadmin')],
   ])('protects a principal matched by %s', (_label, snapshot) => {
     expect(protectionReason(snapshot, config)).toEqual(expect.any(String));
   });
