@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -32,6 +33,8 @@ export interface Clients {
   readonly sts: STSClient;
   /** Organizations with the function's own credentials (listing the accounts when `ORG_ROLE_ARN` is empty). */
   readonly organizations: OrganizationsClient;
+  /** EventBridge Scheduler: the one-time schedules of departures effective ahead (the departure worker). */
+  readonly scheduler: SchedulerClient;
   /**
    * The clients that act in another account, signed with credentials assumed there (same endpoint, retries
    * and timeouts as the function's own).
@@ -136,6 +139,7 @@ export function makeClients(options: ClientOptions, overrides: ClientOverrides =
     ssmHome: overrides.ssmHome ?? ssm(options.region),
     sts: overrides.sts ?? new STSClient(base),
     organizations: overrides.organizations ?? new OrganizationsClient(base),
+    scheduler: overrides.scheduler ?? new SchedulerClient(base),
     withCredentials: overrides.withCredentials ?? ((credentials) => scopedClients(base, credentials)),
     identityCenter:
       overrides.identityCenter ??

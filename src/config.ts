@@ -80,6 +80,16 @@ export interface Config {
   readonly idcRoleArn: string | undefined;
   /** `IDC_REGION` (default the function's region): the Identity Center instance's region. */
   readonly idcRegion: string;
+  /** `SCHEDULE_GROUP` (default `offboarding`): the EventBridge Scheduler group of departures scheduled ahead. */
+  readonly scheduleGroup: string;
+  /**
+   * `SCHEDULER_ROLE_ARN` (required when scheduling; default empty): the role EventBridge Scheduler assumes to
+   * send a scheduled departure to the departure queue. Empty, no departure is scheduled: each is revoked on
+   * receipt, as before scheduling existed (the report says so).
+   */
+  readonly schedulerRoleArn: string | undefined;
+  /** `SCHEDULE_MIN_LEAD_MINUTES` (default 15): a departure effective further ahead than this is scheduled. */
+  readonly scheduleMinLeadMinutes: number;
 }
 
 /** Which accounts a departure or sweep reaches (`TARGET_ACCOUNTS`). */
@@ -193,6 +203,16 @@ const schema = z.object({
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region')
     .optional(),
+  // EventBridge Scheduler group names: 1-64 of letters, digits, - _ and .
+  SCHEDULE_GROUP: z
+    .string()
+    .regex(/^[0-9a-zA-Z-_.]{1,64}$/, 'must be a schedule group name (letters, digits, -_.; at most 64)')
+    .default('offboarding'),
+  SCHEDULER_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
+  SCHEDULE_MIN_LEAD_MINUTES: nonNegativeInt(15),
 });
 
 /**
@@ -273,5 +293,8 @@ export function loadConfig(
     ssoInstanceArn: e.SSO_INSTANCE_ARN,
     idcRoleArn: e.IDC_ROLE_ARN,
     idcRegion: e.IDC_REGION ?? e.AWS_REGION,
+    scheduleGroup: e.SCHEDULE_GROUP,
+    schedulerRoleArn: e.SCHEDULER_ROLE_ARN,
+    scheduleMinLeadMinutes: e.SCHEDULE_MIN_LEAD_MINUTES,
   });
 }

@@ -13,9 +13,29 @@ import { ConfigError, describeError, InvalidRequestError, TransientError } from 
 import { type IdcDeps, identityCenterConfigured } from '../identity-center';
 import { logger } from '../logger';
 import { malformedDepartureNotification, publish, publishOrNote, revocationNotification } from '../notify';
-import { forgetDryRunDeparture, keepDryRunDeparture } from './dry-run';
+import { forgetDryRunDeparture, keepDryRunDeparture, keptDryRunDepartures } from './dry-run';
 import { type DepartureReport, revokeDepartedIdcUser, withIdentityCenter } from './identity-center';
-import { type DepartureMessage, parseDepartureMessage } from './message';
+import {
+  type CancellationMessage,
+  type DepartureMessage,
+  isCancellation,
+  type Person,
+  parseQueuedMessage,
+  type QueuedMessage,
+} from './message';
+import {
+  cancellationNotification,
+  cancellationReport,
+  cancelScheduledDepartures,
+  claimDue,
+  type ScheduleDeps,
+  samePerson,
+  scheduleDeparture,
+  scheduledNotification,
+  scheduledReport,
+  scheduleTime,
+  schedulingUnavailable,
+} from './schedule';
 
 /**
  * How long a departure id is remembered: longer than any sender's retry window (BambooHR ~2.5 h, HiBob ~5 h,
@@ -48,11 +68,24 @@ export const DEPARTURE_IDEMPOTENCY_PK = 'idempotency#departure';
 /** What a completed departure leaves in its idempotency record (small: DynamoDB items are at most 400 KB). */
 export interface DepartureResult {
   readonly runId: string;
-  /** The run's outcome, or `fanned-out` when the departure was queued as one work item per target account. */
-  readonly outcome: RevocationReport['outcome'] | 'fanned-out';
+  /**
+   * The run's outcome; `fanned-out` when the departure was queued as one work item per target account;
+   * `scheduled` when it was scheduled ahead (`planned` in a dry run); for a due departure whose record was
+   * cancelled, `cancelled`; for a cancellation, `cancelled`, `too-late` or `nothing-to-cancel`.
+   */
+  readonly outcome:
+    | RevocationReport['outcome']
+    | 'fanned-out'
+    | 'scheduled'
+    | 'cancelled'
+    | 'fired'
+    | 'too-late'
+    | 'nothing-to-cancel';
   /** Principals revoked (single account), or accounts targeted (fanned out). */
   readonly principals?: number;
   readonly accounts?: number;
+  /** When a departure scheduled ahead takes effect. */
+  readonly effectiveAt?: string;
 }
 
 /** Queues a departure as one work item per target account (src/accounts: `departureFanOut`). */
@@ -63,7 +96,7 @@ export type FanOut = (
 
 export interface WorkerDeps {
   readonly config: Config;
-  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'sns' | 'ddb'>;
+  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'sns' | 'ddb' | 'sqs' | 'scheduler'>;
   /** Defaults to the state table (`pk` = {@link DEPARTURE_IDEMPOTENCY_PK}, `sk` = hashed id, TTL `expiresAt`). */
   readonly persistenceStore?: BasePersistenceLayer;
   /** The engine; tests may pass a stub. */
@@ -186,6 +219,7 @@ async function handleDeparture(
   revoke: typeof runRevocation,
   clock: () => Date,
   message: DepartureMessage,
+  notes: readonly string[] = [],
 ): Promise<DepartureResult> {
   if (fansOut(deps.config)) return fanOutDeparture(deps, clock, message);
   const now = clock();
@@ -194,6 +228,7 @@ async function handleDeparture(
     identityCenterShare(deps, message, now),
   ]);
   const report = withIdentityCenter(iam, idc);
+  (report.notes as string[]).push(...notes);
   await publishOrNote(
     deps.clients,
     deps.config.notifyTopicArn,
@@ -207,6 +242,113 @@ async function handleDeparture(
   return { runId: report.runId, outcome: report.outcome, principals: report.principals.length };
 }
 
+const scheduleDeps = (deps: WorkerDeps): ScheduleDeps => ({ config: deps.config, clients: deps.clients });
+
+/**
+ * A departure effective ahead: recorded and scheduled (planned under DRY_RUN), notified with its time; no IAM
+ * change. The dry-run list keeps or forgets it as it does a departure revoked now.
+ */
+async function scheduleAhead(
+  deps: WorkerDeps,
+  message: DepartureMessage,
+  at: Date,
+  now: Date,
+): Promise<DepartureResult> {
+  const result = await scheduleDeparture(scheduleDeps(deps), message, at, now);
+  const report = scheduledReport(message, result, deps.config.dryRun, now);
+  await publishOrNote(deps.clients, deps.config.notifyTopicArn, scheduledNotification(report), []);
+  await keepOrForget(deps, message, deps.config.dryRun, now);
+  return { runId: message.id, outcome: result.outcome, effectiveAt: result.effectiveAt };
+}
+
+/**
+ * Forgets the departures of the person kept from a dry run, so that a later replay does not revive a
+ * departure since cancelled. DynamoDB: `dynamodb:Query`, `dynamodb:DeleteItem` (the dry-run partition).
+ */
+async function forgetKeptDeparturesOf(deps: WorkerDeps, person: Person): Promise<string[]> {
+  const store = { ddb: deps.clients.ddb, table: deps.config.stateTable };
+  const ids: string[] = [];
+  for await (const kept of keptDryRunDepartures(store)) {
+    if (kept.ok && samePerson(kept.message.person, person)) ids.push(kept.message.id);
+  }
+  for (const id of ids) await forgetDryRunDeparture(store, id);
+  return ids;
+}
+
+/**
+ * A cancellation: the person's scheduled departures cancelled (schedules deleted; planned under DRY_RUN) and
+ * notified, with those that fired already (too late); with none, logged only (a BambooHR status set to Active
+ * or an Okta reactivation of someone with nothing scheduled is routine).
+ */
+async function cancelDeparture(
+  deps: WorkerDeps,
+  message: CancellationMessage,
+  now: Date,
+): Promise<DepartureResult> {
+  const result = await cancelScheduledDepartures(scheduleDeps(deps), message.cancelFor, message.id, now);
+  const forgotten = await forgetKeptDeparturesOf(deps, message.cancelFor);
+  const notes = forgotten.length ? [`kept dry-run departures forgotten: ${forgotten.join(', ')}`] : [];
+  if (!result.cancelled.length && !result.tooLate.length) {
+    logger.info('cancellation: no scheduled departure of the person', { forgotten });
+    return { runId: message.id, outcome: 'nothing-to-cancel' };
+  }
+  const report = cancellationReport(message, result, deps.config.dryRun, now, notes);
+  await publishOrNote(deps.clients, deps.config.notifyTopicArn, cancellationNotification(report), []);
+  return { runId: message.id, outcome: report.outcome };
+}
+
+/**
+ * A due departure (delivered by its schedule): its record re-read and claimed first, so a cancellation
+ * recorded before revokes nothing.
+ */
+async function handleDue(
+  deps: WorkerDeps,
+  revoke: typeof runRevocation,
+  clock: () => Date,
+  message: DepartureMessage,
+): Promise<DepartureResult> {
+  const claim = await claimDue(scheduleDeps(deps), message, clock());
+  if (claim === 'cancelled') {
+    logger.info('scheduled departure cancelled before it fired: nothing revoked', {
+      scheduledFor: message.scheduledFor,
+    });
+    return { runId: message.id, outcome: 'cancelled' };
+  }
+  const notes = claim === 'missing' ? ['no record of this scheduled departure: revoked as due'] : [];
+  return handleDeparture(deps, revoke, clock, message, notes);
+}
+
+/**
+ * One queued message: a cancellation; a due departure; a departure effective further ahead than
+ * `SCHEDULE_MIN_LEAD_MINUTES`, scheduled (revoked now, with a note, when scheduling is not configured); or a
+ * departure revoked now, as before.
+ */
+async function handleMessage(
+  deps: WorkerDeps,
+  revoke: typeof runRevocation,
+  clock: () => Date,
+  message: QueuedMessage,
+): Promise<DepartureResult> {
+  if (isCancellation(message)) return cancelDeparture(deps, message, clock());
+  if (message.scheduledFor !== undefined) return handleDue(deps, revoke, clock, message);
+  const at = scheduleTime(message, deps.config, clock());
+  if (!at) return handleDeparture(deps, revoke, clock, message);
+  const off = schedulingUnavailable(deps.config);
+  if (!off) return scheduleAhead(deps, message, at, clock());
+  logger.warn('departure effective ahead revoked now: scheduling is off', { reason: off, effectiveAt: at });
+  const note = `effective at ${at.toISOString()} but revoked on receipt: ${off}, so scheduling is off`;
+  return handleDeparture(deps, revoke, clock, message, [note]);
+}
+
+/**
+ * The idempotency key of a message: its id; for a due departure `<id>@<scheduledFor>`, so the record of the
+ * run that scheduled it does not answer for it.
+ */
+export const idempotencyKeyOf = (message: QueuedMessage): string =>
+  !isCancellation(message) && message.scheduledFor !== undefined
+    ? `${message.id}@${message.scheduledFor}`
+    : message.id;
+
 /**
  * The revocation worker: each SQS record is one departure, revoked once per departure id whatever the
  * number of deliveries (Powertools idempotency), records processed one after another (IAM writes stay
@@ -219,12 +361,14 @@ async function handleDeparture(
 export function departureWorker(deps: WorkerDeps) {
   const revoke = deps.revoke ?? runRevocation;
   const clock = deps.clock ?? (() => new Date());
+  // The key is hashed as before (a departure's is its id): records written before scheduling still apply.
   const idempotencyConfig = new IdempotencyConfig({
-    eventKeyJmesPath: 'id',
+    eventKeyJmesPath: 'idempotencyKey',
     expiresAfterSeconds: DEPARTURE_IDEMPOTENCY_SECONDS,
   });
-  const revokeOnce = makeIdempotent(
-    (message: DepartureMessage) => handleDeparture(deps, revoke, clock, message),
+  const handleOnce = makeIdempotent(
+    (input: { readonly idempotencyKey: string; readonly message: QueuedMessage }) =>
+      handleMessage(deps, revoke, clock, input.message),
     {
       persistenceStore: deps.persistenceStore ?? departurePersistence(deps.config, deps.clients),
       config: idempotencyConfig,
@@ -234,9 +378,9 @@ export function departureWorker(deps: WorkerDeps) {
   );
 
   async function handleRecord(record: SQSRecord): Promise<DepartureResult | undefined> {
-    let message: DepartureMessage;
+    let message: QueuedMessage;
     try {
-      message = parseDepartureMessage(record.body);
+      message = parseQueuedMessage(record.body);
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
       logger.error('malformed departure dropped', { messageId: record.messageId, error: err.message });
@@ -246,7 +390,7 @@ export function departureWorker(deps: WorkerDeps) {
     }
     logger.appendKeys({ runId: message.id, provider: message.provider });
     try {
-      const result = await revokeOnce(message);
+      const result = await handleOnce({ idempotencyKey: idempotencyKeyOf(message), message });
       logger.info('departure handled', { ...result });
       return result;
     } catch (err) {

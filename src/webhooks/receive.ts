@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Clients } from '../clients';
-import { type DepartureMessage, departureMessageSchema, issuesOf } from '../departures/message';
+import { issuesOf, type QueuedMessage, queuedMessageSchemaOf } from '../departures/message';
 import { InvalidRequestError, NotFoundError } from '../errors';
 import { logger } from '../logger';
 import { PayloadTooLargeError } from './http';
@@ -112,9 +112,9 @@ export async function receiveWebhook(
   }
 
   const receivedAt = deps.now.toISOString();
-  const byId = new Map<string, DepartureMessage>();
+  const byId = new Map<string, QueuedMessage>();
   for (const d of normalized.departures) {
-    const r = departureMessageSchema.safeParse({ ...d, receivedAt });
+    const r = queuedMessageSchemaOf(d).safeParse({ ...d, receivedAt });
     if (!r.success) throw new InvalidRequestError('invalid departure', issuesOf(r.error));
     if (!byId.has(r.data.id)) byId.set(r.data.id, r.data);
   }

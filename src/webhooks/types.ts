@@ -1,4 +1,4 @@
-import type { DepartureMessage } from '../departures/message';
+import type { CancellationMessage, DepartureMessage } from '../departures/message';
 
 /** A webhook request as the adapters see it: raw body bytes and lower-cased header names. */
 export interface WebhookRequest {
@@ -12,9 +12,12 @@ export interface WebhookRequest {
 /** A departure as an adapter normalizes it; the receiver adds `receivedAt`. */
 export type Departure = Omit<DepartureMessage, 'receivedAt'>;
 
-/** What a verified, parsed payload means. */
+/** A cancellation (the person is staying) as an adapter normalizes it; the receiver adds `receivedAt`. */
+export type Cancellation = Omit<CancellationMessage, 'receivedAt'>;
+
+/** What a verified, parsed payload means: departures and cancellations to queue, or nothing. */
 export type Normalized =
-  | { readonly kind: 'departures'; readonly departures: readonly Departure[] }
+  | { readonly kind: 'departures'; readonly departures: readonly (Departure | Cancellation)[] }
   | { readonly kind: 'ignored'; readonly reason: string };
 
 /** A response an adapter answers by itself (a verification handshake). */

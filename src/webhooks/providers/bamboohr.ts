@@ -3,7 +3,7 @@ import { emailSchema, employeeIdSchema, issuesOf } from '../../departures/messag
 import { InvalidRequestError, SignatureError } from '../../errors';
 import { logger } from '../../logger';
 import { departureId, hmac, SIGNED_TIMESTAMP_TOLERANCE_MS, safeEqual } from '../crypto';
-import type { Departure, Normalized, WebhookProvider, WebhookRequest } from '../types';
+import type { Cancellation, Departure, Normalized, WebhookProvider, WebhookRequest } from '../types';
 
 /**
  * Parses `X-BambooHR-Timestamp`, seen both as unix seconds and as ISO 8601 (`2026-01-31T18:42:00+0000`).
@@ -20,6 +20,25 @@ export function parseBambooTimestamp(value: string): number | undefined {
 /** The field names BambooHR uses by default, and the camel-case aliases admins often configure. */
 const STATUS_FIELDS = ['Employment Status', 'employmentStatus'];
 const EMAIL_FIELDS = ['Work Email', 'workEmail'];
+const TERMINATION_DATE_FIELDS = ['Termination Date', 'terminationDate'];
+
+/**
+ * When a termination takes effect, from BambooHR's `Termination Date` field: a date (`YYYY-MM-DD`, the last
+ * day) takes effect at the end of that day in UTC (00:00 UTC the next day); a date-time with a zone at that
+ * instant. Undefined when absent or unreadable (BambooHR's empty date `0000-00-00` among them): revoked now.
+ */
+export function terminationEffectiveAt(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (day) {
+    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    const start = new Date(Date.UTC(y, m - 1, d));
+    const real = start.getUTCFullYear() === y && start.getUTCMonth() === m - 1 && start.getUTCDate() === d;
+    return real ? new Date(start.getTime() + 24 * 3600 * 1000).toISOString() : undefined;
+  }
+  const ms = /^\d{4}-/.test(value) ? parseBambooTimestamp(value) : undefined;
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
 
 const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]).optional();
 
@@ -59,28 +78,61 @@ function isoOf(value: string | null | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
-function departure(
+const REASONS = {
+  terminated: 'BambooHR Employment Status: Terminated',
+  deleted: 'BambooHR employee deleted',
+  reactivated: 'BambooHR Employment Status: back to Active',
+} as const;
+
+/** A termination or deletion (a departure) or a status back to Active (a cancellation) of one employee. */
+function message(
   employeeId: string,
   email: string | undefined,
-  kind: 'terminated' | 'deleted',
+  kind: keyof typeof REASONS,
   bodyTimestamp: string | null | undefined,
   signedAt: string,
-): Departure {
-  return {
+  effectiveAt?: string,
+): Departure | Cancellation {
+  const person = { employeeId, ...(email && emailSchema.safeParse(email).success ? { email } : {}) };
+  const common = {
     // The body's own timestamp is stable across BambooHR's retries; the signed header is not.
     id: departureId('bamboohr', [employeeId, bodyTimestamp ?? '', kind]),
     provider: 'bamboohr',
-    person: { employeeId, ...(email && emailSchema.safeParse(email).success ? { email } : {}) },
     occurredAt: isoOf(bodyTimestamp) ?? signedAt,
-    reason: kind === 'terminated' ? 'BambooHR Employment Status: Terminated' : 'BambooHR employee deleted',
+    reason: REASONS[kind],
   };
+  if (kind === 'reactivated') return { ...common, kind: 'cancellation', cancelFor: person };
+  return { ...common, person, ...(effectiveAt ? { effectiveAt } : {}) };
+}
+
+type FieldEntry = z.infer<typeof fieldBased>['employees'][number];
+
+/**
+ * What one field-based entry means: deleted, terminated (effective at its termination date when one is
+ * posted), its status changed back to Active (a cancellation), or nothing.
+ */
+function entryMessage(e: FieldEntry, signedAt: string): Departure | Cancellation | undefined {
+  const status = pick(e.fields, STATUS_FIELDS)?.toLowerCase();
+  const email = pick(e.fields, EMAIL_FIELDS);
+  if (e.action?.toLowerCase() === 'deleted') return message(e.id, email, 'deleted', e.timestamp, signedAt);
+  if (status === 'terminated') {
+    const date = pick(e.fields, TERMINATION_DATE_FIELDS);
+    const effectiveAt = terminationEffectiveAt(date);
+    if (date && !effectiveAt) logger.warn('bamboohr termination date unreadable: revoked now', { date });
+    return message(e.id, email, 'terminated', e.timestamp, signedAt, effectiveAt);
+  }
+  // Back to Active: only when the status itself changed (an entry lists its changed fields).
+  const statusChanged = !e.changedFields || e.changedFields.some((f) => STATUS_FIELDS.includes(f));
+  if (status === 'active' && statusChanged) return message(e.id, email, 'reactivated', e.timestamp, signedAt);
+  return undefined;
 }
 
 /**
  * BambooHR. `X-BambooHR-Signature` is the hex HMAC-SHA256 of the raw body followed by
  * `X-BambooHR-Timestamp` (no separator); the timestamp must be within 5 minutes either way.
- * Departures: a field-based webhook whose `Employment Status` is `Terminated` (or whose action is `Deleted`),
- * and the event-based `employee.deleted`. Event-based `employee.updated` names changed fields without their
+ * Departures: a field-based webhook whose `Employment Status` is `Terminated` (effective at its
+ * `Termination Date` when the webhook posts that field) or whose action is `Deleted`, and the event-based
+ * `employee.deleted`. Cancellations: a field-based entry whose `Employment Status` changed back to `Active`. Event-based `employee.updated` names changed fields without their
  * values, so it is ignored: subscribe a field-based webhook to Employment Status instead.
  */
 export const bamboohrProvider: WebhookProvider = {
@@ -104,20 +156,10 @@ export const bamboohrProvider: WebhookProvider = {
     if (payload && typeof payload === 'object' && 'employees' in payload) {
       const r = fieldBased.safeParse(payload);
       if (!r.success) throw new InvalidRequestError('invalid BambooHR payload', issuesOf(r.error));
-      const departures: Departure[] = [];
-      for (const e of r.data.employees) {
-        const status = pick(e.fields, STATUS_FIELDS)?.toLowerCase();
-        const kind =
-          e.action?.toLowerCase() === 'deleted'
-            ? 'deleted'
-            : status === 'terminated'
-              ? 'terminated'
-              : undefined;
-        if (kind) departures.push(departure(e.id, pick(e.fields, EMAIL_FIELDS), kind, e.timestamp, signedAt));
-      }
+      const departures = r.data.employees.flatMap((e) => entryMessage(e, signedAt) ?? []);
       return departures.length
         ? { kind: 'departures', departures }
-        : { kind: 'ignored', reason: 'no terminated or deleted employee' };
+        : { kind: 'ignored', reason: 'no terminated, deleted or reactivated employee' };
     }
     const r = eventBased.safeParse(payload);
     if (!r.success) throw new InvalidRequestError('invalid BambooHR payload', issuesOf(r.error));
@@ -131,7 +173,7 @@ export const bamboohrProvider: WebhookProvider = {
     if (!employeeId) throw new InvalidRequestError('invalid BambooHR payload', ['data.employeeId: required']);
     return {
       kind: 'departures',
-      departures: [departure(employeeId, undefined, 'deleted', r.data.timestamp, signedAt)],
+      departures: [message(employeeId, undefined, 'deleted', r.data.timestamp, signedAt)],
     };
   },
 };

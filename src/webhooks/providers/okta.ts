@@ -5,6 +5,7 @@ import { logger } from '../../logger';
 import { departureId, safeEqual, untrustedEventTime } from '../crypto';
 import type {
   Acknowledgement,
+  Cancellation,
   Departure,
   HandshakeResponse,
   Normalized,
@@ -17,6 +18,16 @@ export const OKTA_DEPARTURE_TYPES: ReadonlySet<string> = new Set([
   'user.lifecycle.deactivate',
   'user.lifecycle.suspend',
   'user.lifecycle.delete.initiated',
+]);
+
+/**
+ * Okta event types that mean the person is back: their scheduled departures are cancelled. (Okta events carry
+ * no effective time: an Okta departure is revoked on receipt; these cancel a departure another sender, an HR
+ * system, scheduled ahead for the same person.)
+ */
+export const OKTA_CANCELLATION_TYPES: ReadonlySet<string> = new Set([
+  'user.lifecycle.reactivate',
+  'user.lifecycle.unsuspend',
 ]);
 
 const challengeSchema = z
@@ -54,10 +65,38 @@ function personOf(event: OktaEvent): Departure['person'] | undefined {
 }
 
 /**
+ * The person of a successful, trusted event, or undefined (logged) when the event is skipped: not
+ * successful, its time not trusted, or naming no user. Skipped, not refused: the other events of the batch
+ * are still queued, and Okta does not resend.
+ */
+function trustedPerson(event: OktaEvent, now: Date): Departure['person'] | undefined {
+  const result = event.outcome?.result ?? 'SUCCESS';
+  if (result !== 'SUCCESS') {
+    logger.info('okta event ignored: not successful', { uuid: event.uuid, result });
+    return undefined;
+  }
+  const untrusted = untrustedEventTime(Date.parse(event.published), now);
+  if (untrusted) {
+    logger.warn(`okta event ignored: ${untrusted}, not trusted`, {
+      uuid: event.uuid,
+      published: event.published,
+    });
+    return undefined;
+  }
+  const person = personOf(event);
+  if (!person) {
+    logger.warn('okta departure event names no user', { uuid: event.uuid, eventType: event.eventType });
+  }
+  return person;
+}
+
+/**
  * Okta Event Hooks. A one-time `GET` carries `X-Okta-Verification-Challenge` and is answered with
  * `{"verification": <it>}`. Deliveries carry a static secret in `Authorization` (no body signature), are
  * batched (`data.events[]`), at least once and possibly out of order: the departure id is the event `uuid`,
  * and events older than 3 days or more than 5 minutes ahead are not trusted (nothing signs their time).
+ * Deactivate, suspend and delete are departures (now: Okta events carry no effective time); reactivate and
+ * unsuspend are cancellations of the person's scheduled departures.
  */
 export const oktaProvider: WebhookProvider = {
   name: 'okta',
@@ -86,40 +125,26 @@ export const oktaProvider: WebhookProvider = {
   normalize(payload: unknown, _request: WebhookRequest, now: Date): Normalized {
     const r = bodySchema.safeParse(payload);
     if (!r.success) throw new InvalidRequestError('invalid Okta event hook payload', issuesOf(r.error));
-    const departures: Departure[] = [];
+    const departures: (Departure | Cancellation)[] = [];
     const seen = new Set<string>();
     for (const event of r.data.data.events) {
-      if (!OKTA_DEPARTURE_TYPES.has(event.eventType) || seen.has(event.uuid)) continue;
+      const cancels = OKTA_CANCELLATION_TYPES.has(event.eventType);
+      if ((!cancels && !OKTA_DEPARTURE_TYPES.has(event.eventType)) || seen.has(event.uuid)) continue;
       seen.add(event.uuid);
-      const result = event.outcome?.result ?? 'SUCCESS';
-      if (result !== 'SUCCESS') {
-        logger.info('okta event ignored: not successful', { uuid: event.uuid, result });
-        continue;
-      }
-      // Skipped, not refused: the other events of the batch are still queued, and Okta does not resend.
-      const untrusted = untrustedEventTime(Date.parse(event.published), now);
-      if (untrusted) {
-        logger.warn(`okta event ignored: ${untrusted}, not trusted`, {
-          uuid: event.uuid,
-          published: event.published,
-        });
-        continue;
-      }
-      const person = personOf(event);
-      if (!person) {
-        logger.warn('okta departure event names no user', { uuid: event.uuid, eventType: event.eventType });
-        continue;
-      }
-      departures.push({
+      const person = trustedPerson(event, now);
+      if (!person) continue;
+      const common = {
         id: departureId('okta', [event.uuid]),
         provider: 'okta',
-        person,
         occurredAt: event.published,
         reason: `Okta ${event.eventType}`,
-      });
+      };
+      departures.push(
+        cancels ? { ...common, kind: 'cancellation', cancelFor: person } : { ...common, person },
+      );
     }
     return departures.length
       ? { kind: 'departures', departures }
-      : { kind: 'ignored', reason: 'no departure event in the batch' };
+      : { kind: 'ignored', reason: 'no departure or cancellation event in the batch' };
   },
 };

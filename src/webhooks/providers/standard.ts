@@ -6,14 +6,16 @@ import { logger } from '../../logger';
 import { departureId, SIGNED_TIMESTAMP_TOLERANCE_MS, safeEqual } from '../crypto';
 import type { Normalized, WebhookProvider, WebhookRequest } from '../types';
 
-/** The event type that means "this person left". Every other type is acknowledged and ignored. */
+/** The event type that means "this person left" (now, or at `data.effectiveAt`). */
 export const STANDARD_DEPARTURE_TYPE = 'employee.departed';
+/** The event type that means "this person is staying after all": their scheduled departures are cancelled. */
+export const STANDARD_CANCELLATION_TYPE = 'employee.departure_cancelled';
 
 const isoTime = z.iso.datetime({ offset: true });
 
 const envelope = z.object({ type: z.string().min(1).max(200) });
-const departed = z.object({
-  type: z.literal(STANDARD_DEPARTURE_TYPE),
+const event = z.object({
+  type: z.enum([STANDARD_DEPARTURE_TYPE, STANDARD_CANCELLATION_TYPE]),
   timestamp: isoTime,
   data: z
     .object({
@@ -47,7 +49,8 @@ const TIMESTAMP = /^\d{1,15}$/;
 /**
  * [Standard Webhooks](https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp` (unix seconds,
  * within 5 minutes of the invocation's clock either way), `webhook-signature` (`v1,<base64 HMAC-SHA256>` of
- * `id.timestamp.body`, several separated by spaces). The departure id is `webhook-id`.
+ * `id.timestamp.body`, several separated by spaces). The departure id is `webhook-id`. `employee.departed`
+ * is a departure (effective at `data.effectiveAt` when given), `employee.departure_cancelled` a cancellation.
  *
  * The `standardwebhooks` library decodes the secrets and computes the signature (`Webhook.sign`), but its
  * `verify` checks the timestamp against the machine clock (`Date.now()`, no option to pass one): the
@@ -83,25 +86,38 @@ export const standardProvider: WebhookProvider = {
     const kind = envelope.safeParse(payload);
     if (!kind.success)
       throw new InvalidRequestError('invalid standard webhook payload', issuesOf(kind.error));
-    if (kind.data.type !== STANDARD_DEPARTURE_TYPE) {
-      return { kind: 'ignored', reason: `event type ${kind.data.type} is not a departure` };
+    const { type } = kind.data;
+    if (type !== STANDARD_DEPARTURE_TYPE && type !== STANDARD_CANCELLATION_TYPE) {
+      return { kind: 'ignored', reason: `event type ${type} is not a departure` };
     }
-    const r = departed.safeParse(payload);
-    if (!r.success) throw new InvalidRequestError('invalid employee.departed payload', issuesOf(r.error));
+    const r = event.safeParse(payload);
+    if (!r.success) throw new InvalidRequestError(`invalid ${type} payload`, issuesOf(r.error));
     const { data, timestamp } = r.data;
-    const webhookId = request.headers['webhook-id'] ?? '';
+    const common = {
+      id: departureId('standard', [request.headers['webhook-id'] ?? '']),
+      provider: 'standard',
+      ...(data.reason ? { reason: data.reason } : {}),
+    };
+    const person = {
+      ...(data.employeeId ? { employeeId: data.employeeId } : {}),
+      ...(data.email ? { email: data.email } : {}),
+    };
+    if (type === STANDARD_CANCELLATION_TYPE) {
+      return {
+        kind: 'departures',
+        departures: [{ ...common, kind: 'cancellation', cancelFor: person, occurredAt: timestamp }],
+      };
+    }
+    // `effectiveAt` ahead of now is scheduled by the worker; absent or past, the departure is revoked now.
+    const effectiveAt = data.effectiveAt ? new Date(data.effectiveAt).toISOString() : undefined;
     return {
       kind: 'departures',
       departures: [
         {
-          id: departureId('standard', [webhookId]),
-          provider: 'standard',
-          person: {
-            ...(data.employeeId ? { employeeId: data.employeeId } : {}),
-            ...(data.email ? { email: data.email } : {}),
-          },
+          ...common,
+          person,
           occurredAt: data.effectiveAt ?? timestamp,
-          ...(data.reason ? { reason: data.reason } : {}),
+          ...(effectiveAt ? { effectiveAt } : {}),
         },
       ],
     };

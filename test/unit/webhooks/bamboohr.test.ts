@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { InvalidRequestError, SignatureError } from '../../../src/errors';
-import { bamboohrProvider, parseBambooTimestamp } from '../../../src/webhooks/providers/bamboohr';
-import { NOW, request } from './support';
+import {
+  bamboohrProvider,
+  parseBambooTimestamp,
+  terminationEffectiveAt,
+} from '../../../src/webhooks/providers/bamboohr';
+import { cancellationsOf, departuresOf, NOW, request } from './support';
 
 const SECRET = 'bamboo-private-key-1';
 const NEXT = 'bamboo-private-key-2';
@@ -25,10 +29,7 @@ const signed = (b = body, timestamp = unix, secret = SECRET) =>
   request(b, { 'x-bamboohr-timestamp': timestamp, 'x-bamboohr-signature': sign(secret, b, timestamp) });
 const normalize = (b: string, timestamp = unix) =>
   bamboohrProvider.normalize(JSON.parse(b), signed(b, timestamp), NOW);
-const departures = (b: string) => {
-  const r = normalize(b);
-  return r.kind === 'departures' ? r.departures : [];
-};
+const departures = (b: string) => departuresOf(normalize(b));
 
 describe('Function: parseBambooTimestamp', () => {
   it.each([
@@ -44,6 +45,24 @@ describe('Function: parseBambooTimestamp', () => {
   it.each(['', 'now', '2026-01-31', '1e9', '-5'])('refuses %j', (value) => {
     expect(parseBambooTimestamp(value)).toBeUndefined();
   });
+});
+
+describe('Function: terminationEffectiveAt', () => {
+  it.each([
+    ['2026-02-03', '2026-02-04T00:00:00.000Z'],
+    ['2026-12-31', '2027-01-01T00:00:00.000Z'],
+    ['2026-02-03T18:00:00+0100', '2026-02-03T17:00:00.000Z'],
+    ['2026-02-03T18:00:00Z', '2026-02-03T18:00:00.000Z'],
+  ])('reads %s as taking effect at %s', (value, iso) => {
+    expect(terminationEffectiveAt(value)).toBe(iso);
+  });
+
+  it.each([undefined, '', '0000-00-00', '2026-02-30', '02/03/2026', '1769884920', 'Friday'])(
+    'reads %j as no time (revoked now)',
+    (value) => {
+      expect(terminationEffectiveAt(value)).toBeUndefined();
+    },
+  );
 });
 
 describe('Provider: bamboohr', () => {
@@ -95,6 +114,34 @@ describe('Provider: bamboohr', () => {
       expect(d?.id).toMatch(/^bamboohr:[0-9a-f]{40}$/);
     });
 
+    it('carries the Termination Date as the effective time (the end of that day, UTC)', () => {
+      const withDate = { ...terminated, fields: { ...terminated.fields, 'Termination Date': '2026-02-03' } };
+      expect(departures(fieldBased([withDate]))[0]?.effectiveAt).toBe('2026-02-04T00:00:00.000Z');
+      const camel = { id: '1', fields: { employmentStatus: 'Terminated', terminationDate: '2026-02-05' } };
+      expect(departures(fieldBased([camel]))[0]?.effectiveAt).toBe('2026-02-06T00:00:00.000Z');
+    });
+
+    it('carries no effective time without a readable Termination Date (revoked now)', () => {
+      expect(departures(body)[0]).not.toHaveProperty('effectiveAt');
+      const empty = { ...terminated, fields: { ...terminated.fields, 'Termination Date': '0000-00-00' } };
+      expect(departures(fieldBased([empty]))[0]).not.toHaveProperty('effectiveAt');
+    });
+
+    it('turns Employment Status changed back to Active into a cancellation for the employee', () => {
+      const back = { ...terminated, fields: { ...terminated.fields, 'Employment Status': 'Active' } };
+      const r = normalize(fieldBased([back]));
+      expect(departuresOf(r)).toEqual([]);
+      const [c] = cancellationsOf(r);
+      expect(c).toMatchObject({
+        kind: 'cancellation',
+        provider: 'bamboohr',
+        cancelFor: { employeeId: '12345', email: 'jane@example.com' },
+        reason: 'BambooHR Employment Status: back to Active',
+      });
+      expect(c?.id).toMatch(/^bamboohr:[0-9a-f]{40}$/);
+      expect(c?.id).not.toBe(departures(body)[0]?.id);
+    });
+
     it('gives a retried delivery (new signed timestamp, same body) the same id', () => {
       const first = normalize(body, unix);
       const retry = normalize(body, String(NOW.getTime() / 1000 + 300));
@@ -129,7 +176,12 @@ describe('Provider: bamboohr', () => {
     });
 
     it.each([
-      ['an active employee', fieldBased([{ ...terminated, fields: { 'Employment Status': 'Active' } }])],
+      [
+        'an active employee whose status did not change',
+        fieldBased([
+          { ...terminated, changedFields: ['Work Email'], fields: { 'Employment Status': 'Active' } },
+        ]),
+      ],
       [
         'event-based employee.updated',
         JSON.stringify({ type: 'employee.updated', data: { employeeId: '1' } }),

@@ -4,7 +4,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { departureMessageSchema } from '../../../src/departures/message';
+import { cancellationMessageSchema, departureMessageSchema } from '../../../src/departures/message';
 import { departureId } from '../../../src/webhooks/crypto';
 import { webhookHandler } from '../../../src/webhooks/handler';
 import { OKTA_DEPARTURE_TYPES } from '../../../src/webhooks/providers/okta';
@@ -81,6 +81,40 @@ describe('Handler: hr-webhook', () => {
   it('keeps the sample webhook-id, so replays of the standard sample share one departure id', async () => {
     const r = await makeHandler()(signedSample('standard'));
     expect(json(r)).toEqual({ queued: ['standard:msg_2bXk1o9Xc2EsampleDeparture1'] });
+  });
+
+  it('queues the scheduled sample with its effective time (the worker schedules it), 202', async () => {
+    const event = signEvent(
+      'standard',
+      sampleEvent('hr-standard-scheduled.json'),
+      SECRETS.standard[0],
+      new Date(),
+    );
+    const r = await makeHandler()(event);
+    expect(r.statusCode).toBe(202);
+    expect(json(r)).toEqual({ queued: ['standard:msg_2bXk1o9Xc2EsampleScheduled1'] });
+    expect(departureMessageSchema.parse(queued()[0])).toMatchObject({
+      person: { employeeId: 'E-1042', email: 'jane.doe@example.com' },
+      effectiveAt: '2030-02-06T18:00:00.000Z',
+    });
+  });
+
+  it('queues the cancellation sample as a cancellation, never as a departure, 202', async () => {
+    const event = signEvent(
+      'standard',
+      sampleEvent('hr-standard-cancelled.json'),
+      SECRETS.standard[0],
+      new Date(),
+    );
+    const r = await makeHandler()(event);
+    expect(r.statusCode).toBe(202);
+    const [message] = queued();
+    expect(cancellationMessageSchema.parse(message)).toMatchObject({
+      kind: 'cancellation',
+      id: 'standard:msg_2bXk1o9Xc2EsampleCancelled1',
+      cancelFor: { employeeId: 'E-1042', email: 'jane.doe@example.com' },
+    });
+    expect(departureMessageSchema.safeParse(message).success).toBe(false);
   });
 
   it.each(PROVIDERS)('accepts %s signatures by either of two secrets in the parameter', async (provider) => {

@@ -1,7 +1,7 @@
 import { InvalidRequestError, SignatureError } from '../../../src/errors';
 import { logger } from '../../../src/logger';
 import { oktaProvider } from '../../../src/webhooks/providers/okta';
-import { NOW, request } from './support';
+import { cancellationsOf, departuresOf, NOW, request } from './support';
 
 const SECRET = 'Bearer okta-hook-secret-1';
 const NEXT = 'Bearer okta-hook-secret-2';
@@ -18,10 +18,7 @@ const event = (overrides: Record<string, unknown> = {}) => ({
 });
 const hook = (...events: unknown[]) => ({ eventType: 'com.okta.event_hook', data: { events } });
 const normalize = (payload: unknown) => oktaProvider.normalize(payload, request(''), NOW);
-const departures = (payload: unknown) => {
-  const r = normalize(payload);
-  return r.kind === 'departures' ? r.departures : [];
-};
+const departures = (payload: unknown) => departuresOf(normalize(payload));
 
 describe('Provider: okta', () => {
   describe('handshake', () => {
@@ -86,6 +83,34 @@ describe('Provider: okta', () => {
         expect(departures(hook(event({ eventType })))).toHaveLength(1);
       },
     );
+
+    it.each(['user.lifecycle.reactivate', 'user.lifecycle.unsuspend'])(
+      'treats %s as a cancellation for the person, not a departure',
+      (eventType) => {
+        const r = normalize(hook(event({ eventType, uuid: 'back-1' })));
+        expect(departuresOf(r)).toEqual([]);
+        expect(cancellationsOf(r)).toEqual([
+          {
+            kind: 'cancellation',
+            id: 'okta:back-1',
+            provider: 'okta',
+            cancelFor: { email: 'john.doe@example.com' },
+            occurredAt: '2026-01-31T18:41:59.862Z',
+            reason: `Okta ${eventType}`,
+          },
+        ]);
+      },
+    );
+
+    it('skips a reactivation that failed or is not trusted, like a departure', () => {
+      const r = normalize(
+        hook(
+          event({ eventType: 'user.lifecycle.reactivate', uuid: 'f', outcome: { result: 'FAILURE' } }),
+          event({ eventType: 'user.lifecycle.reactivate', uuid: 'o', published: '2026-01-27T00:00:00.000Z' }),
+        ),
+      );
+      expect(r.kind).toBe('ignored');
+    });
 
     it('keeps each event of a batch, once per uuid', () => {
       const batch = hook(

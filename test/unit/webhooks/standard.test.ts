@@ -177,6 +177,57 @@ describe('Provider: standard', () => {
       expect(r.kind === 'departures' && r.departures[0]?.occurredAt).toBe('2026-01-31T17:00:00Z');
     });
 
+    it('carries effectiveAt (as UTC) for the worker to schedule, occurredAt unchanged', () => {
+      const payload = {
+        type: 'employee.departed',
+        timestamp: '2026-01-31T18:42:00Z',
+        data: { email: 'jane@example.com', effectiveAt: '2026-02-03T19:00:00+01:00' },
+      };
+      const r = standardProvider.normalize(payload, request('', headers()), now);
+      expect(r.kind === 'departures' && r.departures[0]).toMatchObject({
+        occurredAt: '2026-02-03T19:00:00+01:00',
+        effectiveAt: '2026-02-03T18:00:00.000Z',
+      });
+    });
+
+    it('carries no effectiveAt when the sender gives none (revoked now)', () => {
+      const r = standardProvider.normalize(JSON.parse(body), request(body, headers()), now);
+      expect(r.kind === 'departures' && r.departures[0]).not.toHaveProperty('effectiveAt');
+    });
+
+    it('turns employee.departure_cancelled into a cancellation for the person, keyed by webhook-id', () => {
+      const payload = {
+        type: 'employee.departure_cancelled',
+        timestamp: '2026-02-01T09:00:00Z',
+        data: { employeeId: 'E-1042', reason: 'stays after all' },
+      };
+      const r = standardProvider.normalize(
+        payload,
+        request('', { ...headers(), 'webhook-id': 'msg_2' }),
+        now,
+      );
+      expect(r).toEqual({
+        kind: 'departures',
+        departures: [
+          {
+            kind: 'cancellation',
+            id: 'standard:msg_2',
+            provider: 'standard',
+            cancelFor: { employeeId: 'E-1042' },
+            occurredAt: '2026-02-01T09:00:00Z',
+            reason: 'stays after all',
+          },
+        ],
+      });
+    });
+
+    it('rejects a cancellation that names no person', () => {
+      const payload = { type: 'employee.departure_cancelled', timestamp: '2026-02-01T09:00:00Z', data: {} };
+      expect(() => standardProvider.normalize(payload, request('', headers()), now)).toThrow(
+        InvalidRequestError,
+      );
+    });
+
     it('hashes a webhook-id that is not safe as an IAM tag value, the same way every time', () => {
       const h = { ...headers(), 'webhook-id': 'msg 1/<script>' };
       const first = standardProvider.normalize(JSON.parse(body), request(body, h), now);

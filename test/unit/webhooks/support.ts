@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { WebhookRequest } from '../../../src/webhooks/types';
+import type { Cancellation, Departure, Normalized, WebhookRequest } from '../../../src/webhooks/types';
 
 /** Shared fixtures of the webhook unit tests (not a test file). */
 
@@ -24,3 +24,11 @@ export function request(body: string, headers: Record<string, string> = {}, meth
 export function sampleEvent(name: string): APIGatewayProxyEventV2 {
   return JSON.parse(readFileSync(join(__dirname, '../../../events', name), 'utf8')) as APIGatewayProxyEventV2;
 }
+
+/** The departures of a normalized payload (cancellations left out). */
+export const departuresOf = (r: Normalized): Departure[] =>
+  r.kind === 'departures' ? r.departures.filter((d): d is Departure => !('cancelFor' in d)) : [];
+
+/** The cancellations of a normalized payload. */
+export const cancellationsOf = (r: Normalized): Cancellation[] =>
+  r.kind === 'departures' ? r.departures.filter((d): d is Cancellation => 'cancelFor' in d) : [];
