@@ -6,6 +6,7 @@ import { logger } from '../logger';
 import { mapLimit } from '../util/concurrency';
 import { tagsWithKeys } from '../util/iam-case';
 import type { ActionContext } from './actions';
+import { terminateOwnedSessions } from './actions/terminate-sessions';
 import { executePlan } from './execute';
 import { planRoleRevocation, planUserRevocation } from './plan';
 import { protectionReason } from './protection';
@@ -321,6 +322,37 @@ async function principalsOf(
   return principals;
 }
 
+/** Identity Center permission-set roles: their sessions are `assumed-role/AWSReservedSSO_<set>_<hash>/<userName>`. */
+const IDC_ROLE_SESSION = ':assumed-role/AWSReservedSSO_';
+
+/**
+ * A departing person with no IAM user in this account may still hold Session Manager sessions through Identity
+ * Center (its permission-set roles name the session after the user, commonly the email): those are terminated
+ * too, in every session region. (Where the person has IAM users, their terminate-sessions step already ends
+ * every `/<email>` session.) Returns the notes to report; a dry run only says what it would do.
+ */
+async function identityCenterSessions(request: RevocationRequest, run: RunContext, deps: EngineDeps) {
+  const email = isPersonTarget(request.target) ? request.target.email : undefined;
+  if (!email || request.mode !== 'departure') return [];
+  if (run.dryRun)
+    return [`would terminate Identity Center role sessions of ${email} (${IDC_ROLE_SESSION}*/${email})`];
+  const ctx: ActionContext = {
+    principal: { kind: 'user', name: email, arn: '' },
+    clients: deps.clients,
+    now: deps.now,
+    runId: run.runId,
+  };
+  const results = await terminateOwnedSessions(ctx, deps.config.sessionRegions, {
+    containsAndEndsWith: [{ contains: IDC_ROLE_SESSION, suffix: `/${email}` }],
+  });
+  return results
+    .filter((r) => r.outcome !== 'already')
+    .map(
+      (r) =>
+        `Identity Center role sessions of ${email} in ${r.region}: ${r.outcome}${r.detail ? ` (${r.detail})` : ''}${r.error ? ` (${r.error})` : ''}`,
+    );
+}
+
 /**
  * Runs a revocation (lockdown, departure or drift): resolves the target, revokes each principal and returns
  * the report; the caller publishes it. Step failures make the run `partial` or `failed`; they do not throw.
@@ -351,6 +383,7 @@ export async function runRevocation(request: RevocationRequest, deps: EngineDeps
     }
   });
   const found = reports.filter((r): r is PrincipalReport => r !== undefined);
+  if (!found.length) notes.push(...(await identityCenterSessions(request, run, deps)));
   logger.info('revocation finished', { runId, outcome: combineOutcomes(found.map((r) => r.outcome)) });
   return {
     kind: 'revocation',

@@ -9,7 +9,8 @@ export function ownerMatches(owner: string | undefined, match: SessionOwnerMatch
   return (
     (match.exact ?? []).includes(owner) ||
     (match.prefixes ?? []).some((p) => owner.startsWith(p)) ||
-    (match.suffixes ?? []).some((s) => owner.endsWith(s))
+    (match.suffixes ?? []).some((s) => owner.endsWith(s)) ||
+    (match.containsAndEndsWith ?? []).some((m) => owner.includes(m.contains) && owner.endsWith(m.suffix))
   );
 }
 
@@ -53,7 +54,9 @@ export async function findSessions(
   region: string,
   match: SessionOwnerMatch,
 ): Promise<SsmSessionInfo[]> {
-  const wide = (match.prefixes?.length ?? 0) + (match.suffixes?.length ?? 0) > 0;
+  const wide =
+    (match.prefixes?.length ?? 0) + (match.suffixes?.length ?? 0) + (match.containsAndEndsWith?.length ?? 0) >
+    0;
   const lists = wide
     ? [await describeAll(ssm, region)]
     : await Promise.all((match.exact ?? []).map((owner) => describeAll(ssm, region, owner)));

@@ -59,6 +59,11 @@ export interface SessionOwnerMatch {
   readonly exact?: readonly string[];
   readonly prefixes?: readonly string[];
   readonly suffixes?: readonly string[];
+  /**
+   * Owners containing `contains` and ending with `suffix` (an Identity Center user's sessions:
+   * `:assumed-role/AWSReservedSSO_` and `/<userName>`).
+   */
+  readonly containsAndEndsWith?: readonly { readonly contains: string; readonly suffix: string }[];
 }
 
 export interface UserSnapshot {

@@ -1,7 +1,9 @@
 import { TerminateSessionCommand } from '@aws-sdk/client-ssm';
+import { describeError } from '../../errors';
 import { mapLimit } from '../../util/concurrency';
 import { findSessions } from '../sessions';
-import type { Action } from './action';
+import type { SessionOwnerMatch } from '../types';
+import type { Action, ActionContext } from './action';
 
 /**
  * Terminates the principal's active Session Manager sessions in one region, then describes again to confirm
@@ -39,3 +41,40 @@ export const terminateSessions: Action<'terminate-sessions'> = {
   },
   irreversible: (step) => `terminated SSM sessions in ${step.region} cannot come back (start new ones)`,
 };
+
+/**
+ * Terminates the active Session Manager sessions whose owner matches, in each region, outside any principal's
+ * plan: the sessions of an Identity Center user's permission-set roles (`assumed-role/AWSReservedSSO_*` ending
+ * `/<userName>`) in an account where the person may have no IAM user. One result per region; never throws.
+ * SSM: `ssm:DescribeSessions`, `ssm:TerminateSession`.
+ * @example
+ * const results = await terminateOwnedSessions(ctx, config.sessionRegions, { containsAndEndsWith: [owner] });
+ */
+export async function terminateOwnedSessions(
+  ctx: ActionContext,
+  regions: readonly string[],
+  owners: SessionOwnerMatch,
+): Promise<{ region: string; outcome: string; detail?: string; error?: string }[]> {
+  return Promise.all(
+    regions.map(async (region) => {
+      const step = {
+        id: `sessions-${region}`,
+        type: 'terminate-sessions' as const,
+        region,
+        owners,
+        sessionIds: [],
+      };
+      try {
+        const r = await terminateSessions.execute(step, ctx);
+        return {
+          region,
+          outcome: r.outcome,
+          ...(r.detail ? { detail: r.detail } : {}),
+          ...(r.error ? { error: r.error } : {}),
+        };
+      } catch (err) {
+        return { region, outcome: 'failed', error: describeError(err) };
+      }
+    }),
+  );
+}

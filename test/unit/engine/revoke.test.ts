@@ -393,6 +393,49 @@ describe('Function: runRevocation', () => {
     expect(iamWrites(m)).toEqual([]);
   });
 
+  it("ends a departing person's Identity Center role sessions where the person has no IAM user", async () => {
+    m.iam.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [] });
+    const sso = (role: string, name: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${name}`;
+    const sessions = [
+      {
+        SessionId: 's-idc',
+        Owner: sso('AWSReservedSSO_Admin_0123abcd', 'jane@example.com'),
+        Status: 'Connected',
+      },
+      {
+        SessionId: 's-other',
+        Owner: sso('AWSReservedSSO_Admin_0123abcd', 'john@example.com'),
+        Status: 'Connected',
+      },
+      { SessionId: 's-ci', Owner: sso('ci-deploy', 'jane@example.com'), Status: 'Connected' },
+    ];
+    let terminated = false;
+    m.ssm.on(DescribeSessionsCommand).callsFake(async () => ({
+      Sessions: terminated ? sessions.filter((s) => s.SessionId !== 's-idc') : sessions,
+    }));
+    m.ssm.on(TerminateSessionCommand).callsFake(async () => {
+      terminated = true;
+      return {};
+    });
+    const departure = {
+      ...lockdownOf({ email: 'jane@example.com' }),
+      trigger: 'departure' as const,
+      mode: 'departure' as const,
+    };
+    const report = await runRevocation(departure, m.deps());
+    expect(report.outcome).toBe('not-found');
+    expect(m.ssm.commandCalls(TerminateSessionCommand).map((c) => c.args[0].input.SessionId)).toEqual([
+      's-idc',
+    ]);
+    expect(report.notes).toContainEqual(
+      expect.stringMatching(/Identity Center role sessions of jane@example.com in .*: done/),
+    );
+    // A lockdown of the person does not (a departure closes everything; a lockdown acts on principals).
+    m.ssm.resetHistory();
+    await runRevocation(lockdownOf({ email: 'jane@example.com' }), m.deps());
+    expect(m.ssm.commandCalls(TerminateSessionCommand)).toHaveLength(0);
+  });
+
   it("revokes every user tagged with the person's identifiers, found in pages without a call per user", async () => {
     answerUser(m, { userName: 'jane', tags: { email: 'jane@example.com' } });
     answerUser(m, { userName: 'jane-admin', tags: { 'employee-id': 'E7' } });
