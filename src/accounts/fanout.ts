@@ -48,6 +48,7 @@ export function departureFanOut(deps: FanOutDeps) {
   return async (
     message: DepartureMessage,
     alsoTargets: readonly string[] = [],
+    identityCenterUserName?: string,
   ): Promise<{ accounts: readonly string[] }> => {
     const queueUrl = queueOf(deps);
     const targets = [...(await targetAccounts(deps.config, deps.access, message.id)), ...alsoTargets];
@@ -62,7 +63,7 @@ export function departureFanOut(deps: FanOutDeps) {
     const recorded = created ? targets : ((await readCoverage(store, message.id))?.targets ?? targets);
     // Only account ids become work items (`identity-center` is reported by the departure worker itself).
     const accounts = recorded.filter((t) => /^\d{12}$/.test(t));
-    await queueWorkItems(deps.clients, queueUrl, departureItems(message, accounts));
+    await queueWorkItems(deps.clients, queueUrl, departureItems(message, accounts, identityCenterUserName));
     logger.info('departure fanned out', { runId: message.id, accounts: accounts.length });
     return { accounts };
   };

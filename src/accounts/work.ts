@@ -16,6 +16,8 @@ export type AccountWorkItem =
       readonly accountId: string;
       /** The departure, as queued by the webhook: its id is the run id in every account. */
       readonly departure: DepartureMessage;
+      /** The person's Identity Center userName, when known: its role sessions are ended in this account too. */
+      readonly identityCenterUserName?: string;
     }
   | {
       readonly kind: 'sweep';
@@ -35,6 +37,7 @@ const workItemSchema = z.discriminatedUnion('kind', [
     id: z.string().min(1).max(256),
     accountId,
     departure: departureMessageSchema,
+    identityCenterUserName: z.string().min(1).max(128).optional(),
   }),
   z.object({
     kind: z.literal('sweep'),
@@ -50,12 +53,17 @@ const workItemSchema = z.discriminatedUnion('kind', [
 export const workItemId = (runId: string, account: string): string => `${runId}@${account}`;
 
 /** One departure's work items, one per target account. */
-export function departureItems(departure: DepartureMessage, accounts: readonly string[]): AccountWorkItem[] {
+export function departureItems(
+  departure: DepartureMessage,
+  accounts: readonly string[],
+  identityCenterUserName?: string,
+): AccountWorkItem[] {
   return accounts.map((a) => ({
     kind: 'departure',
     id: workItemId(departure.id, a),
     accountId: a,
     departure,
+    ...(identityCenterUserName ? { identityCenterUserName } : {}),
   }));
 }
 

@@ -133,7 +133,11 @@ async function departureShare(ctx: WorkerContext, item: Extract<AccountWorkItem,
   const runId = item.departure.id;
   const scope = await openAccount(ctx, item, runId);
   const now = ctx.clock();
-  const result = await ctx.revoke(departureRequest(item.departure), engineDeps(ctx.deps, scope, now));
+  const request = {
+    ...departureRequest(item.departure),
+    ...(item.identityCenterUserName ? { identityCenterUserName: item.identityCenterUserName } : {}),
+  };
+  const result = await ctx.revoke(request, engineDeps(ctx.deps, scope, now));
   await reportAccount(ctx, runId, {
     accountId: item.accountId,
     outcome: result.outcome,

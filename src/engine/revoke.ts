@@ -60,6 +60,11 @@ export interface RevocationRequest {
   readonly runId?: string;
   /** Who asked (lockdown): recorded with the run and in the report. */
   readonly caller?: Caller;
+  /**
+   * A departing person's Identity Center userName, when known: its permission-set role sessions
+   * (`assumed-role/AWSReservedSSO_*\/<userName>`) are ended in this account too.
+   */
+  readonly identityCenterUserName?: string;
 }
 
 export interface EngineDeps {
@@ -331,25 +336,34 @@ const IDC_ROLE_SESSION = ':assumed-role/AWSReservedSSO_';
  * too, in every session region. (Where the person has IAM users, their terminate-sessions step already ends
  * every `/<email>` session.) Returns the notes to report; a dry run only says what it would do.
  */
-async function identityCenterSessions(request: RevocationRequest, run: RunContext, deps: EngineDeps) {
-  const email = isPersonTarget(request.target) ? request.target.email : undefined;
-  if (!email || request.mode !== 'departure') return [];
+async function identityCenterSessions(
+  request: RevocationRequest,
+  run: RunContext,
+  deps: EngineDeps,
+  hasUsers: boolean,
+) {
+  if (request.mode !== 'departure' || !isPersonTarget(request.target)) return [];
+  // The email is covered by the IAM users' own session step when the person has users here.
+  const email = hasUsers ? undefined : request.target.email;
+  const names = [...new Set([email, request.identityCenterUserName].filter((n): n is string => !!n))];
+  if (!names.length) return [];
+  const who = names.join(', ');
   if (run.dryRun)
-    return [`would terminate Identity Center role sessions of ${email} (${IDC_ROLE_SESSION}*/${email})`];
+    return [`would terminate Identity Center role sessions of ${who} (${IDC_ROLE_SESSION}*/<name>)`];
   const ctx: ActionContext = {
-    principal: { kind: 'user', name: email, arn: '' },
+    principal: { kind: 'user', name: names[0] as string, arn: '' },
     clients: deps.clients,
     now: deps.now,
     runId: run.runId,
   };
   const results = await terminateOwnedSessions(ctx, deps.config.sessionRegions, {
-    containsAndEndsWith: [{ contains: IDC_ROLE_SESSION, suffix: `/${email}` }],
+    containsAndEndsWith: names.map((n) => ({ contains: IDC_ROLE_SESSION, suffix: `/${n}` })),
   });
   return results
     .filter((r) => r.outcome !== 'already')
     .map(
       (r) =>
-        `Identity Center role sessions of ${email} in ${r.region}: ${r.outcome}${r.detail ? ` (${r.detail})` : ''}${r.error ? ` (${r.error})` : ''}`,
+        `Identity Center role sessions of ${who} in ${r.region}: ${r.outcome}${r.detail ? ` (${r.detail})` : ''}${r.error ? ` (${r.error})` : ''}`,
     );
 }
 
@@ -383,7 +397,7 @@ export async function runRevocation(request: RevocationRequest, deps: EngineDeps
     }
   });
   const found = reports.filter((r): r is PrincipalReport => r !== undefined);
-  if (!found.length) notes.push(...(await identityCenterSessions(request, run, deps)));
+  notes.push(...(await identityCenterSessions(request, run, deps, found.length > 0)));
   logger.info('revocation finished', { runId, outcome: combineOutcomes(found.map((r) => r.outcome)) });
   return {
     kind: 'revocation',

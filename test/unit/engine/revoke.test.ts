@@ -430,6 +430,21 @@ describe('Function: runRevocation', () => {
     expect(report.notes).toContainEqual(
       expect.stringMatching(/Identity Center role sessions of jane@example.com in .*: done/),
     );
+    // A userName other than the email, when the departure knows it, is matched too.
+    m.ssm.resetHistory();
+    terminated = false;
+    sessions.push({
+      SessionId: 's-jdoe',
+      Owner: sso('AWSReservedSSO_Dev_9f8e7d6c', 'jdoe'),
+      Status: 'Connected',
+    });
+    await runRevocation({ ...departure, identityCenterUserName: 'jdoe' }, m.deps());
+    expect(
+      m.ssm
+        .commandCalls(TerminateSessionCommand)
+        .map((c) => c.args[0].input.SessionId)
+        .sort(),
+    ).toEqual(['s-idc', 's-jdoe']);
     // A lockdown of the person does not (a departure closes everything; a lockdown acts on principals).
     m.ssm.resetHistory();
     await runRevocation(lockdownOf({ email: 'jane@example.com' }), m.deps());
