@@ -1020,7 +1020,7 @@ const CONCURRENT: Concurrency = { mode: 'concurrent' };
  * The account worker's event source cap in serverless.yml (`maximumConcurrency` of the account queue's SQS
  * event, at the time of writing): the capped run shows what the deployed template does at the largest size.
  */
-export const ACCOUNT_WORKER_MAX_CONCURRENCY = 10;
+export const ACCOUNT_WORKER_MAX_CONCURRENCY = 50;
 
 export interface DepartureSize {
   readonly accounts: number;
