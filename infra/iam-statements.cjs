@@ -81,6 +81,19 @@ async function neverWrittenPrincipals({ resolveVariable }) {
 }
 
 /**
+ * The IAM write verbs of the explicit denies (custom.iamWriteActions) without `iam:PassRole`: the departure
+ * worker's Deny on its own roles and the protected principals, beside which a Deny of `iam:PassRole` to any
+ * service but EventBridge Scheduler stands (it passes the stack's scheduler role to Scheduler, nothing else).
+ */
+async function iamWriteActionsButPassRole({ resolveVariable }) {
+  const actions = await resolveVariable('self:custom.iamWriteActions');
+  if (!Array.isArray(actions) || !actions.includes('iam:PassRole')) {
+    throw new Error('custom.iamWriteActions must be a list holding iam:PassRole');
+  }
+  return actions.filter((a) => a !== 'iam:PassRole');
+}
+
+/**
  * Resource list of `ssm:TerminateSession`: the sessions of each region in `sessionRegions`, or of the
  * stack's region when it is empty (as SESSION_REGIONS defaults to the function's region).
  */
@@ -179,6 +192,7 @@ const idcRegion = async (resolver) => (await identityCenterParams(resolver)).reg
 
 module.exports = {
   neverWrittenPrincipals,
+  iamWriteActionsButPassRole,
   sessionArns,
   memberRoleArns,
   orgRoleArn,

@@ -7,6 +7,11 @@ import {
 import { ACCOUNT_WORK_IDEMPOTENCY_PK, ACCOUNT_WORKER_PERMISSIONS } from '../src/accounts/worker';
 import { DRY_RUN_DEPARTURES_PK, DRY_RUN_PERMISSIONS } from '../src/departures/dry-run';
 import {
+  SCHEDULE_PERMISSIONS,
+  SCHEDULED_DEPARTURES_PK,
+  SCHEDULED_STATE_PERMISSIONS,
+} from '../src/departures/schedule';
+import {
   DEPARTURE_IDEMPOTENCY_PK,
   EVENT_SOURCE_PERMISSIONS,
   IDEMPOTENCY_PERMISSIONS,
@@ -184,7 +189,8 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
   /**
    * A departure: the person's users by tags (account authorization details), each user revoked; or, over
    * several accounts, the fan-out and the departure's coverage header (`startCoverage` PutItem, `readCoverage`
-   * Query).
+   * Query); or, effective ahead, its record and one-time schedule (`iam:PassRole` of the scheduler role, the
+   * departure queue's ARN), and a cancellation's.
    */
   revocationWorker: unique([
     ...userRevocation,
@@ -194,6 +200,8 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
     ...EVENT_SOURCE_PERMISSIONS,
     ...fanOut,
     ...COVERAGE_PERMISSIONS,
+    ...SCHEDULE_PERMISSIONS,
+    ...SCHEDULED_STATE_PERMISSIONS,
   ]),
   /** The account's sweep; or, over several accounts, the fan-out of one sweep work item per account. */
   keySweep: unique([...accountSweep, ...fanOut]),
@@ -387,7 +395,8 @@ export const FUNCTION_PARTITIONS: Readonly<Record<FunctionName, readonly string[
   hrWebhook: unique([]),
   /**
    * The users' records and the revoked index (the engine), the departure idempotency records (Powertools),
-   * the departures kept in dry run, the coverage of a departure fanned out over accounts (its header).
+   * the departures kept in dry run, the coverage of a departure fanned out over accounts (its header), the
+   * departures scheduled ahead.
    */
   revocationWorker: unique([
     userRecords,
@@ -395,6 +404,7 @@ export const FUNCTION_PARTITIONS: Readonly<Record<FunctionName, readonly string[
     DEPARTURE_IDEMPOTENCY_PK,
     DRY_RUN_DEPARTURES_PK,
     COVERAGE_PARTITION,
+    SCHEDULED_DEPARTURES_PK,
   ]),
   /** The revoked index (drift check, re-revocation), the users' records (key deactivations, re-revocation). */
   keySweep: unique([revokedIndex, userRecords]),

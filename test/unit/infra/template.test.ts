@@ -44,6 +44,7 @@ import {
   resolveValue,
   roleIdOf,
   statementsOf,
+  statementsOfRole,
   type Template,
 } from '../../support/packaged-template';
 import { asDeployed, conditionHolds, PROD_IDC_PARAMS, PROD_SET_PARAMS, policyRoles } from './deployed';
@@ -638,6 +639,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
         'idempotency#departure',
         'index#revoked-users',
         'principal#user#*',
+        'scheduled#departures',
       ],
       keySweep: ['index#revoked-users', 'principal#user#*'],
       lockdown: [
@@ -782,7 +784,43 @@ describe('serverless.yml: function roles (packaged template)', () => {
         .filter(isIamWrite)
         .filter((w) => !denies.some((d) => asArray(d.Action).some((p) => actionMatches(p, w))));
       expect(denies.length).toBeGreaterThan(0);
-      expect(uncovered).toEqual([]);
+      // The departure worker's iam:PassRole (the scheduler role, to Scheduler only) is denied on them to any other
+      // service: proven below.
+      expect(uncovered).toEqual(fn === 'revocationWorker' ? ['iam:PassRole'] : []);
+    });
+
+    it('deny revocationWorker iam:PassRole of the own roles and PROTECTED_PRINCIPALS to any service but EventBridge Scheduler, and allow it the scheduler role alone, to Scheduler alone', () => {
+      const named = statementsOf(prod, 'revocationWorker').filter(
+        (s) => s.Sid === 'DenyPassingOwnRolesAndProtectedPrincipalsButToScheduler',
+      );
+      expect(named).toHaveLength(1);
+      expect(named[0]).toMatchObject({
+        Effect: 'Deny',
+        Action: ['iam:PassRole'],
+        Condition: { StringNotEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      });
+      expect(asArray(named[0]?.Resource).map(resolveValue)).toEqual([
+        `arn:aws:iam::${ACCOUNT}:role/offboarding-prod-*`,
+      ]);
+      for (const fn of FUNCTION_NAMES) {
+        const passing = allows(prod, fn).filter((s) =>
+          asArray(s.Action).some((a) => actionMatches(a, 'iam:PassRole')),
+        );
+        if (fn !== 'revocationWorker') {
+          expect({ fn, passing }).toEqual({ fn, passing: [] });
+          continue;
+        }
+        expect(passing).toHaveLength(1);
+        expect(asArray(passing[0]?.Action)).toEqual(['iam:PassRole']);
+        expect(asArray(passing[0]?.Resource).map(resolveValue)).toEqual(['getatt:SchedulerRole.Arn']);
+        expect(passing[0]?.Condition).toEqual({
+          StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+        });
+      }
+      // The scheduler role is the stack's, named with the prefix: the code never touches it.
+      expect(resolveValue(prod.Resources.SchedulerRole?.Properties.RoleName as Json)).toBe(
+        'offboarding-prod-scheduler',
+      );
     });
 
     it.each(WRITERS)(
@@ -798,9 +836,14 @@ describe('serverless.yml: function roles (packaged template)', () => {
         expect(asArray(named[0]?.Resource).map(resolveValue)).toEqual([
           `arn:aws:iam::${ACCOUNT}:role/offboarding-prod-*`,
         ]);
-        // The same verbs as the tag deny: one list (custom.iamWriteActions).
+        // The same verbs as the tag deny: one list (custom.iamWriteActions); the departure worker's without
+        // iam:PassRole (denied apart, but to EventBridge Scheduler).
         const tagged = statementsOf(prod, fn).find((s) => s.Sid === 'DenyWritesOnProtectedPrincipals');
-        expect(named[0]?.Action).toEqual(tagged?.Action);
+        const verbs = asArray(tagged?.Action).filter(
+          (a) => fn !== 'revocationWorker' || a !== 'iam:PassRole',
+        );
+        expect(named[0]?.Action).toEqual(verbs);
+        expect(verbs.length).toBeGreaterThan(10);
       },
     );
 
@@ -874,7 +917,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
           // arn:aws:<service>:<region or * or empty>:<this account>:<resource>
           const parts = r.split(':');
           expect({ arn: r, account: parts[4] }).toEqual({ arn: r, account: ACCOUNT });
-          expect(parts[5]).toMatch(/^(user|role|group|parameter|key|session|log-group)\b/);
+          expect(parts[5]).toMatch(/^(user|role|group|parameter|key|session|log-group|schedule)\b/);
         }
       }
     },
@@ -889,6 +932,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
           if (REQUIRES_STAR_RESOURCE.has(a)) continue;
           for (const r of resources) {
             if (/^iam:(AddUserToGroup|RemoveUserFromGroup)$/.test(a)) expect(r).toBe(denyGroup);
+            else if (a === 'iam:PassRole') expect(r).toBe('getatt:SchedulerRole.Arn');
             else expect(r).toMatch(new RegExp(`^arn:aws:iam::${ACCOUNT}:(user|role)/\\*$`));
           }
         }
@@ -938,7 +982,8 @@ describe('serverless.yml: function roles (packaged template)', () => {
     expect(roleIds).not.toContain('IamRoleLambdaExecution');
     const roles = Object.entries(rawProd.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
     const unconditional = roles.filter(([, r]) => r.Condition === undefined).map(([id]) => id);
-    expect(unconditional.sort()).toEqual([...roleIds].sort());
+    // Besides the functions' roles, the role EventBridge Scheduler runs the departure schedules as.
+    expect(unconditional.sort()).toEqual([...roleIds, 'SchedulerRole'].sort());
     // A stack name is never empty: the condition is always false.
     const shared = prod.Resources.IamRoleLambdaExecution;
     expect(shared?.Condition).toBe('CreateDefaultRole');
@@ -1011,6 +1056,66 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     expect(m?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(m?.BatchSize).toBeGreaterThanOrEqual(1);
     expect(m?.BatchSize).toBeLessThanOrEqual(10);
+  });
+
+  it("schedules departures in the stack's group, run as a role that may only send to the departure queue, trusted by this account's EventBridge Scheduler only", () => {
+    const groups = resourcesOfType('AWS::Scheduler::ScheduleGroup');
+    expect(groups.map(([id, r]) => [id, r.Properties.Name])).toEqual([['ScheduleGroup', 'offboarding-prod']]);
+    const role = prod.Resources.SchedulerRole;
+    expect(role?.Condition).toBeUndefined();
+    expect(role?.Properties.Path).toBe('/');
+    expect(role?.Properties.ManagedPolicyArns ?? []).toEqual([]);
+    expect(role?.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+    });
+    const statements = statementsOfRole(prod, 'SchedulerRole').map((x) => ({
+      Effect: x.Effect,
+      Action: asArray(x.Action),
+      Resource: asArray(x.Resource).map(resolveValue),
+      Condition: x.Condition,
+    }));
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: ['getatt:DepartureQueue.Arn'],
+        Condition: undefined,
+      },
+    ]);
+    // No other role may be passed to a schedule, and no other policy names the scheduler role.
+    const attaching = resourcesOfType('AWS::IAM::Policy').filter(([, r]) =>
+      JSON.stringify(r.Properties.Roles ?? []).includes('SchedulerRole'),
+    );
+    expect(attaching).toEqual([]);
+  });
+
+  it('lets revocationWorker create, read and delete the departure schedules of its group only, and no other function any', () => {
+    for (const fn of FUNCTION_NAMES) {
+      const scheduling = allows(prod, fn).filter((x) =>
+        asArray(x.Action).some((a) => a.startsWith('scheduler:')),
+      );
+      if (fn !== 'revocationWorker') {
+        expect({ fn, scheduling }).toEqual({ fn, scheduling: [] });
+        continue;
+      }
+      expect(scheduling).toHaveLength(1);
+      expect(asArray(scheduling[0]?.Action).sort()).toEqual([
+        'scheduler:CreateSchedule',
+        'scheduler:DeleteSchedule',
+        'scheduler:GetSchedule',
+      ]);
+      expect(asArray(scheduling[0]?.Resource).map(resolveValue)).toEqual([
+        `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/offboarding-prod/departure-*`,
+      ]);
+    }
   });
 
   it('feeds accountWorker one account per invocation from the account queue, at most 50 at once', () => {
@@ -1157,6 +1262,20 @@ describe('serverless.yml: environment', () => {
 
   it('gives the departure queue URL to hrWebhook', () => {
     expect(resolveValue(envOf(prod, 'hrWebhook').DEPARTURE_QUEUE_URL ?? null)).toBe('ref:DepartureQueue');
+  });
+
+  it("gives revocationWorker alone the scheduling variables: the stack's group and role, the lead, the departure queue", () => {
+    const SCHEDULING = ['SCHEDULE_GROUP', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_MIN_LEAD_MINUTES'];
+    for (const fn of FUNCTION_NAMES) {
+      const present = SCHEDULING.filter((k) => k in envOf(prod, fn));
+      expect({ fn, present }).toEqual({ fn, present: fn === 'revocationWorker' ? SCHEDULING : [] });
+    }
+    const env = envOf(prod, 'revocationWorker');
+    expect(resolveValue(env.SCHEDULE_GROUP ?? null)).toBe('ref:ScheduleGroup');
+    expect(resolveValue(env.SCHEDULER_ROLE_ARN ?? null)).toBe('getatt:SchedulerRole.Arn');
+    expect(env.SCHEDULE_MIN_LEAD_MINUTES).toBe('15');
+    // The schedules' target: the queue's ARN, read from its URL.
+    expect(resolveValue(env.DEPARTURE_QUEUE_URL ?? null)).toBe('ref:DepartureQueue');
   });
 
   /** The multi-account variables, each given only to the functions that read it. */
@@ -1388,6 +1507,11 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     // departureRequest and needsRetry): the account worker never builds Identity Center clients (the instance is
     // organization-wide: the departure worker revokes the Identity Center user once, centrally)
     ...new Set([...IDC_REVOKE_PERMISSIONS, ...IDC_RESTORE_PERMISSIONS].filter(isIdcServiceAction)),
+    // the departure worker's scheduling of departures effective ahead (src/departures/schedule.ts, through the
+    // same module): only the departure worker schedules, before any fan-out
+    'scheduler:CreateSchedule',
+    'scheduler:GetSchedule',
+    'scheduler:DeleteSchedule',
   ],
 };
 
@@ -1396,12 +1520,12 @@ const CALLED_FOR_THE_FUNCTION: Readonly<Record<FunctionName, readonly string[]>>
   // SSM decrypts a SecureString under a customer managed key with the caller's permission (kms:ViaService).
   hrWebhook: ['kms:Decrypt'],
   revocationWorker: [
-    // the SQS event source mapping polls and deletes with the function's role
+    // the SQS event source mapping polls and deletes with the function's role (GetQueueAttributes is also called
+    // by the worker itself: the departure queue's ARN, a schedule's target)
     'sqs:ReceiveMessage',
     'sqs:DeleteMessage',
-    'sqs:GetQueueAttributes',
-    // Powertools idempotency (a package: outside this scan) reads its record
-    'dynamodb:GetItem',
+    // CreateSchedule names the scheduler role (RoleArn): IAM authorizes passing it for the call
+    'iam:PassRole',
   ],
   keySweep: [],
   lockdown: [],
@@ -1411,8 +1535,6 @@ const CALLED_FOR_THE_FUNCTION: Readonly<Record<FunctionName, readonly string[]>>
     // called by the worker itself: the account queue's RedrivePolicy)
     'sqs:ReceiveMessage',
     'sqs:DeleteMessage',
-    // Powertools idempotency (a package: outside this scan) reads its record
-    'dynamodb:GetItem',
   ],
 };
 
