@@ -10,7 +10,7 @@ import type { Clients } from '../clients';
 import { type Config, fansOut } from '../config';
 import { type RevocationReport, type RevocationRequest, runRevocation } from '../engine';
 import { ConfigError, describeError, InvalidRequestError, TransientError } from '../errors';
-import { type IdcDeps, identityCenterConfigured } from '../identity-center';
+import { findIdentityCenterUser, type IdcDeps, identityCenterConfigured } from '../identity-center';
 import { logger } from '../logger';
 import { malformedDepartureNotification, publish, publishOrNote, revocationNotification } from '../notify';
 import { forgetDryRunDeparture, keepDryRunDeparture, keptDryRunDepartures } from './dry-run';
@@ -92,6 +92,7 @@ export interface DepartureResult {
 export type FanOut = (
   message: DepartureMessage,
   alsoTargets?: readonly string[],
+  identityCenterUserName?: string,
 ) => Promise<{ readonly accounts: readonly string[] }>;
 
 export interface WorkerDeps {
@@ -192,6 +193,17 @@ async function identityCenterShare(deps: WorkerDeps, message: DepartureMessage, 
 }
 
 /**
+ * The person's Identity Center userName (two reads), for every account's worker to end that user's role
+ * sessions; undefined when there is none or it cannot be read now (the email match still applies, and the
+ * Identity Center share reports the failure).
+ */
+async function idcUserName(idc: IdcDeps, message: DepartureMessage) {
+  const { email, employeeId } = message.person;
+  const target = { ...(email ? { email } : {}), ...(employeeId ? { employeeId } : {}) };
+  return (await findIdentityCenterUser(idc, target).catch(() => undefined))?.userName;
+}
+
+/**
  * Over several accounts: the work items queued for the account worker and, beside them, the Identity Center
  * user revoked here once (the instance is organization-wide) and recorded as the run's `identity-center`
  * target, so the one completion notification covers it.
@@ -199,9 +211,16 @@ async function identityCenterShare(deps: WorkerDeps, message: DepartureMessage, 
 async function fanOutDeparture(deps: WorkerDeps, clock: () => Date, message: DepartureMessage) {
   if (!deps.fanOut)
     throw new ConfigError('the departure worker has no fan-out while TARGET_ACCOUNTS is not self');
-  const withIdc = !!deps.identityCenter && identityCenterConfigured(deps.config);
-  const { accounts } = await deps.fanOut(message, withIdc ? [IDENTITY_CENTER_TARGET] : []);
-  const idc = await identityCenterShare(deps, message, clock());
+  const idcDeps = identityCenterConfigured(deps.config)
+    ? await deps.identityCenter?.(message.id, clock())
+    : undefined;
+  const { accounts } = await deps.fanOut(
+    message,
+    idcDeps ? [IDENTITY_CENTER_TARGET] : [],
+    idcDeps ? await idcUserName(idcDeps, message) : undefined,
+  );
+  const { reason, requestedBy } = departureRequest(message);
+  const idc = idcDeps ? await revokeDepartedIdcUser(message, { reason, requestedBy }, idcDeps) : undefined;
   if (idc) {
     await reportToCoverage(deps, message.id, idcCoverageResult(idc, deps.config.ssoInstanceArn ?? ''));
     if (idc.outcome === 'failed' || idc.outcome === 'partial') {
