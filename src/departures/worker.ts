@@ -8,7 +8,12 @@ import { reportToCoverage } from '../accounts/completion';
 import { IDENTITY_CENTER_TARGET, idcCoverageResult } from '../accounts/coverage';
 import type { Clients } from '../clients';
 import { type Config, fansOut } from '../config';
-import { type RevocationReport, type RevocationRequest, runRevocation } from '../engine';
+import {
+  endIdentityCenterSessions,
+  type RevocationReport,
+  type RevocationRequest,
+  runRevocation,
+} from '../engine';
 import { ConfigError, describeError, InvalidRequestError, TransientError } from '../errors';
 import { findIdentityCenterUser, type IdcDeps, identityCenterConfigured } from '../identity-center';
 import { logger } from '../logger';
@@ -248,6 +253,14 @@ async function handleDeparture(
   ]);
   const report = withIdentityCenter(iam, idc);
   (report.notes as string[]).push(...notes);
+  // The Identity Center user's role sessions, when its userName is not the email the engine already matched.
+  const userName = idc?.user?.userName;
+  if (userName && userName.toLowerCase() !== message.person.email?.toLowerCase()) {
+    const engineDeps = { config: deps.config, clients: deps.clients, now };
+    (report.notes as string[]).push(
+      ...(await endIdentityCenterSessions([userName], message.id, report.dryRun, engineDeps)),
+    );
+  }
   await publishOrNote(
     deps.clients,
     deps.config.notifyTopicArn,

@@ -18,6 +18,7 @@ export { type RestoreRequestInput, runRestore } from './restore';
 export {
   combineOutcomes,
   type EngineDeps,
+  endIdentityCenterSessions,
   type RevocationRequest,
   type RevocationTarget,
   runRevocation,

@@ -346,15 +346,32 @@ async function identityCenterSessions(
   // The email is covered by the IAM users' own session step when the person has users here.
   const email = hasUsers ? undefined : request.target.email;
   const names = [...new Set([email, request.identityCenterUserName].filter((n): n is string => !!n))];
+  return endIdentityCenterSessions(names, run.runId, run.dryRun, deps);
+}
+
+/**
+ * Ends the Session Manager sessions of Identity Center permission-set roles named after any of `names`
+ * (`assumed-role/AWSReservedSSO_*\/<name>`) in every session region of the account `deps` act in; returns
+ * the notes to report (nothing when there was none to end). A dry run only says what it would end.
+ * SSM: `ssm:DescribeSessions`, `ssm:TerminateSession`.
+ * @example
+ * report.notes.push(...(await endIdentityCenterSessions(['jdoe'], runId, false, deps)));
+ */
+export async function endIdentityCenterSessions(
+  names: readonly string[],
+  runId: string,
+  dryRun: boolean,
+  deps: EngineDeps,
+): Promise<string[]> {
   if (!names.length) return [];
   const who = names.join(', ');
-  if (run.dryRun)
+  if (dryRun)
     return [`would terminate Identity Center role sessions of ${who} (${IDC_ROLE_SESSION}*/<name>)`];
   const ctx: ActionContext = {
     principal: { kind: 'user', name: names[0] as string, arn: '' },
     clients: deps.clients,
     now: deps.now,
-    runId: run.runId,
+    runId,
   };
   const results = await terminateOwnedSessions(ctx, deps.config.sessionRegions, {
     containsAndEndsWith: names.map((n) => ({ contains: IDC_ROLE_SESSION, suffix: `/${n}` })),
