@@ -1,18 +1,21 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import type { Clients } from '../clients';
 import type { Config } from '../config';
-import { departureRequest, IDEMPOTENCY_PERMISSIONS, needsRetry } from '../departures/worker';
+import {
+  departurePersistence,
+  departureRequest,
+  IDEMPOTENCY_PERMISSIONS,
+  needsRetry,
+} from '../departures/worker';
 import { type RevocationReport, runRevocation } from '../engine';
 import { describeError, InvalidRequestError, TransientError } from '../errors';
 import { logger } from '../logger';
 import { accountDeadLetterNotification, publish, publishOrNote } from '../notify';
 import { runSweep } from '../sweep/sweep';
+import { sqsBatch } from '../util/sqs-batch';
 import { type AccountAccess, type AccountScope, AccountUnreachableError, accountAccess } from './access';
 import { reportToCoverage } from './completion';
 import type { AccountResult } from './coverage';
@@ -193,15 +196,7 @@ function idempotent(ctx: WorkerContext, idempotencyConfig: IdempotencyConfig) {
     },
     {
       persistenceStore:
-        deps.persistenceStore ??
-        new DynamoDBPersistenceLayer({
-          tableName: deps.config.stateTable,
-          keyAttr: 'pk',
-          sortKeyAttr: 'sk',
-          staticPkValue: ACCOUNT_WORK_IDEMPOTENCY_PK,
-          expiryAttr: 'expiresAt',
-          awsSdkV3Client: deps.clients.ddb as unknown as DynamoDBClient,
-        }),
+        deps.persistenceStore ?? departurePersistence(deps.config, deps.clients, ACCOUNT_WORK_IDEMPOTENCY_PK),
       config: idempotencyConfig,
       keyPrefix: deps.config.dryRun ? 'account-work-dry-run' : 'account-work',
     },
@@ -271,18 +266,9 @@ export function accountWorker(deps: AccountWorkerDeps) {
     }
   }
 
-  const processor = new BatchProcessor(EventType.SQS);
   return {
     handleRecord,
     /** Processes a batch; the response lists the records SQS must deliver again. */
-    async process(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-      idempotencyConfig.registerLambdaContext(context);
-      logger.appendKeys({ trigger: 'account-work' });
-      return processPartialResponse(event, handleRecord, processor, {
-        context,
-        processInParallel: false,
-        throwOnFullBatchFailure: false,
-      });
-    },
+    process: sqsBatch(handleRecord, idempotencyConfig, 'account-work'),
   };
 }

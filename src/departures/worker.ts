@@ -1,9 +1,8 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { reportToCoverage } from '../accounts/completion';
 import { IDENTITY_CENTER_TARGET, idcCoverageResult } from '../accounts/coverage';
 import type { Clients } from '../clients';
@@ -18,6 +17,7 @@ import { ConfigError, describeError, InvalidRequestError, TransientError } from 
 import { findIdentityCenterUser, type IdcDeps, identityCenterConfigured } from '../identity-center';
 import { logger } from '../logger';
 import { malformedDepartureNotification, publish, publishOrNote, revocationNotification } from '../notify';
+import { sqsBatch } from '../util/sqs-batch';
 import { forgetDryRunDeparture, keepDryRunDeparture, keptDryRunDepartures } from './dry-run';
 import { type DepartureReport, revokeDepartedIdcUser, withIdentityCenter } from './identity-center';
 import {
@@ -126,12 +126,13 @@ export interface WorkerDeps {
 export function departurePersistence(
   config: Config,
   clients: Pick<Clients, 'ddb'>,
+  partition: string = DEPARTURE_IDEMPOTENCY_PK,
 ): DynamoDBPersistenceLayer {
   return new DynamoDBPersistenceLayer({
     tableName: config.stateTable,
     keyAttr: 'pk',
     sortKeyAttr: 'sk',
-    staticPkValue: DEPARTURE_IDEMPOTENCY_PK,
+    staticPkValue: partition,
     expiryAttr: 'expiresAt',
     // The document client is a DynamoDB client: the persistence layer sends it low-level commands.
     awsSdkV3Client: clients.ddb as unknown as DynamoDBClient,
@@ -436,18 +437,9 @@ export function departureWorker(deps: WorkerDeps) {
     }
   }
 
-  const processor = new BatchProcessor(EventType.SQS);
   return {
     handleRecord,
     /** Processes a batch; the response lists the records SQS must deliver again. */
-    async process(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-      idempotencyConfig.registerLambdaContext(context);
-      logger.appendKeys({ trigger: 'departure' });
-      return processPartialResponse(event, handleRecord, processor, {
-        context,
-        processInParallel: false,
-        throwOnFullBatchFailure: false,
-      });
-    },
+    process: sqsBatch(handleRecord, idempotencyConfig, 'departure'),
   };
 }
