@@ -10,6 +10,9 @@ const common = {
 module.exports = {
   // Jest reads testTimeout only at the top level: integration hooks start moto and seed it.
   testTimeout: 60000,
+  // Two workers on this 2-core machine (Jest's default would be one): integration files mostly wait on their
+  // own moto_server process, so two files at a time roughly halve `npm test`, which must stay under ten minutes.
+  maxWorkers: 2,
   projects: [
     {
       ...common,
