@@ -71,6 +71,7 @@ import { webhookHandler } from '../../src/webhooks/handler';
 import { createMemberRole, forAccount, memberAccountClients } from '../../tools/local/accounts';
 import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../../tools/local/moto';
 import { chain, FakeSessionManager, noServiceCredentials } from '../../tools/local/moto-gaps';
+import { provisioningStatusStandIn } from '../../tools/local/provisioning-stand-in';
 import { type FaultProxy, startFaultProxy } from '../../tools/local/proxy';
 import {
   type Credentials,
@@ -165,35 +166,6 @@ function recordCommands(client: Host, label: string): void {
       return next(args);
     },
     { step: 'initialize', name: 'recordIdcCommands' },
-  );
-}
-
-/** The stand-in for DescribePermissionSetProvisioningStatus, which moto lacks (see the file comment). */
-function provisioningStatusStandIn(client: SSOAdminClient): void {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { ProvisionPermissionSetRequestId?: string };
-      if (context.commandName === 'DescribePermissionSetProvisioningStatusCommand') {
-        return {
-          output: {
-            $metadata: {},
-            PermissionSetProvisioningStatus: {
-              Status: 'SUCCEEDED',
-              RequestId: input.ProvisionPermissionSetRequestId,
-            },
-          },
-          response: {},
-        } as never;
-      }
-      const out = await next(args);
-      if (context.commandName === 'ProvisionPermissionSetCommand') {
-        const status = (out.output as { PermissionSetProvisioningStatus?: { Status?: string } })
-          .PermissionSetProvisioningStatus;
-        if (status) status.Status = 'IN_PROGRESS';
-      }
-      return out;
-    },
-    { step: 'initialize', name: 'provisioningStatusStandIn' },
   );
 }
 

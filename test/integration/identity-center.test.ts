@@ -39,6 +39,7 @@ import {
   sweepIdentityCenterDrift,
 } from '../../src/identity-center';
 import { type Moto, startMoto } from '../../tools/local/moto';
+import { provisioningStatusStandIn } from '../../tools/local/provisioning-stand-in';
 import { createStateTable, motoClients } from '../../tools/local/seed';
 
 const TABLE = 'offboarding-state';
@@ -64,7 +65,8 @@ let instanceArn: string;
 let identityStoreId: string;
 /** Every write command sent by the code under test, by client. */
 const writes: string[] = [];
-let standInPolls = 0;
+/** The provisioning-status stand-in's describe calls answered (tools/local/provisioning-stand-in.ts). */
+let standIn: { readonly polls: number };
 const sets: Record<'admin' | 'readOnly' | 'shared', string> = { admin: '', readOnly: '', shared: '' };
 const users: Record<string, string> = {};
 let engineeringGroup = '';
@@ -80,37 +82,6 @@ function recordWrites(client: { middlewareStack: unknown }, label: string): void
       return next(args);
     },
     { step: 'initialize', name: 'recordWrites' },
-  );
-}
-
-/** The stand-in for DescribePermissionSetProvisioningStatus, which moto lacks (see the file comment). */
-function provisioningStatusStandIn(client: SSOAdminClient): void {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { ProvisionPermissionSetRequestId?: string };
-      if (context.commandName === 'DescribePermissionSetProvisioningStatusCommand') {
-        standInPolls++;
-        const done = standInPolls % 2 === 0;
-        return {
-          output: {
-            $metadata: {},
-            PermissionSetProvisioningStatus: {
-              Status: done ? 'SUCCEEDED' : 'IN_PROGRESS',
-              RequestId: input.ProvisionPermissionSetRequestId,
-            },
-          },
-          response: {},
-        } as never;
-      }
-      const out = await next(args);
-      if (context.commandName === 'ProvisionPermissionSetCommand') {
-        const status = (out.output as { PermissionSetProvisioningStatus?: { Status?: string } })
-          .PermissionSetProvisioningStatus;
-        if (status) status.Status = 'IN_PROGRESS';
-      }
-      return out;
-    },
-    { step: 'initialize', name: 'provisioningStatusStandIn' },
   );
 }
 
@@ -316,7 +287,7 @@ beforeAll(async () => {
     endpoint: moto.endpoint,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   });
-  provisioningStatusStandIn(ssoAdmin);
+  standIn = provisioningStatusStandIn(ssoAdmin, { pollsUntilDone: 2 });
   slowPolicyReads(ssoAdmin);
   recordWrites(identitystore, 'identitystore');
   recordWrites(ssoAdmin, 'sso-admin');
@@ -348,7 +319,7 @@ describe('Identity Center revocation (moto)', () => {
     ]);
     // Provisioned, and waited for through the stand-in's IN_PROGRESS then SUCCEEDED.
     expect(report.provisioning.map((p) => p.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    expect(standInPolls).toBeGreaterThanOrEqual(4);
+    expect(standIn.polls).toBeGreaterThanOrEqual(4);
     // moto's state: no assignment, no membership; the group keeps its own assignment for its other members.
     expect(await assignmentsOf(jane)).toEqual([]);
     expect(await groupsOf(jane)).toEqual([]);

@@ -12,7 +12,7 @@ import {
  * in this process (the handlers' own included) still sends `ProvisionPermissionSet` to moto, which records it,
  * but gets it answered `IN_PROGRESS`, as AWS answers; `DescribePermissionSetProvisioningStatus` of such a
  * request is answered `SUCCEEDED` (the first poll). Every other sso-admin call goes to moto. The same
- * technique as the SSM sessions (sessions.ts); the integration test's `provisioningStatusStandIn` does the same
+ * technique as the SSM sessions (sessions.ts); tools/local/provisioning-stand-in.ts does the same for tests
  * with a middleware on its own client. Never used outside the demo.
  */
 
