@@ -50,7 +50,7 @@ import {
 } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, SQSRecord } from 'aws-lambda';
 import { accountAccess } from '../../src/accounts/access';
 import { departureFanOut } from '../../src/accounts/fanout';
 import type { AccountWorkItem } from '../../src/accounts/work';
@@ -84,7 +84,7 @@ import {
   type ReceivedNotification,
   type SeededUser,
 } from '../../tools/local/seed';
-import { signatureHeaders } from '../../tools/testing/sign';
+import { standardEvent } from '../../tools/testing/webhook-event';
 import { createQueue, lambdaContext, pollOnce, putWebhookSecrets } from './departure-fixtures';
 
 const A = MOTO_ACCOUNT_ID; // the function's own account, where the Identity Center instance is
@@ -395,23 +395,8 @@ function operatorDeps(config: Config): OperatorDeps {
 }
 
 /** A standard departure, signed like the sender would, as API Gateway passes it. */
-function departureEvent(webhookId: string, data: Record<string, string>): APIGatewayProxyEventV2 {
-  const body = JSON.stringify({ type: 'employee.departed', timestamp: new Date().toISOString(), data });
-  return {
-    version: '2.0',
-    routeKey: 'POST /hr/{provider}',
-    rawPath: '/hr/standard',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/json',
-      ...signatureHeaders('standard', body, SECRET, new Date(), { webhookId }),
-    },
-    pathParameters: { provider: 'standard' },
-    requestContext: { http: { method: 'POST', path: '/hr/standard' } },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
-}
+const departureEvent = (webhookId: string, data: Record<string, string>) =>
+  standardEvent({ webhookId, secret: SECRET, data });
 
 /** The webhook queues a signed departure; the departure worker takes it from the queue. Returns the run id. */
 async function depart(config: Config, webhookId: string, person: Record<string, string>): Promise<string> {

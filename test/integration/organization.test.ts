@@ -33,13 +33,7 @@ import {
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  SQSBatchResponse,
-  SQSEvent,
-  SQSRecord,
-} from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { AccountUnreachableError, accountAccess } from '../../src/accounts/access';
 import { readCoverage } from '../../src/accounts/coverage';
 import { departureFanOut, sweepFanOut } from '../../src/accounts/fanout';
@@ -75,7 +69,7 @@ import {
   type ReceivedNotification,
   type SeededUser,
 } from '../../tools/local/seed';
-import { signatureHeaders } from '../../tools/testing/sign';
+import { standardEvent } from '../../tools/testing/webhook-event';
 import { staleReadsOf } from '../support/eventual-consistency';
 import {
   createQueue,
@@ -206,23 +200,8 @@ const iamCalls = () =>
 // ---- the functions --------------------------------------------------------------------------------------
 
 /** A standard departure, signed like the sender would, as API Gateway passes it. */
-function departureEvent(webhookId: string, data: Record<string, string>): APIGatewayProxyEventV2 {
-  const body = JSON.stringify({ type: 'employee.departed', timestamp: new Date().toISOString(), data });
-  return {
-    version: '2.0',
-    routeKey: 'POST /hr/{provider}',
-    rawPath: '/hr/standard',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/json',
-      ...signatureHeaders('standard', body, SECRET, new Date(), { webhookId }),
-    },
-    pathParameters: { provider: 'standard' },
-    requestContext: { http: { method: 'POST', path: '/hr/standard' } },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
-}
+const departureEvent = (webhookId: string, data: Record<string, string>) =>
+  standardEvent({ webhookId, secret: SECRET, data });
 
 /**
  * The webhook receives a signed departure and queues it; the departure worker, wired as

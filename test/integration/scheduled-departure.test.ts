@@ -39,7 +39,7 @@ import {
   type LocalStack,
   motoClients,
 } from '../../tools/local/seed';
-import { signatureHeaders } from '../../tools/testing/sign';
+import { standardEvent } from '../../tools/testing/webhook-event';
 import { createQueue, drainBodies, lambdaContext, pollOnce, putWebhookSecrets } from './departure-fixtures';
 
 const PREFIX = '/offboarding/webhook/';
@@ -73,22 +73,8 @@ function recordCommands(iam: IAMClient, into: string[]) {
 }
 
 /** A standard event signed like the sender would, as API Gateway passes it. */
-function signed(webhookId: string, type: string, data: Record<string, string>): APIGatewayProxyEventV2 {
-  const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
-  return {
-    version: '2.0',
-    routeKey: 'POST /hr/{provider}',
-    rawPath: '/hr/standard',
-    headers: {
-      'content-type': 'application/json',
-      ...signatureHeaders('standard', body, SECRET, new Date(), { webhookId }),
-    },
-    pathParameters: { provider: 'standard' },
-    requestContext: { http: { method: 'POST', path: '/hr/standard' } },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
-}
+const signed = (webhookId: string, type: string, data: Record<string, string>) =>
+  standardEvent({ webhookId, secret: SECRET, type, data });
 
 const webhook = async (event: APIGatewayProxyEventV2) =>
   (await webhookHandler({ config, clients })(

@@ -32,7 +32,7 @@ import {
   motoClients,
   type SeededUser,
 } from '../../tools/local/seed';
-import { signatureHeaders } from '../../tools/testing/sign';
+import { standardEvent } from '../../tools/testing/webhook-event';
 import { createQueue, drainBodies, lambdaContext, pollOnce, putWebhookSecrets } from './departure-fixtures';
 
 const PREFIX = '/offboarding/webhook/';
@@ -84,23 +84,8 @@ const revocationRecords = async (userName: string) =>
   ).Items ?? [];
 
 /** A standard departure, signed like the sender would, as API Gateway passes it. */
-function departureEvent(webhookId: string, data: Record<string, string>): APIGatewayProxyEventV2 {
-  const body = JSON.stringify({ type: 'employee.departed', timestamp: new Date().toISOString(), data });
-  return {
-    version: '2.0',
-    routeKey: 'POST /hr/{provider}',
-    rawPath: '/hr/standard',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/json',
-      ...signatureHeaders('standard', body, SECRET, new Date(), { webhookId }),
-    },
-    pathParameters: { provider: 'standard' },
-    requestContext: { http: { method: 'POST', path: '/hr/standard' } },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
-}
+const departureEvent = (webhookId: string, data: Record<string, string>) =>
+  standardEvent({ webhookId, secret: SECRET, data });
 
 const webhook = (event: APIGatewayProxyEventV2) =>
   webhookHandler({ config, clients })(
