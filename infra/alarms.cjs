@@ -17,7 +17,17 @@
 
 const PERIOD = 300;
 
-function alarm({ name, description, namespace, metric, dimensions, statistic, threshold, periods = 1, topic }) {
+function alarm({
+  name,
+  description,
+  namespace,
+  metric,
+  dimensions,
+  statistic,
+  threshold,
+  periods = 1,
+  topic,
+}) {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {

@@ -157,7 +157,7 @@ describe('the topics key (packaged prod template)', () => {
     expect(statements.map((s) => [s.Sid, s.Principal, s.Action])).toEqual([
       [
         'AllowAccountIamPolicies',
-        { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+        { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` } },
         'kms:*',
       ],
       [
