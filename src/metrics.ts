@@ -28,8 +28,11 @@ export const metrics = new Metrics();
  */
 export function recordRun(trigger: string, outcome: string): void {
   const single = metrics.singleMetric();
-  single.addDimensions({ trigger, outcome });
-  single.addDimensions({ outcome });
+  // `outcome` in every dimension set (a default of this one metric): {service, outcome, trigger}, and, through an
+  // empty set, {service, outcome}. One key in two sets would be written once and warned about on every run.
+  single.setDefaultDimensions({ outcome });
+  single.addDimension('trigger', trigger);
+  single.addDimensions({});
   single.addMetric(METRIC_NAMES.runs, MetricUnit.Count, 1);
 }
 
