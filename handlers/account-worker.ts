@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { accountWorker } from '../src/accounts/worker';
 import { logger } from '../src/logger';
+import { tracing } from '../src/middleware';
 import { coldStart } from '../src/runtime';
 
 const { config, clients } = coldStart();
@@ -13,5 +14,6 @@ const worker = accountWorker({ config, clients });
  * once per work item id in that account (the member role assumed), partial batch failures.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
+  .use(tracing())
   .use(injectLambdaContext(logger, { clearState: true }))
   .handler((event, context) => worker.process(event, context));

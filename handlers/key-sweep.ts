@@ -6,7 +6,8 @@ import { sweepFanOut } from '../src/accounts/fanout';
 import { fansOut } from '../src/config';
 import { identityCenterDeps } from '../src/identity-center';
 import { logger } from '../src/logger';
-import { errorReporting } from '../src/middleware';
+import { recordSweepCompleted } from '../src/metrics';
+import { errorReporting, tracing } from '../src/middleware';
 import { coldStart } from '../src/runtime';
 import { sweepIdentityCenter } from '../src/sweep/identity-center';
 import { parseSweepInput } from '../src/sweep/input';
@@ -25,6 +26,7 @@ const identityCenter = (runId: string, now: Date) => identityCenterDeps(config, 
  * with Identity Center configured, its drift re-check as `identityCenter`.
  */
 export const handler = middy()
+  .use(tracing())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(errorReporting())
   .handler(async (event: unknown) => {
@@ -38,5 +40,7 @@ export const handler = middy()
       { config, clients, identityCenter, now },
       runId,
     );
+    // The heartbeat: a sweep that completed, whatever it found (no sweep in 26 hours alarms).
+    recordSweepCompleted();
     return idc ? { ...summary, identityCenter: idc } : summary;
   });

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { accountAccess } from '../src/accounts/access';
 import { identityCenterDeps } from '../src/identity-center';
 import { logger } from '../src/logger';
+import { tracing } from '../src/middleware';
 import { operatorResponses } from '../src/operator/http';
 import { lockdown } from '../src/operator/lockdown';
 import { coldStart } from '../src/runtime';
@@ -19,6 +20,7 @@ const identityCenter = (runId: string, now: Date) => identityCenterDeps(config, 
  * (`accountId`: act in that account, through its member role; absent, the function's own account).
  */
 export const handler = middy()
+  .use(tracing())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(operatorResponses())
   .handler(async (event: unknown) =>

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { accountAccess } from '../src/accounts/access';
 import { identityCenterDeps } from '../src/identity-center';
 import { logger } from '../src/logger';
+import { tracing } from '../src/middleware';
 import { operatorResponses } from '../src/operator/http';
 import { restore } from '../src/operator/lockdown';
 import { coldStart } from '../src/runtime';
@@ -18,6 +19,7 @@ const identityCenter = (runId: string, now: Date) => identityCenterDeps(config, 
  * `{ target: {userName}|{roleName}, accountId?, runId?, reason, requestedBy, dryRun? }`.
  */
 export const handler = middy()
+  .use(tracing())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(operatorResponses())
   .handler(async (event: unknown) =>

@@ -7,6 +7,7 @@ import { fansOut } from '../src/config';
 import { departureWorker } from '../src/departures/worker';
 import { identityCenterDeps } from '../src/identity-center';
 import { logger } from '../src/logger';
+import { tracing } from '../src/middleware';
 import { coldStart } from '../src/runtime';
 
 const { config, clients } = coldStart(['ACCOUNT_QUEUE_URL']);
@@ -23,5 +24,6 @@ const worker = departureWorker({
 
 /** SQS batch from the departure queue: one idempotent departure revocation per record, partial batch failures. */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
+  .use(tracing())
   .use(injectLambdaContext(logger, { clearState: true }))
   .handler((event, context) => worker.process(event, context));

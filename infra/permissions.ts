@@ -115,6 +115,21 @@ const undo = (steps: readonly StepType[]): string[] =>
   });
 
 const unique = (list: readonly string[]): readonly string[] => Object.freeze([...new Set(list)].sort());
+
+/**
+ * What publishing on the stack's topics takes besides `sns:Publish`: they are encrypted with the stack's customer
+ * managed key (serverless.yml resources.TopicKey), and SNS encrypts each message with the publisher's own
+ * permission on it (called by SNS for the function, never by its code).
+ */
+export const TOPIC_KEY_PERMISSIONS = Object.freeze(['kms:GenerateDataKey', 'kms:Decrypt']);
+/** A run's notification: the publish and the topic key. */
+const notifying = [...NOTIFY_PERMISSIONS, ...TOPIC_KEY_PERMISSIONS];
+
+/**
+ * X-Ray segments of every function (serverless.yml `tracing.lambda`: Active; Powertools Tracer, src/middleware.ts),
+ * sent by the Lambda runtime with the function's role.
+ */
+export const TRACING_PERMISSIONS = Object.freeze(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
 const usersOnly = (list: readonly string[]): string[] => list.filter((a) => !isRoleApi(a));
 
 /** A revocation of users (snapshot, deny first, every user step, verify, record), and its notification. */
@@ -122,7 +137,7 @@ const userRevocation = usersOnly([
   ...SNAPSHOT_PERMISSIONS,
   ...forward(allSteps.filter((t) => !ROLE_ONLY_STEPS.includes(t))),
   ...STATE_PERMISSIONS,
-  ...NOTIFY_PERMISSIONS,
+  ...notifying,
 ]);
 
 /**
@@ -182,8 +197,18 @@ function identityCenterPath(fn: FunctionName): readonly string[] {
 /** The Identity Center services' actions (identitystore, sso-admin's `sso:`), signed by `IDC_ROLE_ARN` when set. */
 const isIdcServiceAction = (action: string): boolean => /^(identitystore|sso):/.test(action);
 
+/** Every function's actions, with what each one's runtime needs beside its path ({@link TRACING_PERMISSIONS}). */
+const traced = (
+  byFunction: Readonly<Record<FunctionName, readonly string[]>>,
+): Readonly<Record<FunctionName, readonly string[]>> =>
+  Object.freeze(
+    Object.fromEntries(
+      FUNCTION_NAMES.map((fn) => [fn, unique([...byFunction[fn], ...TRACING_PERMISSIONS])]),
+    ) as Record<FunctionName, readonly string[]>,
+  );
+
 /** Per function, the IAM actions its code path calls with Identity Center off (the organization's in). */
-const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze({
+const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>> = traced({
   /** Verify (secret from SSM), normalize, queue. No IAM at all. */
   hrWebhook: unique([...SECRET_PERMISSIONS, ...QUEUE_PERMISSIONS]),
   /**
@@ -216,7 +241,7 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
     ...forward(allSteps),
     ...VERIFY_PERMISSIONS,
     ...STATE_PERMISSIONS,
-    ...NOTIFY_PERMISSIONS,
+    ...notifying,
     ...ACCESS_PERMISSIONS,
     ...TARGET_PERMISSIONS,
   ]),
@@ -230,7 +255,7 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
     ...usersOnly(SNAPSHOT_PERMISSIONS),
     ...STATE_PERMISSIONS.filter((a) => a !== 'dynamodb:UpdateItem'),
     ...RESTORE_STATE_PERMISSIONS,
-    ...NOTIFY_PERMISSIONS,
+    ...notifying,
     ...ACCESS_PERMISSIONS,
   ]),
   /**
@@ -253,7 +278,7 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
  * Per function, the sorted, de-duplicated IAM actions its code path calls: under every setting of the stack
  * (`orgRoleArn`, Identity Center), the union; what the role holds under one setting is {@link rolePermissions}.
  * @example
- * FUNCTION_PERMISSIONS.hrWebhook; // ['kms:Decrypt', 'sqs:SendMessage', 'ssm:GetParameter']
+ * FUNCTION_PERMISSIONS.hrWebhook; // ['kms:Decrypt', 'sqs:SendMessage', 'ssm:GetParameter', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']
  */
 export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, readonly string[]>> = Object.freeze(
   Object.fromEntries(

@@ -1,3 +1,5 @@
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import {
   describeError,
@@ -32,4 +34,20 @@ export function logFailure(err: unknown, callerMistake = isCallerMistake(err)): 
  */
 export function errorReporting(): MiddlewareObj {
   return { onError: async (request) => logFailure(request.error) };
+}
+
+/**
+ * The one tracer (X-Ray; `tracing.lambda` is Active in serverless.yml). Off outside Lambda (no
+ * `AWS_EXECUTION_ENV`: tests, invoke local, offline) or with `POWERTOOLS_TRACE_ENABLED=false`.
+ */
+export const tracer = new Tracer();
+
+/**
+ * Every handler's first middleware: a subsegment for the invocation, errors recorded on it. Responses are not
+ * captured: reports name people, users and key ids, which do not belong in trace metadata.
+ * @example
+ * export const handler = middy().use(tracing()).use(injectLambdaContext(logger)).handler(run);
+ */
+export function tracing(): MiddlewareObj {
+  return captureLambdaHandler(tracer, { captureResponse: false });
 }

@@ -1,5 +1,6 @@
 import type { Clients } from '../clients';
 import type { Config } from '../config';
+import { recordRun } from '../metrics';
 import { coverageNotification, publish } from '../notify';
 import {
   type AccountResult,
@@ -25,6 +26,8 @@ async function notifyIfComplete(sink: CoverageSink, runId: string): Promise<void
   if (coverage.notified === signature || !(await claimNotification(store, runId, signature))) return;
   try {
     await publish(sink.clients, sink.config.notifyTopicArn, coverageNotification(coverage));
+    // The run across accounts ends here (once: the claim above); a notification retried after a failure is not.
+    recordRun('departure', coverage.outcome);
   } catch (err) {
     await releaseNotification(store, runId, signature).catch(() => undefined);
     throw err;

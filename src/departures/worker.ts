@@ -16,6 +16,7 @@ import {
 import { ConfigError, describeError, InvalidRequestError, TransientError } from '../errors';
 import { findIdentityCenterUser, type IdcDeps, identityCenterConfigured } from '../identity-center';
 import { logger } from '../logger';
+import { recordRun } from '../metrics';
 import { malformedDepartureNotification, publish, publishOrNote, revocationNotification } from '../notify';
 import { sqsBatch } from '../util/sqs-batch';
 import { forgetDryRunDeparture, keepDryRunDeparture, keptDryRunDepartures } from './dry-run';
@@ -268,6 +269,7 @@ async function handleDeparture(
     revocationNotification(report),
     report.notes as string[],
   );
+  recordRun(report.trigger, report.outcome);
   if (needsRetry(report)) {
     throw new TransientError(`revocation ${report.outcome}: access may remain, the departure is retried`);
   }
@@ -290,6 +292,7 @@ async function scheduleAhead(
   const result = await scheduleDeparture(scheduleDeps(deps), message, at, now);
   const report = scheduledReport(message, result, deps.config.dryRun, now);
   await publishOrNote(deps.clients, deps.config.notifyTopicArn, scheduledNotification(report), []);
+  recordRun(report.trigger, report.outcome);
   await keepOrForget(deps, message, deps.config.dryRun, now);
   return { runId: message.id, outcome: result.outcome, effectiveAt: result.effectiveAt };
 }
@@ -327,6 +330,7 @@ async function cancelDeparture(
   }
   const report = cancellationReport(message, result, deps.config.dryRun, now, notes);
   await publishOrNote(deps.clients, deps.config.notifyTopicArn, cancellationNotification(report), []);
+  recordRun(report.trigger, report.outcome);
   return { runId: message.id, outcome: report.outcome };
 }
 

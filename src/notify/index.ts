@@ -3,6 +3,7 @@ import type { Clients } from '../clients';
 import type { Severity } from '../engine';
 import { describeError } from '../errors';
 import { logger } from '../logger';
+import { recordPublishFailure } from '../metrics';
 import { clip, MAX_PART, safeSubject } from './text';
 
 /** SNS actions notification uses. */
@@ -67,6 +68,7 @@ export async function publishOrNote(
   } catch (err) {
     logger.error('notification failed', { subject: n.subject, error: describeError(err) });
     notes.push(`notification failed: ${describeError(err)}`);
+    recordPublishFailure();
   }
 }
 

@@ -7,6 +7,7 @@ import {
   restoreIdentityCenterUser,
   revokeIdentityCenterUser,
 } from '../identity-center';
+import { recordRun } from '../metrics';
 import { idcRestoreNotification, idcRevocationNotification, publishOrNote } from '../notify';
 import type { OperatorDeps } from './lockdown';
 import type { LockdownRequest, RestoreRequest } from './requests';
@@ -48,6 +49,7 @@ export async function lockdownIdcUser(
   );
   const notes = [...report.notes];
   await publishOrNote(deps.clients, deps.config.notifyTopicArn, idcRevocationNotification(report), notes);
+  recordRun('lockdown', report.outcome);
   if (report.outcome === 'not-found')
     throw new NotFoundError(report.notes.join('; ') || 'no Identity Center user');
   return { ...report, notes };
@@ -76,5 +78,6 @@ export async function restoreIdcUser(
   );
   const notes = [...report.notes];
   await publishOrNote(deps.clients, deps.config.notifyTopicArn, idcRestoreNotification(report), notes);
+  recordRun('restore', report.outcome);
   return { ...report, notes };
 }

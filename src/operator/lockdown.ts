@@ -14,6 +14,7 @@ import {
 import { ConfigError, NotFoundError } from '../errors';
 import type { IdcDeps, IdcRestoreReport, IdcRevocationReport } from '../identity-center';
 import { logger } from '../logger';
+import { recordRun } from '../metrics';
 import { publishOrNote, restoreNotification, revocationNotification } from '../notify';
 import { acrossAccounts } from './across';
 import { operatorCall } from './http';
@@ -123,6 +124,7 @@ export async function lockdown(
     revocationNotification(report),
     report.notes as string[],
   );
+  recordRun(report.trigger, report.outcome);
   if (report.outcome === 'not-found') {
     throw new NotFoundError(report.notes.join('; ') || 'the lockdown target names no IAM principal');
   }
@@ -151,5 +153,6 @@ export async function restore(event: unknown, deps: OperatorDeps): Promise<Resto
     restoreNotification(report),
     report.notes as string[],
   );
+  recordRun('restore', report.outcome);
   return report;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type BatchOptions, listRevokedUsers, type RevokedIndexEntry, rollUp, storeOf } from '../engine';
 import { describeError, isNoSuchEntity } from '../errors';
 import { logger } from '../logger';
+import { recordRun } from '../metrics';
 import { publishOrNote, sweepFailureNotification, sweepNotification, sweepSeverity } from '../notify';
 import { mapLimit } from '../util/concurrency';
 import {
@@ -133,6 +134,7 @@ async function discover(run: Run): Promise<{ report: CredentialReport; revoked: 
       sweepFailureNotification({ ...failure, error: describeError(err) }),
       [],
     );
+    recordRun('sweep', 'failed');
     throw err;
   }
 }
@@ -550,6 +552,7 @@ export async function runSweep(
     run,
   );
   await publishOrNote(deps.clients, deps.config.notifyTopicArn, sweepNotification(summary), run.notes);
+  recordRun('sweep', summary.outcome);
   logger.info('sweep finished', {
     outcome: summary.outcome,
     mode,

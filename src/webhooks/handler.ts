@@ -5,6 +5,7 @@ import type { Clients } from '../clients';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
 import { logger } from '../logger';
+import { tracing } from '../middleware';
 import { webhookErrorResponses } from './http';
 import { receiveWebhook, type WebhookResult } from './receive';
 import { type SecretSource, SsmSecretCache } from './secrets';
@@ -39,6 +40,7 @@ export function webhookHandler(deps: WebhookHandlerDeps) {
   const clock = deps.clock ?? (() => new Date());
   // Never log the event, even with POWERTOOLS_LOGGER_LOG_EVENT=true: its headers carry signatures and secrets.
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(tracing())
     .use(injectLambdaContext(logger, { clearState: true, logEvent: false }))
     .use(webhookErrorResponses())
     .handler(async (event) =>

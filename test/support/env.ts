@@ -5,3 +5,7 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_DEV ??= 'false';
+// Metrics (EMF lines on stdout) off unless a test turns them on to read them; X-Ray off (no daemon here).
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'offboarding-test';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';

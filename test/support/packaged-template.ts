@@ -128,6 +128,7 @@ async function templateKey(stage: string, params: Readonly<Record<string, string
   for (const file of [
     'serverless.yml',
     'infra/iam-statements.cjs',
+    'infra/alarms.cjs',
     'scripts/package.mjs',
     'package-lock.json',
   ]) {
@@ -244,6 +245,9 @@ export function ownResourceArn(t: Template, id: string, attr?: string): string {
       return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${String(p.TableName)}`;
     case 'AWS::SQS::Queue.Arn':
       return `arn:aws:sqs:${REGION}:${ACCOUNT}:${String(p.QueueName)}`;
+    // A key's id is known once created: the logical id stands in for it.
+    case 'AWS::KMS::Key.Arn':
+      return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`;
     case 'AWS::IAM::Role.Arn':
       return `arn:aws:iam::${ACCOUNT}:role/${resolveValue(p.RoleName ?? null)}`;
     default:

@@ -250,6 +250,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   // Quiet handler logs (they would interleave with the narration) and the SDK's Node version warning.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  // No metric lines either (CloudWatch EMF on stdout: src/metrics.ts).
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
   const repoRoot = resolve(__dirname, '..', '..');

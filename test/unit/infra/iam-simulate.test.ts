@@ -201,7 +201,8 @@ async function sampleResource(action: string, fn: FunctionName = 'lockdown'): Pr
     queue: () => queueOf(fn, action),
     parameter: () => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/offboarding/webhook/standard`,
     session: () => session(SESSION_REGIONS[0] ?? ''),
-    key: () => KEY,
+    // The webhook decrypts its secrets' key through SSM; a publisher uses the topics' key (resources.TopicKey).
+    key: () => (fn === 'hrWebhook' ? KEY : ownResourceArn(prod, 'TopicKey', 'Arn')),
     Identitystore: () => IDC.store(),
     User: () => IDC.user,
     Group: () => IDC.group,

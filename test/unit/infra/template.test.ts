@@ -16,6 +16,8 @@ import {
   NEEDS_NO_GRANT,
   ORG_ROLE_DEPENDENT,
   rolePermissions,
+  TOPIC_KEY_PERMISSIONS,
+  TRACING_PERMISSIONS,
 } from '../../../infra/permissions';
 import { loadConfig } from '../../../src/config';
 import {
@@ -66,6 +68,8 @@ const REQUIRES_STAR_RESOURCE = new Set([
   'iam:GetAccountAuthorizationDetails',
   'ssm:DescribeSessions',
   'organizations:ListAccounts',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
 ]);
 
 /** The functions with IAM writes in their own account (each holds the explicit denies). */
@@ -751,8 +755,18 @@ describe('serverless.yml: function roles (packaged template)', () => {
   it.each(REVOKERS)(
     'lets %s terminate SSM sessions only in SESSION_REGIONS (empty: the stack region)',
     (fn) => {
-      expect(envString(prod, fn, 'SESSION_REGIONS')).toBe('');
-      const granting = allows(prod, fn).filter((s) =>
+      // The committed prod stage names its regions (serverless.yml params.prod): one session ARN each.
+      const regions = envString(prod, fn, 'SESSION_REGIONS').split(',');
+      expect(regions.length).toBeGreaterThan(1);
+      const inProd = allows(prod, fn).filter((s) =>
+        asArray(s.Action).some((a) => actionMatches(a, 'ssm:TerminateSession')),
+      );
+      expect(inProd.flatMap((s) => asArray(s.Resource).map(resolveValue))).toEqual(
+        regions.map((r) => `arn:aws:ssm:${r}:${ACCOUNT}:session/*`),
+      );
+      // Empty (the default, as the local stage has it): the stack's region.
+      expect(envString(local, fn, 'SESSION_REGIONS')).toBe('');
+      const granting = allows(local, fn).filter((s) =>
         asArray(s.Action).some((a) => actionMatches(a, 'ssm:TerminateSession')),
       );
       expect(granting).toHaveLength(1);
@@ -799,9 +813,10 @@ describe('serverless.yml: function roles (packaged template)', () => {
         Action: ['iam:PassRole'],
         Condition: { StringNotEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       });
-      expect(asArray(named[0]?.Resource).map(resolveValue)).toEqual([
+      // The own roles first, then the committed PROTECTED_PRINCIPALS (serverless.yml params.prod).
+      expect(asArray(named[0]?.Resource).map(resolveValue)[0]).toBe(
         `arn:aws:iam::${ACCOUNT}:role/offboarding-prod-*`,
-      ]);
+      );
       for (const fn of FUNCTION_NAMES) {
         const passing = allows(prod, fn).filter((s) =>
           asArray(s.Action).some((a) => actionMatches(a, 'iam:PassRole')),
@@ -826,19 +841,20 @@ describe('serverless.yml: function roles (packaged template)', () => {
     it.each(WRITERS)(
       'render %s one Deny for the own roles and PROTECTED_PRINCIPALS (empty: no entry added)',
       (fn) => {
-        expect(envString(prod, fn, 'PROTECTED_PRINCIPALS')).toBe('');
-        const named = statementsOf(prod, fn).filter(
+        // The defaults (empty), as the local stage has them; the committed prod stage's entries: stages.test.ts.
+        expect(envString(local, fn, 'PROTECTED_PRINCIPALS')).toBe('');
+        const named = statementsOf(local, fn).filter(
           (s) => s.Sid === 'DenyWritesOnOwnRolesAndProtectedPrincipals',
         );
         expect(named).toHaveLength(1);
         expect(named[0]?.Effect).toBe('Deny');
         expect(named[0]?.Condition).toBeUndefined();
         expect(asArray(named[0]?.Resource).map(resolveValue)).toEqual([
-          `arn:aws:iam::${ACCOUNT}:role/offboarding-prod-*`,
+          `arn:aws:iam::${ACCOUNT}:role/offboarding-local-*`,
         ]);
         // The same verbs as the tag deny: one list (custom.iamWriteActions); the departure worker's without
         // iam:PassRole (denied apart, but to EventBridge Scheduler).
-        const tagged = statementsOf(prod, fn).find((s) => s.Sid === 'DenyWritesOnProtectedPrincipals');
+        const tagged = statementsOf(local, fn).find((s) => s.Sid === 'DenyWritesOnProtectedPrincipals');
         const verbs = asArray(tagged?.Action).filter(
           (a) => fn !== 'revocationWorker' || a !== 'iam:PassRole',
         );
@@ -1201,34 +1217,30 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     expect(p.SSESpecification).toEqual({ SSEEnabled: true });
   });
 
-  it("alarms to the topic on the DLQ's depth and on each function's errors", () => {
+  it("alarms to the alarm topic only (never the reports' topic) on the DLQs' depth and each function's errors", () => {
     const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
-    for (const a of alarms) expect((a.AlarmActions as Json[]).map(resolveValue)).toEqual(['ref:NotifyTopic']);
+    for (const a of alarms) expect((a.AlarmActions as Json[]).map(resolveValue)).toEqual(['ref:AlarmTopic']);
     const watched = alarms.map((a) => {
       const dims = (a.Dimensions as JsonObject[]).map((d) => resolveValue(d.Value ?? null));
       return `${a.Namespace}/${a.MetricName}:${dims.join(',')}`;
     });
-    expect(watched.sort()).toEqual(
-      [
+    // The rest of the alarms: test/unit/infra/hardening.test.ts.
+    expect(watched).toEqual(
+      expect.arrayContaining([
         'AWS/SQS/ApproximateNumberOfMessagesVisible:getatt:DepartureDeadLetterQueue.QueueName',
         'AWS/SQS/ApproximateNumberOfMessagesVisible:getatt:AccountDeadLetterQueue.QueueName',
         ...FUNCTION_NAMES.map((fn) => `AWS/Lambda/Errors:ref:${logicalId(fn)}`),
-      ].sort(),
+      ]),
     );
-    // As soon as one message is there, or one invocation fails.
-    for (const a of alarms) {
-      expect([a.Threshold, a.ComparisonOperator, a.TreatMissingData]).toEqual([
-        0,
-        'GreaterThanThreshold',
-        'notBreaching',
-      ]);
-    }
   });
 
-  it('retains every function log group for a bounded time', () => {
+  it("retains every function log group and the HTTP API's access logs for a bounded time", () => {
     const groups = resourcesOfType('AWS::Logs::LogGroup').map(([, r]) => r.Properties);
     expect(groups.map((g) => g.LogGroupName).sort()).toEqual(
-      FUNCTION_NAMES.map((fn) => `/aws/lambda/offboarding-prod-${fn}`).sort(),
+      [
+        ...FUNCTION_NAMES.map((fn) => `/aws/lambda/offboarding-prod-${fn}`),
+        '/aws/http-api/offboarding-prod',
+      ].sort(),
     );
     for (const g of groups) expect(g.RetentionInDays).toBeGreaterThan(0);
   });
@@ -1247,7 +1259,9 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     expect(prod.Conditions?.HasAlertEmail).toEqual({
       'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlertEmail' }, ''] }],
     });
-    expect(prod.Parameters?.AlertEmail?.Default).toBe('');
+    // Empty by default (the local stage); the prod stage's committed address (serverless.yml params.prod).
+    expect(local.Parameters?.AlertEmail?.Default).toBe('');
+    expect(prod.Parameters?.AlertEmail?.Default).toMatch(/^[^@\s]+@[^@\s]+$/);
     expect(resolveValue(sub?.Properties.TopicArn ?? null)).toBe('ref:NotifyTopic');
   });
 });
@@ -1516,7 +1530,7 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
 };
 
 /** Declared actions no SDK import of the bundle shows, because AWS or a dependency calls them for it. */
-const CALLED_FOR_THE_FUNCTION: Readonly<Record<FunctionName, readonly string[]>> = {
+const CALLED_FOR_THE_FUNCTION_OWN: Readonly<Record<FunctionName, readonly string[]>> = {
   // SSM decrypts a SecureString under a customer managed key with the caller's permission (kms:ViaService).
   hrWebhook: ['kms:Decrypt'],
   revocationWorker: [
@@ -1537,6 +1551,30 @@ const CALLED_FOR_THE_FUNCTION: Readonly<Record<FunctionName, readonly string[]>>
     'sqs:DeleteMessage',
   ],
 };
+/** Publishers of reports: SNS encrypts each message with the topic key, with the publisher's permission. */
+const PUBLISHERS: readonly FunctionName[] = [
+  'revocationWorker',
+  'keySweep',
+  'lockdown',
+  'restore',
+  'accountWorker',
+];
+/**
+ * ...and, for every function, the Lambda runtime's X-Ray segments (tracing Active); for each publisher, SNS's use
+ * of the topics' key (infra/permissions.ts TRACING_PERMISSIONS, TOPIC_KEY_PERMISSIONS).
+ */
+const CALLED_FOR_THE_FUNCTION: Readonly<Record<FunctionName, readonly string[]>> = Object.fromEntries(
+  FUNCTION_NAMES.map((fn) => [
+    fn,
+    [
+      ...new Set([
+        ...CALLED_FOR_THE_FUNCTION_OWN[fn],
+        ...TRACING_PERMISSIONS,
+        ...(PUBLISHERS.includes(fn) ? TOPIC_KEY_PERMISSIONS : []),
+      ]),
+    ],
+  ]),
+) as unknown as Record<FunctionName, readonly string[]>;
 
 /** The AWS actions (IAM names) the SDK commands imported by a handler's bundle are authorized as. */
 async function bundledActions(handlerFile: string): Promise<Set<string>> {

@@ -48,6 +48,7 @@ describe('Layout: src/ holds only what runs in Lambda', () => {
         'errors.ts',
         'identity-center',
         'logger.ts',
+        'metrics.ts',
         'middleware.ts',
         'notify',
         'operator',
