@@ -1,6 +1,6 @@
 import type { Clients } from '../clients';
 import type { Config } from '../config';
-import { coverageNotification, publish } from '../notify';
+import { coverageNotification, type NotifyConfig, publish } from '../notify';
 import {
   type AccountResult,
   claimNotification,
@@ -12,7 +12,7 @@ import {
 
 /** Where a run's coverage is kept and its completion published. */
 export interface CoverageSink {
-  readonly config: Pick<Config, 'stateTable' | 'notifyTopicArn'>;
+  readonly config: Pick<Config, 'stateTable'> & NotifyConfig;
   readonly clients: Pick<Clients, 'ddb' | 'sns'>;
 }
 
@@ -24,7 +24,7 @@ async function notifyIfComplete(sink: CoverageSink, runId: string): Promise<void
   const signature = coverageSignature(coverage);
   if (coverage.notified === signature || !(await claimNotification(store, runId, signature))) return;
   try {
-    await publish(sink.clients, sink.config.notifyTopicArn, coverageNotification(coverage));
+    await publish(sink.clients, sink.config, coverageNotification(coverage));
   } catch (err) {
     await releaseNotification(store, runId, signature).catch(() => undefined);
     throw err;

@@ -47,7 +47,7 @@ export async function lockdownIdcUser(
     await idcOf(deps, runId),
   );
   const notes = [...report.notes];
-  await publishOrNote(deps.clients, deps.config.notifyTopicArn, idcRevocationNotification(report), notes);
+  await publishOrNote(deps.clients, deps.config, idcRevocationNotification(report), notes);
   if (report.outcome === 'not-found')
     throw new NotFoundError(report.notes.join('; ') || 'no Identity Center user');
   return { ...report, notes };
@@ -75,6 +75,6 @@ export async function restoreIdcUser(
     await idcOf(deps, runId),
   );
   const notes = [...report.notes];
-  await publishOrNote(deps.clients, deps.config.notifyTopicArn, idcRestoreNotification(report), notes);
+  await publishOrNote(deps.clients, deps.config, idcRestoreNotification(report), notes);
   return { ...report, notes };
 }
