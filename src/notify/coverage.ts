@@ -90,7 +90,7 @@ export function coverageNotification(c: Coverage): Notification {
     steps.push(
       'For each unreachable account, fix the cause above (is the member role deployed there, trusting this stack?); the account queue retries, then its DLQ: redrive it once fixed.',
     );
-  if (c.outcome === 'partial' || c.outcome === 'failed')
+  if (c.accounts.some((a) => a.outcome === 'partial' || a.outcome === 'failed'))
     steps.push(
       'Fix the cause of each failed step, then lock the person down (lockdown with their email or employeeId).',
     );

@@ -123,8 +123,6 @@ export function restoreCommand(body: RestoreBody, ctx: RenderContext, indent = '
   ];
 }
 
-const stepText = (s: NextStep) => (typeof s === 'string' ? s : s.text);
-
 /** The run, account and region first (where to look), then the report's own facts; empty ones left out. */
 function factsOf(n: Notification, ctx: RenderContext): (readonly [string, string])[] {
   return [
@@ -145,7 +143,7 @@ export function emailText(n: Notification, ctx: RenderContext): string {
   for (const [label, value] of factsOf(n, ctx)) out.push(...wrap(value, EMAIL_WIDTH, `${label}: `, '  '));
   for (const s of n.sections) {
     if (!s.items.length) continue;
-    out.push('', `${s.title}:`);
+    out.push('', s.title.includes(':') ? s.title : `${s.title}:`);
     for (const item of s.items) out.push(...wrap(item, EMAIL_WIDTH, '- ', '  '));
   }
   if (n.linked.length) {
@@ -156,7 +154,8 @@ export function emailText(n: Notification, ctx: RenderContext): string {
     out.push('', 'Next steps:');
     n.nextSteps.forEach((step, i) => {
       const mark = `${i + 1}. `;
-      out.push(...wrap(stepText(step), EMAIL_WIDTH, mark, ' '.repeat(mark.length)));
+      const said = typeof step === 'string' ? step : `${step.text}:`;
+      out.push(...wrap(said, EMAIL_WIDTH, mark, ' '.repeat(mark.length)));
       if (typeof step !== 'string') {
         out.push(
           ...restoreCommand(step.restore, ctx, '     '),
