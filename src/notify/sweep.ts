@@ -60,7 +60,7 @@ export function sweepNotification(s: SweepSummary): Notification {
   const due = s.keys.filter((k) => k.class === 'due').length;
   const flagged = s.keys.length - due;
   const what = s.haltReason
-    ? `halted, ${count(flagged, 'key')} qualify`
+    ? `${count(flagged, 'key')} qualify`
     : `${deactivated ? `${deactivated} deactivated` : `${flagged} flagged`}, ${due} due${s.drift.length ? `, ${s.drift.length} drift` : ''}`;
   return notification({
     kind: 'sweep',
