@@ -62,7 +62,7 @@ function restoreSteps(c: Coverage): NextStep[] {
 
 /**
  * The one notification of a departure over several accounts, sent when the last targeted account reports:
- * "complete across N accounts", or `partial` naming each unreachable account and why.
+ * "Departure of <person>: revoked across N accounts", or `partial` naming each unreachable account and why.
  */
 export function coverageNotification(c: Coverage): Notification {
   const n = c.targets.filter(isAccount).length;
@@ -71,10 +71,10 @@ export function coverageNotification(c: Coverage): Notification {
   const withUsers = accounts.filter((a) => a.principals.length).length;
   const unreachable = c.unreachable.map((u) => u.accountId);
   const across = `across ${count(n, 'account')}${c.targets.includes(IDENTITY_CENTER) ? ' and Identity Center' : ''}`;
-  const headline =
-    c.outcome === 'revoked' || c.outcome === 'not-found' || c.outcome === 'planned'
-      ? `Departure of ${c.subject} complete ${across}: ${c.outcome}`
-      : `Departure of ${c.subject} ${c.outcome} ${across}${unreachable.length ? `: ${unreachable.length} unreachable` : ''}`;
+  // The outcome right after the person: a long identifier cannot push it out of the subject.
+  const headline = `Departure of ${c.subject}: ${c.outcome} ${across}${
+    unreachable.length ? `, ${unreachable.length} unreachable` : ''
+  }`;
   const linked: Linked[] = c.accounts
     .flatMap((a) =>
       a.principals.map(

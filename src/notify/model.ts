@@ -75,8 +75,23 @@ export function notification(parts: NotificationParts): Notification {
     linked: [],
     nextSteps: [],
     ...parts,
-    subject: safeSubject(`[offboarding] ${parts.headline}`),
+    subject: subjectOf(parts.headline),
   };
+}
+
+const PREFIX = '[offboarding] ';
+
+/**
+ * `[offboarding] <headline>` under 100 characters; a longer headline is cut before its last `: ` so that the
+ * outcome it ends with stays in the subject (`[offboarding] Lockdown of user a-very-long-na...: revoked`).
+ */
+export function subjectOf(headline: string): string {
+  const full = safeSubject(PREFIX + headline);
+  const at = headline.lastIndexOf(': ');
+  if ((PREFIX + headline).length < 100 || at < 0) return full;
+  const tail = headline.slice(at);
+  const room = 99 - PREFIX.length - tail.length - 3;
+  return room < 20 ? full : safeSubject(`${PREFIX}${headline.slice(0, room).trimEnd()}...${tail}`);
 }
 
 /** A principal's kind and name as a sentence reads it: `user alice`, `role deployer`. */

@@ -4,6 +4,7 @@ import { idcLinked, identityCenterSections } from './identity-center';
 import {
   accountOfArn,
   callerArn,
+  count,
   dry,
   type Linked,
   listed,
@@ -22,7 +23,7 @@ function principalSection(p: PrincipalReport): Section {
   if (p.verification) {
     const failed = p.verification.checks.filter((c) => !c.ok);
     items.push(
-      `verified: ${p.verification.ok ? 'yes' : 'NO'} (${p.verification.checks.length} checks${
+      `verified: ${p.verification.ok ? 'yes' : 'NO'} (${count(p.verification.checks.length, 'check')}${
         failed.length
           ? `; failed: ${failed.map((c) => c.check + (c.detail ? ` [${c.detail}]` : '')).join('; ')}`
           : ''

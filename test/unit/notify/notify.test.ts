@@ -12,6 +12,7 @@ import {
   safeSubject,
   table,
 } from '../../../src/notify';
+import { subjectOf } from '../../../src/notify/model';
 
 const config: NotifyConfig = {
   notifyTopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
@@ -158,6 +159,33 @@ describe('Function: publish', () => {
     expect(Buffer.byteLength(input?.Message ?? '')).toBeLessThan(256 * 1024);
     expect(JSON.parse(JSON.parse(input?.Message ?? '{}').sqs).truncated).toBe(true);
     expect((input?.Subject ?? '').length).toBeLessThan(100);
+  });
+});
+
+describe('Function: subjectOf', () => {
+  it('cuts a long headline before its outcome, so that the subject still says how the run ended', () => {
+    const name = 'a'.repeat(64);
+    const n = revocationNotification(
+      report({
+        trigger: 'lockdown',
+        outcome: 'revoked',
+        principals: [
+          {
+            ...(report().principals[0] as RevocationReport['principals'][number]),
+            principal: { kind: 'user', name, arn: `arn:aws:iam::123456789012:user/${name}` },
+          },
+        ],
+      }),
+    );
+    expect(n.headline).toBe(`Lockdown of user ${name}: revoked`);
+    expect(n.subject.length).toBeLessThan(100);
+    expect(n.subject).toMatch(/^\[offboarding\] Lockdown of user a+\.\.\.: revoked$/);
+  });
+
+  it('keeps a headline that fits as it is', () => {
+    expect(subjectOf('Restore of user alice: restored')).toBe(
+      '[offboarding] Restore of user alice: restored',
+    );
   });
 });
 
