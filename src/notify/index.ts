@@ -28,7 +28,8 @@ const attributesOf = (n: Notification) => ({
  * `email`, the JSON report for `sqs` and `lambda`, the chat rendering for `https`; and, when `CHAT_TOPIC_ARN` is
  * set, the chat rendering alone on that topic (a second Publish). SNS: `sns:Publish`.
  * @returns the main topic's message id
- * @throws the SNS error of either Publish (callers that must not fail on it use {@link publishOrNote}).
+ * @throws the SNS error of either Publish, or the chat rendering's error after the main message is sent with the
+ * JSON report as its `https` part (callers that must not fail on it use {@link publishOrNote}).
  */
 export async function publish(
   clients: Pick<Clients, 'sns'>,
@@ -41,16 +42,25 @@ export async function publish(
   if (json.length > MAX_PART) {
     json = JSON.stringify({ truncated: true, summary: clip(text, MAX_PART / 2) });
   }
-  const chat = JSON.stringify(chatMessage(n, ctx));
+  // A chat rendering that breaks the format must not cost the email: the main message goes out with the JSON
+  // report for `https`, then the error is thrown (the caller notes it).
+  let chat: string | undefined;
+  let chatError: unknown;
+  try {
+    chat = JSON.stringify(chatMessage(n, ctx));
+  } catch (err) {
+    chatError = err;
+  }
   const r = await clients.sns.send(
     new PublishCommand({
       TopicArn: config.notifyTopicArn,
       Subject: n.subject,
       MessageStructure: 'json',
-      Message: JSON.stringify({ default: text, email: text, sqs: json, lambda: json, https: chat }),
+      Message: JSON.stringify({ default: text, email: text, sqs: json, lambda: json, https: chat ?? json }),
       MessageAttributes: attributesOf(n),
     }),
   );
+  if (chat === undefined) throw new Error(`chat rendering failed: ${describeError(chatError)}`);
   if (config.chatTopicArn) {
     await clients.sns.send(
       new PublishCommand({

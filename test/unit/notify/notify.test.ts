@@ -142,6 +142,20 @@ describe('Function: publish', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
   });
 
+  it('still sends the email when the chat rendering breaks the format, then throws so that the run notes it', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    // An empty keyword is not a valid chat message.
+    const broken = { ...revocationNotification(report()), keywords: [''] };
+    await expect(
+      publish({ sns: new SNSClient({}) }, { ...config, chatTopicArn: chatTopic }, broken),
+    ).rejects.toThrow(/chat rendering failed/);
+    const calls = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.TopicArn)).toEqual([config.notifyTopicArn]);
+    const message = JSON.parse(calls[0]?.Message ?? '{}');
+    expect(message.email).toContain('Departure of user jane: partial');
+    expect(JSON.parse(message.https)).toEqual(JSON.parse(message.sqs));
+  });
+
   it('keeps a huge report under the SNS size limit and says it was truncated', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
     const many = report({
