@@ -217,7 +217,7 @@ export async function runVariant(
   // As the departure worker does: the engine's run, then its one notification.
   const revokeAndNotify = async (target: RevocationRequest['target']) => {
     const r = await runRevocation(request(target), deps);
-    await publish(bed.clients, bed.config.notifyTopicArn, revocationNotification(r));
+    await publish(bed.clients, bed.config, revocationNotification(r));
     return r;
   };
   const t0 = performance.now();

@@ -156,6 +156,6 @@ export async function revokeSequentially(
     principals: [{ principal, outcome, steps: results, verification, sessions, notes: [...snapshot.notes] }],
     notes: [],
   };
-  await publish(clients, config.notifyTopicArn, revocationNotification(report));
+  await publish(clients, config, revocationNotification(report));
   return report;
 }

@@ -34,6 +34,8 @@ const IDENTITY_STORE_ID = /^d-[0-9a-f]{10}$/;
 const SSO_INSTANCE_ARN = /^arn:aws[a-z-]*:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/;
 /** A region name as IDC_REGION must be (src/config.ts). */
 const IDC_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** An SNS topic ARN, as src/config.ts accepts CHAT_TOPIC_ARN. */
+const TOPIC_ARN = /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 
 /**
  * The ARNs a PROTECTED_PRINCIPALS entry stands for. A name (or name glob) is the user and the role of that
@@ -190,7 +192,35 @@ const idcRoleArn = async (resolver) => (await identityCenterParams(resolver)).ro
 /** The `idcRegion` param (IDC_REGION; empty: the function's region), validated. */
 const idcRegion = async (resolver) => (await identityCenterParams(resolver)).region;
 
+/**
+ * The `chatTopicArn` param (CHAT_TOPIC_ARN): empty (no chat topic), or one SNS topic's ARN, mapped to Amazon Q
+ * Developer in chat applications outside this stack. Refuses anything else at packaging, a glob above all: the
+ * functions may publish on it.
+ */
+async function chatTopicArn({ resolveVariable }) {
+  const arn = String((await resolveVariable('param:chatTopicArn')) ?? '').trim();
+  if (arn !== '' && !TOPIC_ARN.test(arn)) {
+    throw new Error(
+      `chatTopicArn: "${arn}" is neither empty nor one SNS topic ARN (arn:aws:sns:<region>:<12 digits>:<name>)`,
+    );
+  }
+  return arn;
+}
+
+/**
+ * Resource list of `sns:Publish`: the stack's notification topic, and the chat topic when `chatTopicArn` is set
+ * (nothing else: the functions publish the reports on those two topics only).
+ * @example
+ * await publishTopicArns(resolver); // [{ Ref: 'NotifyTopic' }, 'arn:aws:sns:eu-west-1:123456789012:offboarding-chat']
+ */
+async function publishTopicArns(resolver) {
+  const chat = await chatTopicArn(resolver);
+  return [{ Ref: 'NotifyTopic' }, ...(chat ? [chat] : [])];
+}
+
 module.exports = {
+  chatTopicArn,
+  publishTopicArns,
   neverWrittenPrincipals,
   iamWriteActionsButPassRole,
   sessionArns,

@@ -8,6 +8,11 @@ import { ConfigError } from './errors';
 export interface Config {
   /** `NOTIFY_TOPIC_ARN` (required): SNS topic for run reports. */
   readonly notifyTopicArn: string;
+  /**
+   * `CHAT_TOPIC_ARN` (default empty: none): an SNS topic mapped to Amazon Q Developer in chat applications
+   * (Slack, Microsoft Teams). Set, every report is also published there in the chat format (src/notify/chat.ts).
+   */
+  readonly chatTopicArn: string | undefined;
   /** `STATE_TABLE` (required): DynamoDB table, `pk`/`sk` strings, TTL attribute `expiresAt`. */
   readonly stateTable: string;
   /** `DEPARTURE_QUEUE_URL` (required by hr-webhook): queue between the receiver and the worker. */
@@ -142,6 +147,10 @@ const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative
 
 const schema = z.object({
   NOTIFY_TOPIC_ARN: z.string().min(1, 'is required'),
+  CHAT_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN')
+    .optional(),
   STATE_TABLE: z.string().min(1, 'is required'),
   DEPARTURE_QUEUE_URL: z.string().min(1).optional(),
   WEBHOOK_SECRET_PREFIX: z.string().min(1).default('/offboarding/webhook/'),
@@ -264,6 +273,7 @@ export function loadConfig(
   const e = parsed.data;
   return Object.freeze({
     notifyTopicArn: e.NOTIFY_TOPIC_ARN,
+    chatTopicArn: e.CHAT_TOPIC_ARN,
     stateTable: e.STATE_TABLE,
     departureQueueUrl: e.DEPARTURE_QUEUE_URL,
     webhookSecretPrefix: e.WEBHOOK_SECRET_PREFIX,

@@ -1,7 +1,7 @@
 import type { Clients } from '../clients';
 import type { Config } from '../config';
 import { recordRun } from '../metrics';
-import { coverageNotification, publish } from '../notify';
+import { coverageNotification, type NotifyConfig, publish } from '../notify';
 import {
   type AccountResult,
   claimNotification,
@@ -13,7 +13,7 @@ import {
 
 /** Where a run's coverage is kept and its completion published. */
 export interface CoverageSink {
-  readonly config: Pick<Config, 'stateTable' | 'notifyTopicArn'>;
+  readonly config: Pick<Config, 'stateTable'> & NotifyConfig;
   readonly clients: Pick<Clients, 'ddb' | 'sns'>;
 }
 
@@ -25,7 +25,7 @@ async function notifyIfComplete(sink: CoverageSink, runId: string): Promise<void
   const signature = coverageSignature(coverage);
   if (coverage.notified === signature || !(await claimNotification(store, runId, signature))) return;
   try {
-    await publish(sink.clients, sink.config.notifyTopicArn, coverageNotification(coverage));
+    await publish(sink.clients, sink.config, coverageNotification(coverage));
     // The run across accounts ends here (once: the claim above); a notification retried after a failure is not.
     recordRun('departure', coverage.outcome);
   } catch (err) {

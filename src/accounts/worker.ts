@@ -13,7 +13,12 @@ import {
 import { type RevocationReport, runRevocation } from '../engine';
 import { describeError, InvalidRequestError, TransientError } from '../errors';
 import { logger } from '../logger';
-import { accountDeadLetterNotification, publish, publishOrNote } from '../notify';
+import {
+  accountDeadLetterNotification,
+  malformedAccountWorkNotification,
+  publish,
+  publishOrNote,
+} from '../notify';
 import { runSweep } from '../sweep/sweep';
 import { sqsBatch } from '../util/sqs-batch';
 import { type AccountAccess, type AccountScope, AccountUnreachableError, accountAccess } from './access';
@@ -178,7 +183,7 @@ async function alertIfLast(ctx: WorkerContext, record: SQSRecord, item: AccountW
   const why = describeError(err);
   await publishOrNote(
     ctx.deps.clients,
-    ctx.deps.config.notifyTopicArn,
+    ctx.deps.config,
     accountDeadLetterNotification({ id: item.id, kind: item.kind, accountId: item.accountId, attempts, why }),
     notes,
   );
@@ -206,12 +211,7 @@ function idempotent(ctx: WorkerContext, idempotencyConfig: IdempotencyConfig) {
 /** A message that is not a work item: dropped (never retried), and said loudly. */
 async function dropMalformed(deps: AccountWorkerDeps, record: SQSRecord, err: InvalidRequestError) {
   logger.error('malformed account work item dropped', { messageId: record.messageId, error: err.message });
-  await publish(deps.clients, deps.config.notifyTopicArn, {
-    subject: '[offboarding] account work item malformed: dropped',
-    text: `A message on the account queue is not a work item and was dropped.\nmessage: ${record.messageId}\nproblem: ${err.message}`,
-    json: { kind: 'malformed-account-work', messageId: record.messageId, problem: err.message },
-    attributes: { trigger: 'account-work', outcome: 'malformed', severity: 'high' },
-  });
+  await publish(deps.clients, deps.config, malformedAccountWorkNotification(record.messageId, err.message));
 }
 
 /**

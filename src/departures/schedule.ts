@@ -10,7 +10,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../clients';
 import type { Config } from '../config';
 import { awsErrorCode, ConfigError } from '../errors';
-import type { Notification } from '../notify';
+import { type Notification, notification } from '../notify';
 import { describeTarget } from '../notify/text';
 import { queryPartition } from '../util/paging';
 import type { CancellationMessage, DepartureMessage, Person } from './message';
@@ -469,22 +469,37 @@ const who = (p: Person) => p.email ?? p.employeeId ?? '?';
 /** The notification of a departure scheduled ahead (`scheduled`, or `planned` in a dry run): no IAM change yet. */
 export function scheduledNotification(report: ScheduledReport): Notification {
   const { schedule } = report;
-  const lines = [
-    `Offboarding departure${report.dryRun ? ' (dry run)' : ''}: ${report.outcome.toUpperCase()}`,
-    `target: ${describeTarget(report.target)}`,
-    `effective at: ${report.effectiveAt}   schedule: ${schedule.group}/${schedule.name} ${schedule.expression} ${schedule.timezone}`,
-    `requested by: ${report.requestedBy}   reason: ${report.reason}`,
-    `run: ${report.runId}   at: ${report.at}`,
-    '',
-    SCHEDULED_TEXT[report.outcome],
-    ...report.notes.map((n) => `note: ${n}`),
-  ];
-  return {
-    subject: `[offboarding] departure ${report.outcome}${report.dryRun ? ' (dry run)' : ''}: ${who(report.target)} at ${report.effectiveAt}`,
-    text: lines.join('\n'),
+  const headline =
+    report.outcome === 'scheduled' || report.outcome === 'planned'
+      ? `Departure of ${who(report.target)} scheduled for ${report.effectiveAt}${report.dryRun ? ' (dry run)' : ''}`
+      : `Departure of ${who(report.target)} not scheduled again: ${report.outcome}`;
+  return notification({
+    kind: report.kind,
+    headline,
+    summary: SCHEDULED_TEXT[report.outcome],
+    runId: report.runId,
+    facts: [
+      ['target', describeTarget(report.target)],
+      ['effective at', report.effectiveAt],
+      ['schedule', `${schedule.group}/${schedule.name} ${schedule.expression} ${schedule.timezone}`],
+      ['requested by', report.requestedBy],
+      ['reason', report.reason],
+      ['at', report.at],
+    ],
+    sections: [{ title: 'Notes', items: report.notes }],
+    nextSteps:
+      report.outcome === 'scheduled'
+        ? [
+            'Nothing to do: the revocation runs at the effective time and reports then.',
+            "If the person stays, send the HR system's cancellation (or delete the schedule above) before that time.",
+          ]
+        : report.outcome === 'planned'
+          ? ['Dry run: the departure is kept for a replay once DRY_RUN is off (scripts/replay-dry-run.ts).']
+          : [],
+    keywords: [report.kind, ...(report.dryRun ? ['dry-run'] : [])],
     json: report,
     attributes: { trigger: 'departure', outcome: report.outcome, severity: 'info' },
-  };
+  });
 }
 
 /** The report of a cancellation (the notification's JSON part). */
@@ -544,30 +559,50 @@ export function cancellationReport(
  * one had already been revoked (the person stays: restore that run by its id).
  */
 export function cancellationNotification(report: CancellationReport): Notification {
-  const lines = [
-    `Offboarding departure cancellation${report.dryRun ? ' (dry run)' : ''}: ${report.outcome.toUpperCase()}`,
-    `target: ${describeTarget(report.target)}`,
-    `from: ${report.provider}   reason: ${report.reason}`,
-    `run: ${report.runId}   at: ${report.at}`,
-    '',
-    ...report.cancelled.map(
-      (c) =>
-        `${report.dryRun ? 'would cancel' : 'cancelled'}: ${c.runId} (effective ${c.effectiveAt}, schedule ${c.schedule})`,
-    ),
-    ...report.tooLate.map(
-      (c) =>
-        `too late: ${c.runId} (effective ${c.effectiveAt}) was already revoked; restore it by its runId if access must come back`,
-    ),
-    ...report.notes.map((n) => `note: ${n}`),
-  ];
-  return {
-    subject: `[offboarding] departure ${report.outcome === 'planned' ? 'cancellation planned (dry run)' : report.outcome === 'too-late' ? 'cancellation too late' : 'cancelled'}: ${who(report.target)}`,
-    text: lines.join('\n'),
+  const person = who(report.target);
+  const headline =
+    report.outcome === 'planned'
+      ? `Cancellation of the departure of ${person}: planned (dry run)`
+      : report.outcome === 'too-late'
+        ? `Cancellation of the departure of ${person}: too late, already revoked`
+        : `Departure of ${person} cancelled`;
+  return notification({
+    kind: report.kind,
+    headline,
+    summary:
+      report.outcome === 'too-late'
+        ? 'A departure of the person had already been revoked: their access stays revoked until restored.'
+        : report.outcome === 'planned'
+          ? 'Dry run: nothing was cancelled. The departures below are what a real run would cancel.'
+          : 'Every scheduled departure of the person was cancelled: nothing will be revoked.',
+    runId: report.runId,
+    facts: [
+      ['target', describeTarget(report.target)],
+      ['from', report.provider],
+      ['reason', report.reason],
+      ['at', report.at],
+    ],
+    sections: [
+      {
+        title: report.dryRun ? 'Would cancel' : 'Cancelled',
+        items: report.cancelled.map((c) => `${c.runId} (effective ${c.effectiveAt}, schedule ${c.schedule})`),
+      },
+      {
+        title: 'Too late (already revoked)',
+        items: report.tooLate.map((c) => `${c.runId} (effective ${c.effectiveAt})`),
+      },
+      { title: 'Notes', items: report.notes },
+    ],
+    nextSteps: report.tooLate.map((c) => ({
+      text: `If the person keeps their access, restore each of their users (the revocation report of ${c.runId} names them) with that run id`,
+      restore: { target: { userName: '<user name>' }, runId: c.runId },
+    })),
+    keywords: [report.kind, ...(report.dryRun ? ['dry-run'] : [])],
     json: report,
     attributes: {
       trigger: 'departure',
       outcome: report.outcome,
       severity: report.outcome === 'too-late' ? 'warning' : 'info',
     },
-  };
+  });
 }

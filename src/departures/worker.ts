@@ -263,12 +263,7 @@ async function handleDeparture(
       ...(await endIdentityCenterSessions([userName], message.id, report.dryRun, engineDeps)),
     );
   }
-  await publishOrNote(
-    deps.clients,
-    deps.config.notifyTopicArn,
-    revocationNotification(report),
-    report.notes as string[],
-  );
+  await publishOrNote(deps.clients, deps.config, revocationNotification(report), report.notes as string[]);
   recordRun(report.trigger, report.outcome);
   if (needsRetry(report)) {
     throw new TransientError(`revocation ${report.outcome}: access may remain, the departure is retried`);
@@ -291,7 +286,7 @@ async function scheduleAhead(
 ): Promise<DepartureResult> {
   const result = await scheduleDeparture(scheduleDeps(deps), message, at, now);
   const report = scheduledReport(message, result, deps.config.dryRun, now);
-  await publishOrNote(deps.clients, deps.config.notifyTopicArn, scheduledNotification(report), []);
+  await publishOrNote(deps.clients, deps.config, scheduledNotification(report), []);
   recordRun(report.trigger, report.outcome);
   await keepOrForget(deps, message, deps.config.dryRun, now);
   return { runId: message.id, outcome: result.outcome, effectiveAt: result.effectiveAt };
@@ -329,7 +324,7 @@ async function cancelDeparture(
     return { runId: message.id, outcome: 'nothing-to-cancel' };
   }
   const report = cancellationReport(message, result, deps.config.dryRun, now, notes);
-  await publishOrNote(deps.clients, deps.config.notifyTopicArn, cancellationNotification(report), []);
+  await publishOrNote(deps.clients, deps.config, cancellationNotification(report), []);
   recordRun(report.trigger, report.outcome);
   return { runId: message.id, outcome: report.outcome };
 }
@@ -422,7 +417,7 @@ export function departureWorker(deps: WorkerDeps) {
       if (!(err instanceof InvalidRequestError)) throw err;
       logger.error('malformed departure dropped', { messageId: record.messageId, error: err.message });
       // If the notification cannot be sent, the record is retried (and reaches the DLQ): never lost silently.
-      await publish(deps.clients, deps.config.notifyTopicArn, malformedDepartureNotification(record, err));
+      await publish(deps.clients, deps.config, malformedDepartureNotification(record, err));
       return undefined;
     }
     logger.appendKeys({ runId: message.id, provider: message.provider });

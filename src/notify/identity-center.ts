@@ -1,67 +1,108 @@
 import type { IdcDriftSweep, IdcRestoreReport, IdcRevocationReport } from '../identity-center';
-import type { Notification } from './index';
+import {
+  callerArn,
+  count,
+  dry,
+  type Linked,
+  type NextStep,
+  type Notification,
+  notification,
+  type Section,
+} from './model';
 import { restoreSeverity, revocationSeverity } from './severity';
-import { describeTarget, table } from './text';
+import { describeTarget } from './text';
+import { RESTORE_MEANING, REVOCATION_MEANING, stepItem, TRIGGER_NAME } from './words';
 
-/** The Identity Center section of a report: the user, each step, each provisioning, the manual steps. */
-export function identityCenterLines(r: IdcRevocationReport | IdcRestoreReport): string[] {
+/** The Identity Center user of a report, to link. */
+export const idcLinked = (r: { readonly user?: { readonly userName: string } } | undefined): Linked[] =>
+  r?.user ? [{ kind: 'idc-user', userName: r.user.userName }] : [];
+
+/** The Identity Center sections of a report: the user and each step, each provisioning, what stays or is lost. */
+export function identityCenterSections(r: IdcRevocationReport | IdcRestoreReport): Section[] {
   const who = r.user ? `${r.user.userName} (${r.user.userId})` : 'no user found';
-  const lines = ['', `Identity Center user ${who}: ${r.outcome}`];
-  if (r.steps.length) {
-    lines.push(
-      table([
-        ['step', 'subject', 'outcome', 'detail'],
-        ...r.steps.map((s) => [s.id, s.subject, s.outcome, s.error ?? s.detail ?? '']),
-      ]),
-    );
-  }
-  for (const p of r.provisioning) {
-    lines.push(
-      `provisioning ${p.permissionSetArn}: ${p.status}${p.failureReason ? ` (${p.failureReason})` : ''}`,
-    );
-  }
-  if (r.verification) lines.push(`verified: ${r.verification.ok ? 'yes' : 'NO'}`);
-  if ('manualSteps' in r) for (const m of r.manualSteps) lines.push(`TO DO BY HAND: ${m}`);
-  if ('notRestored' in r) for (const n of r.notRestored) lines.push(`not restored: ${n}`);
-  for (const n of r.notes) lines.push(`note: ${n}`);
-  return lines;
+  const items = [
+    ...r.steps.map(stepItem),
+    ...r.provisioning.map(
+      (p) =>
+        `provisioning ${p.permissionSetArn}: ${p.status}${p.failureReason ? ` (${p.failureReason})` : ''}`,
+    ),
+    ...(r.verification ? [`verified: ${r.verification.ok ? 'yes' : 'NO'}`] : []),
+    ...('manualSteps' in r ? r.manualSteps.map((m) => `TO DO BY HAND: ${m}`) : []),
+    ...('notRestored' in r ? r.notRestored.map((n) => `not restored: ${n}`) : []),
+    ...r.notes.map((n) => `note: ${n}`),
+  ];
+  return [{ title: `Identity Center user ${who}: ${r.outcome}`, items: items.length ? items : ['no step'] }];
 }
 
 /** The notification of a lockdown of an Identity Center user (`identityCenterUser`). */
 export function idcRevocationNotification(r: IdcRevocationReport): Notification {
-  const name = r.user?.userName ?? describeTarget(r.target);
-  return {
-    subject: `[offboarding] ${r.trigger} ${r.outcome}${r.dryRun ? ' (dry run)' : ''}: Identity Center user ${name}`,
-    text: [
-      `Offboarding ${r.trigger}${r.dryRun ? ' (dry run)' : ''}: ${r.outcome.toUpperCase()}`,
-      `target: ${describeTarget(r.target)}`,
-      `requested by: ${r.requestedBy}   reason: ${r.reason}`,
-      `run: ${r.runId}   at: ${r.at}`,
-      ...identityCenterLines(r),
-    ].join('\n'),
+  const name = r.user ? `Identity Center user ${r.user.userName}` : describeTarget(r.target);
+  const steps: NextStep[] = [];
+  if (r.outcome === 'planned') steps.push('Run the lockdown again without dryRun to apply these steps.');
+  if (r.outcome === 'partial' || r.outcome === 'failed')
+    steps.push('Fix the cause of each failed step above, then send the same lockdown again.');
+  for (const m of r.manualSteps) steps.push(`By hand: ${m}`);
+  if (r.user && !r.dryRun && r.steps.some((s) => s.outcome === 'done'))
+    steps.push({
+      text: `If the ${r.trigger} was a mistake, restore Identity Center user ${r.user.userName}`,
+      restore: { target: { identityCenterUser: r.user.userName }, runId: r.runId },
+    });
+  return notification({
+    kind: r.kind,
+    headline: `${TRIGGER_NAME[r.trigger]} of ${name}: ${r.outcome}${dry(r.dryRun)}`,
+    summary: REVOCATION_MEANING[r.outcome],
+    runId: r.runId,
+    facts: [
+      ['target', describeTarget(r.target)],
+      ['identity store', r.user?.identityStoreId],
+      ['requested by', r.requestedBy],
+      ['caller', callerArn(r.caller)],
+      ['reason', r.reason],
+      ['at', r.at],
+    ],
+    sections: identityCenterSections(r),
+    linked: idcLinked(r),
+    nextSteps: steps,
+    keywords: [r.kind, 'identity-center', ...(r.dryRun ? ['dry-run'] : [])],
     json: r,
     attributes: {
       trigger: r.trigger,
       outcome: r.outcome,
       severity: revocationSeverity(r.trigger, r.outcome),
     },
-  };
+  });
 }
 
 /** The notification of a restore of an Identity Center user. */
 export function idcRestoreNotification(r: IdcRestoreReport): Notification {
-  return {
-    subject: `[offboarding] restore ${r.outcome}${r.dryRun ? ' (dry run)' : ''}: Identity Center user ${r.user.userName}`,
-    text: [
-      `Offboarding restore${r.dryRun ? ' (dry run)' : ''}: ${r.outcome.toUpperCase()}`,
-      `requested by: ${r.requestedBy}   reason: ${r.reason}`,
-      `run: ${r.runId}   at: ${r.at}   undoes: ${r.undoes.join(', ')} (${r.restored.trigger})`,
-      ...r.keptInForce.map((k) => `kept in force: ${k}`),
-      ...identityCenterLines(r),
-    ].join('\n'),
+  const steps: NextStep[] = [];
+  if (r.outcome === 'planned') steps.push('Run the restore again without dryRun to apply these steps.');
+  if (r.outcome === 'partial' || r.outcome === 'failed')
+    steps.push('Fix the cause of each failed step above, then send the same restore again.');
+  if (r.restored.trigger === 'departure')
+    steps.push('A departure was undone: confirm with HR that the person stays.');
+  return notification({
+    kind: r.kind,
+    headline: `Restore of Identity Center user ${r.user.userName}: ${r.outcome}${dry(r.dryRun)}`,
+    summary: `${RESTORE_MEANING[r.outcome]}${
+      r.restored.trigger === 'departure' ? ' This restore undid a DEPARTURE: a leaver has access again.' : ''
+    }`,
+    runId: r.runId,
+    facts: [
+      ['undoes', `${r.undoes.join(', ')} (${r.restored.trigger})`],
+      ['identity store', r.user.identityStoreId],
+      ['requested by', r.requestedBy],
+      ['caller', callerArn(r.caller)],
+      ['reason', r.reason],
+      ['at', r.at],
+    ],
+    sections: [...identityCenterSections(r), { title: 'Kept in force', items: r.keptInForce }],
+    linked: idcLinked(r),
+    nextSteps: steps,
+    keywords: [r.kind, 'identity-center', ...(r.dryRun ? ['dry-run'] : [])],
     json: r,
     attributes: { trigger: 'restore', outcome: r.outcome, severity: restoreSeverity(r) },
-  };
+  });
 }
 
 /**
@@ -74,28 +115,44 @@ export function idcDriftNotification(sweep: IdcDriftSweep, runId: string, at: st
     : sweep.drifted.some((d) => d.action === 're-revoked')
       ? 'enforced'
       : 'reported';
-  const lines = [
-    `Key sweep, Identity Center drift: ${outcome.toUpperCase()}`,
-    `run: ${runId}   at: ${at}   revoked users re-checked: ${sweep.checked}, holding access again: ${sweep.drifted.length}`,
-    ...(sweep.halted
-      ? [
-          'halted: more drifted users than SWEEP_MAX_DRIFT; nothing was written. Check for a SCIM sync or an admin re-adding access.',
-        ]
-      : []),
-    ...sweep.drifted.map(
-      (d) =>
-        `${d.userName} (${d.userId}, revoked by ${d.runId}): ${d.assignments.length} assignment(s), ${d.memberships.length} membership(s): ${d.action}${d.outcome ? ` (${d.outcome})` : ''}`,
-    ),
-    ...sweep.notes.map((n) => `note: ${n}`),
-  ];
-  return {
-    subject: `[offboarding] sweep ${outcome}: ${sweep.drifted.length} Identity Center user(s) with access again`,
-    text: lines.join('\n'),
+  const users = count(sweep.drifted.length, 'revoked Identity Center user');
+  const steps: NextStep[] = [];
+  if (sweep.halted)
+    steps.push(
+      'More users drifted than SWEEP_MAX_DRIFT: look for a SCIM sync or an admin re-adding access, then lock each user down.',
+    );
+  else if (outcome === 'reported' && sweep.drifted.length)
+    steps.push('Report mode: lock each user down (identityCenterUser), or run the sweep in enforce mode.');
+  if (sweep.notes.length) steps.push('Some users could not be re-checked: see the notes.');
+  return notification({
+    kind: 'identity-center-drift',
+    headline: `Key sweep, Identity Center drift: ${users} with access again, ${outcome}`,
+    summary: sweep.halted
+      ? 'Halted: more drifted users than SWEEP_MAX_DRIFT; nothing was written.'
+      : `${sweep.checked} revoked users re-checked; ${users} hold an assignment or a membership again.`,
+    runId,
+    facts: [
+      ['at', at],
+      ['re-checked', String(sweep.checked)],
+    ],
+    sections: [
+      {
+        title: 'Drifted users',
+        items: sweep.drifted.map(
+          (d) =>
+            `${d.userName} (${d.userId}, revoked by ${d.runId}): ${count(d.assignments.length, 'assignment')}, ${count(d.memberships.length, 'membership')}: ${d.action}${d.outcome ? ` (${d.outcome})` : ''}`,
+        ),
+      },
+      { title: 'Notes', items: sweep.notes },
+    ],
+    linked: sweep.drifted.slice(0, 5).map((d) => ({ kind: 'idc-user' as const, userName: d.userName })),
+    nextSteps: steps,
+    keywords: ['identity-center-drift', 'identity-center'],
     json: { kind: 'identity-center-drift', runId, at, ...sweep },
     attributes: {
       trigger: 'sweep',
       outcome,
       severity: sweep.drifted.length || sweep.halted || sweep.notes.length ? 'high' : 'info',
     },
-  };
+  });
 }

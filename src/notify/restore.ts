@@ -1,32 +1,47 @@
 import type { RestoreReport } from '../engine';
-import type { Notification } from './index';
-import { stepRows } from './revocation';
+import { accountOfArn, callerArn, type NextStep, type Notification, named, notification } from './model';
 import { restoreSeverity } from './severity';
+import { RESTORE_MEANING, stepItem } from './words';
 
 /** The notification of a restore. */
-export function restoreNotification(report: RestoreReport): Notification {
-  const lines = [
-    `Offboarding restore: ${report.outcome.toUpperCase()}`,
-    `${report.principal.kind} ${report.principal.name} (${report.principal.arn})`,
-    `requested by: ${report.requestedBy}   reason: ${report.reason}`,
-    `run: ${report.runId}   at: ${report.at}   undoes: ${report.undoes.join(', ')}${report.accountId ? `   account: ${report.accountId}` : ''}`,
-    '',
-    stepRows(report.steps),
-  ];
-  if (report.restored.trigger === 'departure') {
-    lines.push(
-      '',
-      `WARNING: this restore undid a DEPARTURE (run ${report.undoes.join(', ')}): a leaver has access again`,
-    );
-  }
-  if (report.verification) lines.push(`verified: ${report.verification.ok ? 'yes' : 'NO'}`);
-  for (const n of report.keptInForce) lines.push(`kept in force: ${n}`);
-  for (const n of report.notRestored) lines.push(`not restored: ${n}`);
-  for (const n of report.notes) lines.push(`note: ${n}`);
-  return {
-    subject: `[offboarding] restore ${report.outcome}: ${report.principal.kind} ${report.principal.name}`,
-    text: lines.join('\n'),
-    json: report,
-    attributes: { trigger: 'restore', outcome: report.outcome, severity: restoreSeverity(report) },
-  };
+export function restoreNotification(r: RestoreReport): Notification {
+  const departure = r.restored.trigger === 'departure';
+  const steps: NextStep[] = [];
+  if (r.outcome === 'planned') steps.push('Run the restore again without dryRun to apply these steps.');
+  if (r.outcome === 'partial' || r.outcome === 'failed')
+    steps.push('Fix the cause of each failed step above, then send the same restore again.');
+  if (r.verification && !r.verification.ok)
+    steps.push('A verification failed: look at the principal in the console (links above).');
+  if (departure) steps.push('A departure was undone: confirm with HR that the person stays.');
+  if (r.notRestored.length)
+    steps.push('Some changes cannot come back (listed above): tell the person what to set up again.');
+  return notification({
+    kind: r.kind,
+    headline: `Restore of ${named(r.principal)}: ${r.outcome}`,
+    summary: `${RESTORE_MEANING[r.outcome]}${departure ? ' This restore undid a DEPARTURE: a leaver has access again.' : ''}`,
+    runId: r.runId,
+    accountId: r.accountId ?? accountOfArn(r.principal.arn),
+    facts: [
+      ['undoes', `${r.undoes.join(', ')} (${r.restored.trigger})`],
+      ['requested by', r.requestedBy],
+      ['caller', callerArn(r.caller)],
+      ['reason', r.reason],
+      ['at', r.at],
+      ['verified', r.verification ? (r.verification.ok ? 'yes' : 'NO') : undefined],
+    ],
+    sections: [
+      {
+        title: `${named(r.principal)}: ${r.outcome}`,
+        items: [`ARN: ${r.principal.arn}`, ...r.steps.map(stepItem)],
+      },
+      { title: 'Kept in force', items: r.keptInForce },
+      { title: 'Not restored', items: r.notRestored },
+      { title: 'Notes', items: r.notes },
+    ],
+    linked: [r.principal],
+    nextSteps: steps,
+    keywords: [r.kind, r.restored.trigger],
+    json: r,
+    attributes: { trigger: 'restore', outcome: r.outcome, severity: restoreSeverity(r) },
+  });
 }

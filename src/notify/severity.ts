@@ -20,10 +20,12 @@ export function severityOf(outcome: RunOutcome | RestoreReport['outcome'] | Swee
 }
 
 /**
- * A revocation's severity: a departure that ends `not-found` or `protected` is `high` (a leaver whose access
- * was not found, or not revoked, is a finding); otherwise as {@link severityOf}.
+ * A revocation's severity: a lockdown is `high` whatever its outcome (an incident: someone must look now); a
+ * departure that ends `not-found` or `protected` is `high` (a leaver whose access was not found, or not revoked,
+ * is a finding); otherwise as {@link severityOf}.
  */
 export function revocationSeverity(trigger: Trigger, outcome: RunOutcome): Severity {
+  if (trigger === 'lockdown') return 'high';
   if (trigger === 'departure' && (outcome === 'not-found' || outcome === 'protected')) return 'high';
   return severityOf(outcome);
 }

@@ -48,7 +48,7 @@ export async function lockdownIdcUser(
     await idcOf(deps, runId),
   );
   const notes = [...report.notes];
-  await publishOrNote(deps.clients, deps.config.notifyTopicArn, idcRevocationNotification(report), notes);
+  await publishOrNote(deps.clients, deps.config, idcRevocationNotification(report), notes);
   recordRun('lockdown', report.outcome);
   if (report.outcome === 'not-found')
     throw new NotFoundError(report.notes.join('; ') || 'no Identity Center user');
@@ -77,7 +77,7 @@ export async function restoreIdcUser(
     await idcOf(deps, runId),
   );
   const notes = [...report.notes];
-  await publishOrNote(deps.clients, deps.config.notifyTopicArn, idcRestoreNotification(report), notes);
+  await publishOrNote(deps.clients, deps.config, idcRestoreNotification(report), notes);
   recordRun('restore', report.outcome);
   return { ...report, notes };
 }

@@ -118,12 +118,7 @@ export async function lockdown(
           skeletonOf(revocation, deps),
         )
       : await runRevocation(revocation, await inAccount(deps, request.accountId, runId));
-  await publishOrNote(
-    deps.clients,
-    deps.config.notifyTopicArn,
-    revocationNotification(report),
-    report.notes as string[],
-  );
+  await publishOrNote(deps.clients, deps.config, revocationNotification(report), report.notes as string[]);
   recordRun(report.trigger, report.outcome);
   if (report.outcome === 'not-found') {
     throw new NotFoundError(report.notes.join('; ') || 'the lockdown target names no IAM principal');
@@ -147,12 +142,7 @@ export async function restore(event: unknown, deps: OperatorDeps): Promise<Resto
     { ...rest, caller, target: userName ? { userName } : { roleName: roleName as string } },
     await inAccount(deps, accountId, request.runId ?? `restore-${randomUUID()}`),
   );
-  await publishOrNote(
-    deps.clients,
-    deps.config.notifyTopicArn,
-    restoreNotification(report),
-    report.notes as string[],
-  );
+  await publishOrNote(deps.clients, deps.config, restoreNotification(report), report.notes as string[]);
   recordRun('restore', report.outcome);
   return report;
 }

@@ -185,12 +185,7 @@ export async function reRevoke(d: DriftEntry, deps: SweepDeps): Promise<DriftEnt
       },
       deps,
     );
-    await publishOrNote(
-      deps.clients,
-      deps.config.notifyTopicArn,
-      revocationNotification(r),
-      r.notes as string[],
-    );
+    await publishOrNote(deps.clients, deps.config, revocationNotification(r), r.notes as string[]);
     return { ...d, action: 're-revoked', outcome: r.outcome, runId: r.runId };
   } catch (err) {
     return { ...d, action: 'failed', detail: describeError(err) };

@@ -45,7 +45,7 @@ export async function sweepIdentityCenter(
   if (result.drifted.length || result.halted || result.notes.length) {
     await publishOrNote(
       deps.clients,
-      deps.config.notifyTopicArn,
+      deps.config,
       idcDriftNotification(result, runId, deps.now.toISOString()),
       notes,
     );

@@ -130,7 +130,7 @@ async function discover(run: Run): Promise<{ report: CredentialReport; revoked: 
     const failure = { runId: run.runId, mode: run.mode, dryRun: run.dryRun, at: now.toISOString() };
     await publishOrNote(
       clients,
-      config.notifyTopicArn,
+      config,
       sweepFailureNotification({ ...failure, error: describeError(err) }),
       [],
     );
@@ -551,7 +551,7 @@ export async function runSweep(
     { report, revoked, classified, exemptions, breaker, driftBreaker, halted, keys, drift: driftFound },
     run,
   );
-  await publishOrNote(deps.clients, deps.config.notifyTopicArn, sweepNotification(summary), run.notes);
+  await publishOrNote(deps.clients, deps.config, sweepNotification(summary), run.notes);
   recordRun('sweep', summary.outcome);
   logger.info('sweep finished', {
     outcome: summary.outcome,

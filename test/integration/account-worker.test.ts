@@ -211,7 +211,7 @@ describe('Function: accountWorker', () => {
     expect(engine.calls.every((c) => c.request.runId === message.id)).toBe(true);
     const received = await drainInbox(clients.sqs, inbox.queueUrl);
     expect(received.map((n) => n.subject)).toEqual([
-      '[offboarding] departure complete across 3 accounts: revoked',
+      '[offboarding] Departure of employeeId E-1: revoked across 3 accounts',
     ]);
     const report = JSON.parse(received[0]?.message ?? '{}');
     expect(report.accounts.map((a: { accountId: string }) => a.accountId).sort()).toEqual([A, B, C]);
@@ -243,7 +243,7 @@ describe('Function: accountWorker', () => {
     expect(r1.batchItemFailures).toEqual([{ itemIdentifier: recB1.messageId }]);
     const after1 = await drainInbox(clients.sqs, inbox.queueUrl);
     expect(after1.map((n) => n.subject)).toEqual([
-      '[offboarding] departure partial across 2 accounts: 1 unreachable',
+      '[offboarding] Departure of employeeId E-1: partial across 2 accounts, 1 unreachable',
     ]);
     expect(after1[0]?.attributes.severity).toBe('high');
     const text = JSON.parse(after1[0]?.message ?? '{}');
@@ -255,7 +255,7 @@ describe('Function: accountWorker', () => {
     expect(r2.batchItemFailures).toEqual([{ itemIdentifier: recB2.messageId }]);
     const after2 = await drainInbox(clients.sqs, inbox.queueUrl);
     expect(after2.map((n) => n.subject)).toEqual([
-      `[offboarding] account ${B} not reached: departure work item to the DLQ`,
+      `[offboarding] Account ${B} not reached: its departure work item goes to the DLQ`,
     ]);
     expect(after2[0]?.attributes).toMatchObject({ severity: 'high', outcome: 'dead-letter' });
     expect(engine.calls.map((c) => c.accountId ?? A)).toEqual([A]);
@@ -293,8 +293,8 @@ describe('Function: accountWorker', () => {
     });
     expect((await fixed.process({ Records: [record(item, 2)] }, context)).batchItemFailures).toEqual([]);
     expect(await subjects()).toEqual([
-      '[offboarding] departure partial across 1 account',
-      '[offboarding] departure complete across 1 account: revoked',
+      '[offboarding] Departure of e: partial across 1 account',
+      '[offboarding] Departure of e: revoked across 1 account',
     ]);
   });
 
@@ -311,6 +311,6 @@ describe('Function: accountWorker', () => {
       context,
     );
     expect(r.batchItemFailures).toEqual([]);
-    expect(await subjects()).toEqual(['[offboarding] account work item malformed: dropped']);
+    expect(await subjects()).toEqual(['[offboarding] Account work item dropped: it is not a work item']);
   });
 });

@@ -161,13 +161,11 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
     ]);
   });
 
-  it('flow 1: one completion notification, "departure complete across 2 accounts and Identity Center"', () => {
+  it('flow 1: one completion notification, "revoked across 2 accounts and Identity Center"', () => {
     const f = result.flows.departure;
     if (!f) throw new Error('no departure flow in the result');
     expect(f.completion.count).toBe(1);
-    expect(f.completion.subject).toContain(
-      'departure complete across 2 accounts and Identity Center: revoked',
-    );
+    expect(f.completion.subject).toContain(': revoked across 2 accounts and Identity Center');
     expect(f.completion.coverage).toMatchObject({
       kind: 'departure-coverage',
       runId: f.runId,

@@ -180,9 +180,12 @@ function recordPublish(sns: Clients['sns']): void {
   );
 }
 
-/** The human text of a published notification (what email and `default` subscribers read). */
+/**
+ * The human text of a published notification (what email and `default` subscribers read), read as one line:
+ * the email wraps long items at 100 characters.
+ */
 const textOf = (p: PublishCommandInput | undefined): string =>
-  (JSON.parse(p?.Message ?? '{}') as { default?: string }).default ?? '';
+  ((JSON.parse(p?.Message ?? '{}') as { default?: string }).default ?? '').replace(/\s+/g, ' ');
 
 // ---- reading moto's state, outside the code under test ---------------------------------------------------
 
@@ -584,7 +587,7 @@ describe('Integration: a departure revokes the IAM users and the Identity Center
     expect(published).toHaveLength(1);
     const text = textOf(published[0]);
     expect(text).toContain(`run: ${runId}`);
-    expect(text).toContain(`user jane-dev (arn:aws:iam::${A}:user/jane-dev): revoked`);
+    expect(text).toContain(`user jane-dev: revoked - ARN: arn:aws:iam::${A}:user/jane-dev`);
     expect(text).toContain(`Identity Center user jdoe (${jane}): revoked`);
     expect(text).toContain(`TO DO BY HAND: ${MANUAL_IDP_STEP}`);
 
@@ -645,7 +648,7 @@ describe('Integration: a departure over several accounts and Identity Center (mo
     expect(sent).toHaveLength(1);
     expect(published).toHaveLength(1);
     expect(sent[0]?.subject).toBe(
-      '[offboarding] departure complete across 2 accounts and Identity Center: revoked',
+      '[offboarding] Departure of email kim@example.com: revoked across 2 accounts and Identity Center',
     );
     expect(sent[0]?.attributes).toMatchObject({ trigger: 'departure', outcome: 'revoked' });
     const coverage = json<{
@@ -669,7 +672,7 @@ describe('Integration: a departure over several accounts and Identity Center (mo
     });
     // Its Identity Center section, with the manual step in the identity provider.
     completionText = textOf(published[0]);
-    expect(completionText).toContain('\nIdentity Center: revoked\n');
+    expect(completionText).toContain(' Identity Center: revoked - ');
     expect(completionText).toContain(`user kim (arn:aws:identitystore:::user/${kim}): revoked`);
     expect(completionText).toContain(`note: to do by hand: ${MANUAL_IDP_STEP}`);
     // The Identity Center user is revoked under the departure's run id; built once, by the departure worker.
@@ -681,7 +684,7 @@ describe('Integration: a departure over several accounts and Identity Center (mo
 
   it('says in the coverage line how many accounts were targeted and reached, not counting Identity Center', () => {
     expect(completionText).toContain(
-      'coverage: targeted 2, reached 2, unreachable 0; the person has users in 2',
+      'Targeted 2 accounts, reached 2, unreachable 0; the person has users in 2.',
     );
   });
 });

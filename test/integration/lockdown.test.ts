@@ -150,7 +150,7 @@ describe('Handler: lockdown and restore (moto, IAM enforcement on)', () => {
     });
     const inbox = await drainInbox(asAdmin().sqs, stack.inbox.queueUrl);
     expect(inbox).toHaveLength(1);
-    expect(inbox[0]?.attributes).toEqual({ trigger: 'lockdown', outcome: 'revoked', severity: 'info' });
+    expect(inbox[0]?.attributes).toEqual({ trigger: 'lockdown', outcome: 'revoked', severity: 'high' });
     expect(JSON.parse(inbox[0]?.message ?? '{}')).toMatchObject({ runId: report.runId, outcome: 'revoked' });
   });
 

@@ -373,7 +373,7 @@ describe('Integration: one departure across accounts (moto, IAM enforcement on)'
     const sent = await notifications();
     expect(sent).toHaveLength(1);
     expect(sent[0]?.attributes).toMatchObject({ trigger: 'departure', outcome: 'revoked' });
-    expect(sent[0]?.subject).toContain('complete across 3 accounts');
+    expect(sent[0]?.subject).toContain(': revoked across 3 accounts');
     const coverage = json(sent[0]);
     expect(coverage).toMatchObject({
       kind: 'departure-coverage',
@@ -472,7 +472,7 @@ describe('Integration: one departure across accounts (moto, IAM enforcement on)'
       accountId: C,
       attempts: MAX_RECEIVES,
     });
-    expect(alert?.subject).toContain(`account ${C} not reached`);
+    expect(alert?.subject).toContain(`Account ${C} not reached`);
 
     // Past maxReceiveCount the queue has moved it to the DLQ.
     expect((await pollOnce(clients.sqs, accountQueue.url, process)).records).toEqual([]);

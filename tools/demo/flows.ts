@@ -426,10 +426,10 @@ export async function departureFlow(
         .join('; '),
     ),
     proof(
-      `one completion notification: "departure complete across ${targets.length} accounts and Identity Center"`,
+      `one completion notification: "revoked across ${targets.length} accounts and Identity Center"`,
       departures.length === 1 &&
         !!departures[0]?.subject?.includes(
-          `departure complete across ${targets.length} accounts and Identity Center`,
+          `: revoked across ${targets.length} accounts and Identity Center`,
         ) &&
         coverage?.runId === runId &&
         coverage.complete &&

@@ -259,7 +259,7 @@ describe('Worker: a departure effective ahead', () => {
     expect(JSON.parse(input?.Target?.Input ?? '{}')).toEqual({ ...departure(), scheduledFor: IN_3_DAYS });
     const [n] = published();
     expect(n).toMatchObject({ outcome: 'scheduled', severity: 'info' });
-    expect(n?.subject).toBe(`[offboarding] departure scheduled: jane.doe@example.com at ${IN_3_DAYS}`);
+    expect(n?.subject).toBe(`[offboarding] Departure of jane.doe@example.com scheduled for ${IN_3_DAYS}`);
     expect(n?.report).toMatchObject({
       kind: 'scheduled-departure',
       runId: 'standard:msg_ahead',

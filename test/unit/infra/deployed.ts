@@ -12,7 +12,7 @@ import {
  * in `protectedPrincipals`, two session regions, an `orgRoleArn`, so that the stack's conditional fan-out
  * policy (resources.AssumeOrgRolePolicy) is deployed instead of the other one (resources.ListAccountsPolicy), and
  * Identity Center through an `idcRoleArn` (resources.AssumeIdcRolePolicy and the records policies, not the
- * identitystore and sso ones).
+ * identitystore and sso ones), and a chat topic (`chatTopicArn`: the functions may publish there too).
  */
 export const PROD_SET_PARAMS = Object.freeze({
   protectedPrincipals: 'break-glass-*,ci-deployer,arn:aws:iam::123456789012:role/admin/*',
@@ -22,6 +22,7 @@ export const PROD_SET_PARAMS = Object.freeze({
   ssoInstanceArn: 'arn:aws:sso:::instance/ssoins-72230b4e1a7f0c3d',
   idcRoleArn: 'arn:aws:iam::111122223333:role/offboarding-identity-center',
   idcRegion: 'eu-west-1',
+  chatTopicArn: 'arn:aws:sns:us-east-1:123456789012:offboarding-chat',
 });
 
 /**

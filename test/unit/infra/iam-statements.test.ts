@@ -17,6 +17,8 @@ interface IamStatements {
   sessionArns(resolver: Resolver): Promise<Rendered>;
   memberRoleArns(resolver: Resolver): Promise<Rendered>;
   orgRoleArn(resolver: Resolver): Promise<string>;
+  chatTopicArn(resolver: Resolver): Promise<string>;
+  publishTopicArns(resolver: Resolver): Promise<(string | { Ref: string })[]>;
   identityStoreId(resolver: Resolver): Promise<string>;
   ssoInstanceArn(resolver: Resolver): Promise<string>;
   idcRoleArn(resolver: Resolver): Promise<string>;
@@ -165,6 +167,31 @@ describe('infra/iam-statements.cjs', () => {
       await expect(arn(bad)).rejects.toThrow(/orgRoleArn/);
     // Whatever passes here, the functions' config accepts as ORG_ROLE_ARN.
     expect(configWith({ ORG_ROLE_ARN: role }).orgRoleArn).toBe(role);
+  });
+
+  it('passes an empty chatTopicArn or one SNS topic ARN, and refuses a glob or anything else', async () => {
+    const arn = (value: unknown) => statements.chatTopicArn(resolver({ 'param:chatTopicArn': value }));
+    const topics = (value: unknown) => statements.publishTopicArns(resolver({ 'param:chatTopicArn': value }));
+    const topic = 'arn:aws:sns:eu-west-1:111122223333:offboarding-chat';
+    expect(await arn('')).toBe('');
+    expect(await arn(undefined)).toBe('');
+    expect(await arn(` ${topic} `)).toBe(topic);
+    // The functions publish on the notification topic, and on the chat topic only when it is set.
+    expect(await topics('')).toEqual([{ Ref: 'NotifyTopic' }]);
+    expect(await topics(topic)).toEqual([{ Ref: 'NotifyTopic' }, topic]);
+    for (const bad of [
+      'arn:aws:sns:eu-west-1:111122223333:*',
+      'arn:aws:sns:*:111122223333:offboarding-chat',
+      'arn:aws:sqs:eu-west-1:111122223333:offboarding-chat',
+      'offboarding-chat',
+      'arn:aws:sns:eu-west-1:111122223333:a b',
+    ]) {
+      await expect(arn(bad)).rejects.toThrow(/chatTopicArn/);
+      await expect(topics(bad)).rejects.toThrow(/chatTopicArn/);
+      // What the packaging refuses, the functions' config refuses too.
+      expect(() => configWith({ CHAT_TOPIC_ARN: bad })).toThrow(/CHAT_TOPIC_ARN/);
+    }
+    expect(configWith({ CHAT_TOPIC_ARN: topic }).chatTopicArn).toBe(topic);
   });
 
   describe('the Identity Center params (IDENTITY_STORE_ID, SSO_INSTANCE_ARN, IDC_ROLE_ARN, IDC_REGION)', () => {

@@ -924,7 +924,8 @@ describe('serverless.yml: function roles (packaged template)', () => {
         (x) => asArray(x.Action).join() !== 'sts:AssumeRole' && !isIdcServiceStatement(x),
       )) {
         for (const r of asArray(s.Resource).map(resolveValue)) {
-          if (r === '*') continue;
+          // The chat topic is the stage's param, outside the stack: proven exactly in the chat topic tests below.
+          if (r === '*' || r === PROD_SET_PARAMS.chatTopicArn) continue;
           const ownRef = r.match(/^(?:ref|getatt):([A-Za-z0-9]+)/);
           if (ownRef) {
             expect(own.has(ownRef[1] ?? '')).toBe(true);
@@ -1263,6 +1264,46 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     expect(local.Parameters?.AlertEmail?.Default).toBe('');
     expect(prod.Parameters?.AlertEmail?.Default).toMatch(/^[^@\s]+@[^@\s]+$/);
     expect(resolveValue(sub?.Properties.TopicArn ?? null)).toBe('ref:NotifyTopic');
+  });
+});
+
+describe('serverless.yml: the chat topic (chatTopicArn, CHAT_TOPIC_ARN)', () => {
+  const CHAT = PROD_SET_PARAMS.chatTopicArn;
+  /** The resources of every statement of a function that grants sns:Publish. */
+  const publishResources = (t: Template, fn: FunctionName) =>
+    statementsOf(t, fn)
+      .filter((s) => asArray(s.Action).some((a) => actionMatches(String(a), 'sns:Publish')))
+      .flatMap((s) => asArray(s.Resource).map(resolveValue));
+
+  it.each(FUNCTION_NAMES)(
+    'lets %s publish on the notification topic only, and passes no CHAT_TOPIC_ARN, when chatTopicArn is empty',
+    (fn) => {
+      expect(envString(prod, fn, 'CHAT_TOPIC_ARN')).toBe('');
+      const resources = publishResources(prod, fn);
+      if (FUNCTION_PERMISSIONS[fn].includes('sns:Publish')) expect(resources).toEqual(['ref:NotifyTopic']);
+      else expect(resources).toEqual([]);
+    },
+  );
+
+  it.each(FUNCTION_NAMES)(
+    'lets %s publish on the notification topic and the chat topic only, and passes it as CHAT_TOPIC_ARN, when set',
+    (fn) => {
+      expect(envString(prodSet, fn, 'CHAT_TOPIC_ARN')).toBe(CHAT);
+      const resources = publishResources(prodSet, fn);
+      if (FUNCTION_PERMISSIONS[fn].includes('sns:Publish'))
+        expect(resources).toEqual(['ref:NotifyTopic', CHAT]);
+      else expect(resources).toEqual([]);
+    },
+  );
+
+  it('gives the functions a CHAT_TOPIC_ARN their config accepts', () => {
+    const env = {
+      NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
+      STATE_TABLE: 't',
+      AWS_REGION: 'us-east-1',
+      CHAT_TOPIC_ARN: envString(prodSet, 'lockdown', 'CHAT_TOPIC_ARN'),
+    };
+    expect(loadConfig(env).chatTopicArn).toBe(CHAT);
   });
 });
 

@@ -2,12 +2,27 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RestoreReport, RevocationReport } from '../../../src/engine/types';
 import {
+  chatNotificationSchema,
+  emailText,
+  type NotifyConfig,
   publish,
+  renderContext,
   restoreNotification,
   revocationNotification,
   safeSubject,
   table,
 } from '../../../src/notify';
+import { subjectOf } from '../../../src/notify/model';
+
+const config: NotifyConfig = {
+  notifyTopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
+  chatTopicArn: undefined,
+  region: 'us-east-1',
+  idcRegion: 'us-east-1',
+  projectRolePrefix: 'offboarding-prod-',
+};
+const chatTopic = 'arn:aws:sns:us-east-1:123456789012:chat';
+const text = (n: Parameters<typeof emailText>[0]) => emailText(n, renderContext(config));
 
 const sns = mockClient(SNSClient);
 
@@ -53,22 +68,24 @@ const report = (overrides: Partial<RevocationReport> = {}): RevocationReport => 
 beforeEach(() => sns.reset());
 
 describe('Function: revocationNotification', () => {
-  it('says the outcome, each step and the session targets in plain text', () => {
+  it('says the outcome, each step on its own line and the session targets in plain text', () => {
     const n = revocationNotification(report());
-    expect(n.text).toContain('Offboarding departure: PARTIAL');
-    expect(n.text).toMatch(
-      /02-terminate-sessions\s+SSM sessions in us-east-1\s+failed\s+Throttling: Rate exceeded/,
+    expect(n.subject).toBe('[offboarding] Departure of user jane: partial');
+    expect(text(n)).toContain(
+      '- 02-terminate-sessions SSM sessions in us-east-1: failed: Throttling: Rate exceeded',
     );
-    expect(n.text).toContain('s-1 on i-0bastion');
+    expect(text(n)).toContain('SSM session s-1 on i-0bastion (us-east-1)');
     expect(n.attributes).toEqual({ trigger: 'departure', outcome: 'partial', severity: 'high' });
   });
 
   it.each([
-    ['lockdown', 'revoked', 'info'],
-    ['lockdown', 'planned', 'info'],
-    ['lockdown', 'protected', 'warning'],
-    ['lockdown', 'not-found', 'warning'],
+    // A lockdown is an incident: high whatever its outcome.
+    ['lockdown', 'revoked', 'high'],
+    ['lockdown', 'planned', 'high'],
+    ['lockdown', 'protected', 'high'],
+    ['lockdown', 'not-found', 'high'],
     ['lockdown', 'failed', 'high'],
+    ['sweep', 'revoked', 'info'],
     ['departure', 'revoked', 'info'],
     // A leaver whose access was not found, or not revoked because protected, is a finding.
     ['departure', 'protected', 'high'],
@@ -79,18 +96,64 @@ describe('Function: revocationNotification', () => {
 });
 
 describe('Function: publish', () => {
-  it('sends one JSON-structured message with text for people and the report for machines', async () => {
+  it('sends one JSON-structured message: text for email, the report for sqs and lambda, the chat format for https', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    await publish({ sns: new SNSClient({}) }, config, revocationNotification(report()));
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.TopicArn).toBe(config.notifyTopicArn);
+    const message = JSON.parse(input?.Message ?? '{}');
+    expect(message.default).toBe(message.email);
+    expect(message.email).toContain('Departure of user jane: partial');
+    expect(JSON.parse(message.sqs)).toEqual(JSON.parse(message.lambda));
+    expect(JSON.parse(message.sqs).runId).toBe('run-1');
+    const chat = chatNotificationSchema.parse(JSON.parse(message.https));
+    expect(chat.metadata?.threadId).toBe('run-1');
+  });
+
+  it('publishes the chat rendering alone on CHAT_TOPIC_ARN too when it is set, with the same attributes', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
     await publish(
       { sns: new SNSClient({}) },
-      'arn:aws:sns:us-east-1:123456789012:t',
+      { ...config, chatTopicArn: chatTopic },
       revocationNotification(report()),
     );
-    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
-    const message = JSON.parse(input?.Message ?? '{}');
-    expect(message.default).toBe(message.email);
-    expect(JSON.parse(message.sqs)).toEqual(JSON.parse(message.lambda));
-    expect(JSON.parse(message.https).runId).toBe('run-1');
+    const calls = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.TopicArn)).toEqual([config.notifyTopicArn, chatTopic]);
+    expect(calls[1]?.MessageStructure).toBeUndefined();
+    const chat = chatNotificationSchema.parse(JSON.parse(calls[1]?.Message ?? '{}'));
+    expect(chat.content.title).toContain('Departure of user jane: partial');
+    expect(calls[1]?.MessageAttributes).toEqual(calls[0]?.MessageAttributes);
+  });
+
+  it('throws when the chat topic refuses the message, after the main topic has it', async () => {
+    sns
+      .on(PublishCommand, { TopicArn: config.notifyTopicArn })
+      .resolves({ MessageId: 'm' })
+      .on(PublishCommand, { TopicArn: chatTopic })
+      .rejects(new Error('AuthorizationError: not authorized'));
+    await expect(
+      publish(
+        { sns: new SNSClient({}) },
+        { ...config, chatTopicArn: chatTopic },
+        revocationNotification(report()),
+      ),
+    ).rejects.toThrow('not authorized');
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+  });
+
+  it('still sends the email when the chat rendering breaks the format, then throws so that the run notes it', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    // An empty keyword is not a valid chat message.
+    const broken = { ...revocationNotification(report()), keywords: [''] };
+    await expect(
+      publish({ sns: new SNSClient({}) }, { ...config, chatTopicArn: chatTopic }, broken),
+    ).rejects.toThrow(/chat rendering failed/);
+    const calls = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.TopicArn)).toEqual([config.notifyTopicArn]);
+    const message = JSON.parse(calls[0]?.Message ?? '{}');
+    expect(message.email).toContain('Departure of user jane: partial');
+    expect(JSON.parse(message.https)).toEqual(JSON.parse(message.sqs));
   });
 
   it('keeps a huge report under the SNS size limit and says it was truncated', async () => {
@@ -105,11 +168,38 @@ describe('Function: publish', () => {
         },
       })),
     });
-    await publish({ sns: new SNSClient({}) }, 'arn:t', revocationNotification(many));
+    await publish({ sns: new SNSClient({}) }, config, revocationNotification(many));
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
     expect(Buffer.byteLength(input?.Message ?? '')).toBeLessThan(256 * 1024);
     expect(JSON.parse(JSON.parse(input?.Message ?? '{}').sqs).truncated).toBe(true);
     expect((input?.Subject ?? '').length).toBeLessThan(100);
+  });
+});
+
+describe('Function: subjectOf', () => {
+  it('cuts a long headline before its outcome, so that the subject still says how the run ended', () => {
+    const name = 'a'.repeat(64);
+    const n = revocationNotification(
+      report({
+        trigger: 'lockdown',
+        outcome: 'revoked',
+        principals: [
+          {
+            ...(report().principals[0] as RevocationReport['principals'][number]),
+            principal: { kind: 'user', name, arn: `arn:aws:iam::123456789012:user/${name}` },
+          },
+        ],
+      }),
+    );
+    expect(n.headline).toBe(`Lockdown of user ${name}: revoked`);
+    expect(n.subject.length).toBeLessThan(100);
+    expect(n.subject).toMatch(/^\[offboarding\] Lockdown of user a+\.\.\.: revoked$/);
+  });
+
+  it('keeps a headline that fits as it is', () => {
+    expect(subjectOf('Restore of user alice: restored')).toBe(
+      '[offboarding] Restore of user alice: restored',
+    );
   });
 });
 
@@ -155,12 +245,13 @@ describe('Function: restoreNotification', () => {
   it('reports the restore of a departure at high severity, and says so', () => {
     const n = restoreNotification(restoreReport('departure'));
     expect(n.attributes.severity).toBe('high');
-    expect(n.text).toContain('undid a DEPARTURE');
+    expect(text(n)).toContain('undid a DEPARTURE');
   });
 
   it('reports the restore of a lockdown at info severity, with what stays in force', () => {
     const n = restoreNotification(restoreReport('lockdown'));
     expect(n.attributes.severity).toBe('info');
-    expect(n.text).toContain('kept in force: AKIA1: also held by the unrestored departure run d-1');
+    expect(n.subject).toBe('[offboarding] Restore of user alice: restored');
+    expect(text(n)).toContain('Kept in force:\n- AKIA1: also held by the unrestored departure run d-1');
   });
 });

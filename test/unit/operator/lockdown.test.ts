@@ -22,7 +22,9 @@ describe('Function: lockdown', () => {
     expect((input?.Subject ?? '').length).toBeLessThan(100);
     const message = JSON.parse(input?.Message ?? '{}');
     expect(Object.keys(message).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sqs']);
-    expect(message.default).toContain('REVOKED');
+    expect(input?.Subject).toBe('[offboarding] Lockdown of user alice: revoked');
+    expect(message.default).toContain('Lockdown of user alice: revoked');
+    expect(JSON.parse(message.https)).toMatchObject({ version: '1.0', source: 'custom' });
     expect(JSON.parse(message.sqs)).toMatchObject({
       kind: 'revocation',
       outcome: 'revoked',
@@ -31,9 +33,35 @@ describe('Function: lockdown', () => {
     expect(input?.MessageAttributes).toEqual({
       trigger: { DataType: 'String', StringValue: 'lockdown' },
       outcome: { DataType: 'String', StringValue: 'revoked' },
-      severity: { DataType: 'String', StringValue: 'info' },
+      severity: { DataType: 'String', StringValue: 'high' },
     });
   });
+
+  it.each([
+    ['set', 'arn:aws:sns:us-east-1:123456789012:offboarding-chat', 2],
+    ['not set', undefined, 1],
+  ] as const)(
+    'publishes %s CHAT_TOPIC_ARN: the report on the topic, and the chat message on the chat topic (%#)',
+    async (_set, chatTopicArn, publishes) => {
+      answerUser(m, { userName: 'alice', keys: [{ id: 'AKIAALICE00000000001' }] });
+      const deps = m.deps({ chatTopicArn });
+      await lockdown({ target: { userName: 'alice' }, ...ok }, deps);
+
+      const calls = m.sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+      expect(calls).toHaveLength(publishes);
+      expect(calls[0]?.TopicArn).toBe(deps.config.notifyTopicArn);
+      if (chatTopicArn) {
+        expect(calls[1]?.TopicArn).toBe(chatTopicArn);
+        const chat = JSON.parse(calls[1]?.Message ?? '{}');
+        expect(chat).toMatchObject({
+          version: '1.0',
+          source: 'custom',
+          content: { textType: 'client-markdown' },
+        });
+        expect(chat.content.title).toContain('Lockdown of user alice: revoked');
+      }
+    },
+  );
 
   it('publishes a protected principal as a warning and changes nothing', async () => {
     answerUser(m, { userName: 'alice', tags: { 'offboarding:protected': 'true' } });

@@ -562,9 +562,11 @@ describe('Function: runSweep', () => {
         outcome: { DataType: 'String', StringValue: 'halted' },
         severity: { DataType: 'String', StringValue: 'high' },
       });
-      expect(JSON.parse(p?.Message ?? '{}').default).toContain(
-        'HALTED, nothing deactivated and no one re-revoked: 6 keys would be deactivated, more than SWEEP_MAX_ACTIONS=5',
+      // The email wraps its lines: read it as one line.
+      expect(JSON.parse(p?.Message ?? '{}').default.replace(/\s+/g, ' ')).toContain(
+        'nothing was deactivated and no one re-revoked. Why: 6 keys would be deactivated, more than SWEEP_MAX_ACTIONS=5',
       );
+      expect(p?.Subject).toBe('[offboarding] Key sweep (enforce): halted, 6 keys qualify');
     });
 
     it('judges the breaker again on the re-read dates', async () => {
@@ -845,8 +847,8 @@ describe('Function: runSweep', () => {
           outcome: { DataType: 'String', StringValue: 'halted' },
           severity: { DataType: 'String', StringValue: 'high' },
         });
-        expect(JSON.parse(published()[0]?.Message ?? '{}').default).toContain(
-          'HALTED, nothing deactivated and no one re-revoked: 6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
+        expect(JSON.parse(published()[0]?.Message ?? '{}').default.replace(/\s+/g, ' ')).toContain(
+          'nothing was deactivated and no one re-revoked. Why: 6 revoked users drifted and would be re-revoked, more than SWEEP_MAX_DRIFT=5',
         );
       });
 
@@ -1074,11 +1076,14 @@ describe('Function: runSweep', () => {
           class: 'never-used',
         }),
       );
-      const text = JSON.parse(published()[0]?.Message ?? '{}').default as string;
-      expect(text).toMatch(/rotating\s+AKIAROTOLD\s+expired\s+100\s+\S+\s+E-7\s+deactivated/);
-      expect(text).toMatch(/due\s+AKIADUE\s+due\s+80/);
-      expect(text).toContain('candidates: 9 users (9 keys flagged by the report)');
-      expect(text).toContain('lapsed: EXPIRED 2026-11-28: vendor migration');
+      // The email wraps its lines: read it as one line.
+      const text = (JSON.parse(published()[0]?.Message ?? '{}').default as string).replace(/\s+/g, ' ');
+      expect(text).toContain(
+        '- rotating AKIAROTOLD: expired, 100 days old, last used 2026-11-26T12:00:00.000Z, owner E-7: deactivated',
+      );
+      expect(text).toContain('- due AKIADUE: due, 80 days old');
+      expect(text).toContain('9 candidate users (9 keys)');
+      expect(text).toContain('- lapsed: EXPIRED 2026-11-28: vendor migration');
       expect(published()[0]?.Subject?.length).toBeLessThan(100);
     });
 
