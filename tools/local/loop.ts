@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { CreateLoginProfileCommand } from '@aws-sdk/client-iam';
+import { CreateLoginProfileCommand, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CreateScheduleGroupCommand } from '@aws-sdk/client-scheduler';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -56,6 +57,14 @@ export const LOCAL_STAGE = Object.freeze({
   /** The worker's name in serverless-offline: `<service>-<stage>-<function>`. */
   worker: 'offboarding-local-revocationWorker',
   denyPolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll',
+  scheduleGroup: 'offboarding-local',
+});
+
+const CI_DEPLOY_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
 });
 
 /** The person every `events/hr-*.json` names (Jane Doe), and her IAM user as the loop seeds it. */
@@ -159,6 +168,14 @@ async function seed(clients: Clients, sessions: FakeSessionManager) {
     new CreateLoginProfileCommand({ UserName: LOCAL_PERSON.userName, Password: 'Local-console-0nly!' }),
   );
   sessions.open(`arn:aws:iam::${MOTO_ACCOUNT_ID}:user/${LOCAL_PERSON.userName}`, LOCAL_PERSON.instance);
+  // What the lockdown samples name: user alice (events/lockdown-user.json, lockdown-dry-run.json,
+  // restore-user.json) and role ci-deploy (lockdown-role.json, restore-role.json).
+  await createUser(clients.iam, 'alice', { tags: { email: 'alice@example.com' }, keys: 1, allowAll: true });
+  await clients.iam.send(
+    new CreateRoleCommand({ RoleName: 'ci-deploy', AssumeRolePolicyDocument: CI_DEPLOY_TRUST }),
+  );
+  // The schedule group of departures effective ahead (events/hr-standard-scheduled.json).
+  await clients.scheduler.send(new CreateScheduleGroupCommand({ Name: LOCAL_STAGE.scheduleGroup }));
   return {
     inbox,
     person,
@@ -275,7 +292,8 @@ export async function startLocalLoop(options: LocalLoopOptions = {}): Promise<Lo
     log(
       `seeded: ${LOCAL_STAGE.stateTable}, ${LOCAL_STAGE.topic}, ${LOCAL_STAGE.departureQueue}, ${LOCAL_STAGE.denyGroup}, ` +
         `webhook secrets ${WEBHOOK_SECRET_PREFIX}{${Object.keys(LOCAL_WEBHOOK_SECRETS).join(',')}}, ` +
-        `user ${LOCAL_PERSON.userName} (employee-id ${LOCAL_PERSON.employeeId}, ${LOCAL_PERSON.email}: a key, a console password, an SSM session)`,
+        `user ${LOCAL_PERSON.userName} (employee-id ${LOCAL_PERSON.employeeId}, ${LOCAL_PERSON.email}: a key, a console password, an SSM session), ` +
+        `user alice and role ci-deploy (the lockdown samples), schedule group ${LOCAL_STAGE.scheduleGroup}`,
     );
 
     const serviceDir = mkdtempSync(join(tmpdir(), 'offboarding-local-'));
