@@ -5,7 +5,7 @@
  * it started and the commands to try; Ctrl-C stops everything. Ports: OFFLINE_HTTP_PORT (3000),
  * OFFLINE_LAMBDA_PORT (3002), MOTO_PORT (5000).
  */
-import { LOCAL_PERSON, LOCAL_STAGE, startLocalLoop } from '../tools/local/loop';
+import { LOCAL_PERSON, LOCAL_STAGE, type LocalLoop, startLocalLoop } from '../tools/local/loop';
 
 const port = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -15,12 +15,25 @@ const port = (name: string, fallback: number): number => {
   return n;
 };
 
+let loop: LocalLoop | undefined;
+let stopping = false;
+/** Stops what the loop started; interrupted while starting, exiting runs the processes' exit hooks. */
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write('stopping...\n');
+  await loop?.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(130));
+process.on('SIGTERM', () => void stop(143));
+
 async function main(): Promise<void> {
   const httpPort = port('OFFLINE_HTTP_PORT', 3000);
   const lambdaPort = port('OFFLINE_LAMBDA_PORT', 3002);
   const motoPort = port('MOTO_PORT', 5000);
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const loop = await startLocalLoop({ httpPort, lambdaPort, motoPort, log });
+  loop = await startLocalLoop({ httpPort, lambdaPort, motoPort, log });
   const m = loop.moto.endpoint;
   const u = LOCAL_PERSON.userName;
   process.stdout.write(
@@ -35,6 +48,8 @@ async function main(): Promise<void> {
       'Try, in another terminal:',
       `  npm run -s sign-event -- standard events/hr-standard.json --curl ${loop.httpUrl} | sh   # 202 {"queued":[...]}`,
       '  (okta, bamboohr, hibob: the same with events/hr-<provider>.json)',
+      `  curl -sS -X POST ${loop.lambdaUrl}/2015-03-31/functions/offboarding-local-lockdown/invocations --data-binary @events/lockdown-user.json`,
+      '  (every sample and where it runs: events/README.md)',
       '',
       `Then, with AWS_ENDPOINT_URL=${m} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1:`,
       `  aws --endpoint-url ${m} iam list-attached-user-policies --user-name ${u}   # AWSDenyAll`,
@@ -43,16 +58,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('stopping...\n');
-    await loop.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => {

@@ -297,7 +297,13 @@ export async function startLocalLoop(options: LocalLoopOptions = {}): Promise<Lo
     );
 
     const serviceDir = mkdtempSync(join(tmpdir(), 'offboarding-local-'));
-    cleanups.push(() => rmSync(serviceDir, { recursive: true, force: true }));
+    const removeServiceDir = () => rmSync(serviceDir, { recursive: true, force: true });
+    // Also when the process exits without stop() (interrupted while starting).
+    process.once('exit', removeServiceDir);
+    cleanups.push(() => {
+      process.removeListener('exit', removeServiceDir);
+      removeServiceDir();
+    });
     stageService(serviceDir);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
