@@ -9,6 +9,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -328,46 +329,24 @@ export async function startLocalLoop(options: LocalLoopOptions = {}): Promise<Lo
     const lambdaUrl = `http://127.0.0.1:${lambdaPort}`;
     let processed = 0;
     const drainOnce = async (): Promise<number> => {
-      let handed = 0;
-      for (;;) {
-        const r = await clients.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: seeded.departureQueueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        const messages = r.Messages ?? [];
-        if (!messages.length) break;
-        handed += messages.length;
-        const event: SQSEvent = {
-          Records: messages.map((m) => toRecord(m, seeded.departureQueueArn, REGION)),
-        };
-        const failed = await invokeWorker(lambdaUrl, event);
-        const ok = messages.filter((m) => !failed.has(m.MessageId ?? ''));
-        if (ok.length) {
-          await clients.sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: seeded.departureQueueUrl,
-              Entries: ok.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-            }),
-          );
-        }
-        processed += ok.length;
+      const r = await drainQueue({
+        sqs: clients.sqs,
+        queueUrl: seeded.departureQueueUrl,
+        queueArn: seeded.departureQueueArn,
+        region: REGION,
+        invoke: (event) => invokeWorker(lambdaUrl, event),
+      });
+      processed += r.done;
+      if (r.handed) {
         log(
-          `worker: ${messages.length} departure message(s), ${ok.length} done` +
-            (failed.size
-              ? `, ${failed.size} failed (back on the queue in 30 s, to the DLQ after 5 receives)`
-              : ''),
+          `worker: ${r.handed} departure message(s), ${r.done} done` +
+            (r.failed ? `, ${r.failed} failed (back on the queue in 30 s, to the DLQ after 5 receives)` : ''),
         );
-        if (failed.size) break;
       }
       for (const n of await drainInbox(clients.sqs, seeded.inbox.queueUrl)) {
         log(`notification: ${n.subject ?? '(no subject)'}`);
       }
-      return handed;
+      return r.handed;
     };
 
     let running = true;
@@ -407,6 +386,66 @@ export async function startLocalLoop(options: LocalLoopOptions = {}): Promise<Lo
     await stopAll();
     throw err;
   }
+}
+
+/** A queue and the function its event source mapping would invoke. */
+export interface QueueToWorker {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly region: string;
+  /** Runs the worker on one SQS batch; returns the ids of the messages it reports as failed. */
+  readonly invoke: (event: SQSEvent) => Promise<ReadonlySet<string>>;
+}
+
+export interface DrainResult {
+  /** Messages handed to the worker. */
+  readonly handed: number;
+  /** Of those, handled without a failure: deleted from the queue. */
+  readonly done: number;
+  /** Reported as failed (`batchItemFailures`): left on the queue, back after its visibility timeout. */
+  readonly failed: number;
+}
+
+/**
+ * Hands every message now on the queue to the worker, in batches of up to 10, as Lambda's SQS event source
+ * mapping with `ReportBatchItemFailures` does: deletes the messages the worker did not report as failed and
+ * leaves the failed ones (the queue's redrive policy moves them to the DLQ after `maxReceiveCount` receives).
+ * Stops at the first batch with a failure, so a failing message is not received again within this drain. An
+ * invoke that throws leaves its whole batch on the queue and is rethrown.
+ */
+export async function drainQueue(q: QueueToWorker): Promise<DrainResult> {
+  let handed = 0;
+  let done = 0;
+  let failed = 0;
+  for (;;) {
+    const r = await q.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: q.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const messages = r.Messages ?? [];
+    if (!messages.length) break;
+    handed += messages.length;
+    const failures = await q.invoke({ Records: messages.map((m) => toRecord(m, q.queueArn, q.region)) });
+    const ok = messages.filter((m) => !failures.has(m.MessageId ?? ''));
+    if (ok.length) {
+      await q.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: q.queueUrl,
+          Entries: ok.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+    done += ok.length;
+    failed += messages.length - ok.length;
+    if (ok.length < messages.length) break;
+  }
+  return { handed, done, failed };
 }
 
 /**
