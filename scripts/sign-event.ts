@@ -4,15 +4,17 @@
  *
  *   npm run sign-event -- <provider> <file> [--secret <secret>] [--keep-times] [--curl <url>]
  *
- * The secret comes from `--secret`, else `WEBHOOK_SECRET_<PROVIDER>`, else `WEBHOOK_SECRET`; it must be one
- * of the lines of the provider's SSM parameter (`${WEBHOOK_SECRET_PREFIX}<provider>`) where the event is
- * sent. Event times in the body are moved to now unless `--keep-times` (so the sample is not refused as too
+ * The secret comes from `--secret`, else `WEBHOOK_SECRET_<PROVIDER>`, else `WEBHOOK_SECRET`, else the local
+ * loop's secret for the provider (tools/local/secrets.ts, what `npm run local` stores; a note on stderr says
+ * so); it must be one of the lines of the provider's SSM parameter (`${WEBHOOK_SECRET_PREFIX}<provider>`)
+ * where the event is sent. Event times in the body are moved to now unless `--keep-times` (so the sample is not refused as too
  * old). Prints the signed API Gateway v2 event, or with `--curl` the equivalent curl command.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ProviderName, providers } from '../src/webhooks/registry';
+import { LOCAL_WEBHOOK_SECRETS } from '../tools/local/secrets';
 import { signEvent } from '../tools/testing/sign';
 
 const USAGE =
@@ -37,11 +39,14 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): string {
   const [provider, file] = positionals;
   if (!provider || !file || !Object.hasOwn(providers, provider)) throw new Error(USAGE);
   const name = provider as ProviderName;
-  const secret = values.secret ?? env[`WEBHOOK_SECRET_${name.toUpperCase()}`] ?? env.WEBHOOK_SECRET;
+  let secret = values.secret ?? env[`WEBHOOK_SECRET_${name.toUpperCase()}`] ?? env.WEBHOOK_SECRET;
   if (!secret) {
-    throw new Error(
-      `no secret: pass --secret or set WEBHOOK_SECRET_${name.toUpperCase()} / WEBHOOK_SECRET` +
-        (name === 'standard' ? ' (a Standard Webhooks secret looks like whsec_<base64>)' : ''),
+    secret = LOCAL_WEBHOOK_SECRETS[name];
+    process.stderr.write(
+      `signed with the local secret that \`npm run local\` stores (tools/local/secrets.ts); for a deployed stack ` +
+        `pass --secret or set WEBHOOK_SECRET_${name.toUpperCase()} / WEBHOOK_SECRET` +
+        (name === 'standard' ? ' (a Standard Webhooks secret looks like whsec_<base64>)' : '') +
+        '\n',
     );
   }
   const event = JSON.parse(readFileSync(file, 'utf8')) as APIGatewayProxyEventV2;

@@ -5,6 +5,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { renderDeparture } from '../../tools/demo/render';
 import type { DemoResult } from '../../tools/demo/types';
 import { findMotoServer, MOTO_INSTALL_HINT } from '../../tools/local/moto';
 
@@ -159,6 +160,22 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
       [HOME, 'sam.lee', 'Connected'],
       [MEMBER, 'jane.doe', 'Terminated'],
     ]);
+  });
+
+  it("flow 1: her key's ssm:StartSession gets AccessDenied after the departure, and the narration says why moto can tell", () => {
+    const f = result.flows.departure;
+    if (!f) throw new Error('no departure flow in the result');
+    expect(f.startSession.target).toBe('i-0a1b2c3d4e5f6a7b8');
+    // Before: IAM lets it through, and moto, which has no Session Manager, fails the action itself.
+    expect(f.startSession.before).toMatchObject({ refused: false, status: 500, answer: 'not implemented' });
+    expect(f.startSession.after).toMatchObject({ refused: true, status: 403, answer: 'AccessDenied' });
+    expect(f.startSession.after.line).toContain(
+      `arn:aws:iam::${HOME}:user/jane.doe is not authorized to perform: ssm:StartSession`,
+    );
+    const screen = renderDeparture(f, result.seed.identityCenter);
+    expect(screen).toContain(`  after:  ${f.startSession.after.line}`);
+    expect(screen).toContain(`gets moto's "not implemented" (500), a denied one AccessDenied (403)`);
+    expect(f.proofs.find((p) => p.claim.startsWith('her key cannot open a new SSM session'))?.ok).toBe(true);
   });
 
   it('flow 1: one completion notification, "revoked across 2 accounts and Identity Center"', () => {

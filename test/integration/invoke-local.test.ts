@@ -7,7 +7,7 @@
  * answers DescribeSessions/TerminateSession for one open session of alice's.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import {
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
+import { stageService } from '../../tools/local/loop';
 import { type Moto, startMoto } from '../../tools/local/moto';
 import {
   type Credentials,
@@ -77,18 +78,6 @@ function fakeSessionManager(sessions: FakeSession[], terminated: string[]): Serv
       return reply(400, { __type: 'InvalidAction', message: `${target} is not faked here` });
     });
   });
-}
-
-/**
- * A copy of the service to run the CLI in: serverless-esbuild bundles into `<service>/.esbuild`, which
- * another run in the same checkout would delete under us.
- */
-function stageService(dir: string): void {
-  mkdirSync(join(dir, 'tmp'), { recursive: true });
-  for (const file of ['serverless.yml', 'package.json']) copyFileSync(join(repo, file), join(dir, file));
-  for (const path of ['handlers', 'src', 'infra', 'node_modules', 'tsconfig.json', 'events']) {
-    symlinkSync(join(repo, path), join(dir, path));
-  }
 }
 
 interface Invocation {

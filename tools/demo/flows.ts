@@ -13,7 +13,17 @@ import type { Moto } from '../local/moto';
 import { drainInbox, type ReceivedNotification } from '../local/seed';
 import { signatureHeaders } from '../testing/sign';
 import { probeKey, readUserState, type UserState } from './aws';
-import { BREAK_GLASS, type Company, HOME_ACCOUNT, JANE, keyOf, OPERATOR, SAM, SERVICE_USER } from './company';
+import {
+  BASTION,
+  BREAK_GLASS,
+  type Company,
+  HOME_ACCOUNT,
+  JANE,
+  keyOf,
+  OPERATOR,
+  SAM,
+  SERVICE_USER,
+} from './company';
 import { type LocalHttpApi, lambdaContext } from './http';
 import {
   completionEntry,
@@ -27,6 +37,7 @@ import {
 import type { SimulatedProvisioning } from './provisioning';
 import { deliverBatch, queueDepth, type SqsHandler } from './queue';
 import type { SimulatedSessions } from './sessions';
+import { probeStartSession } from './start-session';
 import type {
   DepartureAccount,
   DepartureFlow,
@@ -205,9 +216,12 @@ export async function departureFlow(
       ),
     );
   const janeIdc = idcUserOf(ctx.identityCenter.seed, JANE.email);
-  const [before, idcBefore] = await Promise.all([
+  const startSession = () =>
+    probeStartSession(ctx.moto.endpoint, ctx.region, keyOf(company, JANE.users[0]), BASTION);
+  const [before, idcBefore, startBefore] = await Promise.all([
     probeJane('before'),
     readIdcAccess(ctx.identityCenter, janeIdc.userId),
+    startSession(),
   ]);
 
   const now = new Date();
@@ -271,13 +285,14 @@ export async function departureFlow(
   // Read at once (each read is independent): what each account reported, as the state table keeps it (the
   // notification says it only once all have), the same keys again, and each account's records and IAM.
   // Her Identity Center user, read back from moto, and the run's Identity Center record.
-  const [recorded, after, read, idcAfter, permissionSets, idcRecord] = await Promise.all([
+  const [recorded, after, read, idcAfter, permissionSets, idcRecord, startAfter] = await Promise.all([
     readCoverage({ ddb: ctx.clients.ddb, table: ctx.config.stateTable }, runId),
     probeJane('after'),
     readShares(ctx, janeUsers, runId),
     readIdcAccess(ctx.identityCenter, janeIdc.userId),
     readPermissionSets(ctx.identityCenter),
     readIdcRecord(ctx.config, ctx.clients.ddb, janeIdc, runId),
+    startSession(),
   ]);
   const identityCenter = {
     user: { userName: janeIdc.userName, userId: janeIdc.userId },
@@ -413,6 +428,11 @@ export async function departureFlow(
       sessionsAfter.map((s) => `${s.sessionId} ${s.status}`).join(', '),
     ),
     proof(
+      `her key cannot open a new SSM session: ssm:StartSession on ${BASTION} gets AccessDenied (before: past IAM)`,
+      !startBefore.refused && startBefore.answer === 'not implemented' && startAfter.refused,
+      `before: ${startBefore.line}; after: ${startAfter.line}`,
+    ),
+    proof(
       'her users are tagged offboarding:state=revoked with the run, in both accounts',
       states.length > 0 &&
         states.every((s) => s.tags['offboarding:state'] === 'revoked' && s.tags['offboarding:run'] === runId),
@@ -471,6 +491,7 @@ export async function departureFlow(
     identityCenter,
     completion: { count: departures.length, subject: departures[0]?.subject, coverage },
     sessionsAfter,
+    startSession: { target: BASTION, before: startBefore, after: startAfter },
     proofs,
   };
 }

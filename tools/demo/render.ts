@@ -304,6 +304,12 @@ export function renderDeparture(f: DepartureFlow, seed: IdentityCenterSeed): str
     '  moto words every refusal "not authorized"; her allow-all policy is still attached, so only the',
     '  explicit deny can be refusing her.',
     '',
+    `Opening a new SSM session with her key (ssm:StartSession --target ${f.startSession.target}):`,
+    `  before: ${f.startSession.before.line}`,
+    `  after:  ${f.startSession.after.line}`,
+    '  moto has no Session Manager, but it checks IAM before it looks for the action: a request IAM allows',
+    '  gets moto\'s "not implemented" (500), a denied one AccessDenied (403), as AWS would refuse it.',
+    '',
     indent(
       table([
         ['SSM session', 'owner', 'status'],

@@ -4,6 +4,7 @@ import type { IdcStepResult } from '../../src/identity-center';
 import type { SweepSummary } from '../../src/sweep/types';
 import type { KeyProbe, UserState } from './aws';
 import type { ProvisioningExchange } from './provisioning';
+import type { StartSessionProbe } from './start-session';
 
 /** The demo's result: what `--json` prints, and what the narration is rendered from. */
 
@@ -187,6 +188,16 @@ export interface DepartureFlow {
     readonly coverage: (Coverage & { readonly kind: string }) | undefined;
   };
   readonly sessionsAfter: readonly { sessionId: string; owner: string; target: string; status: string }[];
+  /**
+   * `ssm:StartSession` on the bastion signed with her key (jane.doe, the stack's account), before and after:
+   * moto authorizes before it answers, so an allowed request gets "not implemented" (no Session Manager) and
+   * a denied one `AccessDenied` (tools/demo/start-session.ts).
+   */
+  readonly startSession: {
+    readonly target: string;
+    readonly before: StartSessionProbe;
+    readonly after: StartSessionProbe;
+  };
   readonly proofs: readonly Proof[];
 }
 

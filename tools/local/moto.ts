@@ -67,6 +67,8 @@ export interface StartMotoOptions {
   region?: string;
   /** Milliseconds to wait for the server to answer (default 20000). */
   startTimeoutMs?: number;
+  /** Listening port (default: a free one). */
+  port?: number;
 }
 
 /**
@@ -78,7 +80,7 @@ export interface StartMotoOptions {
 export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   const bin = findMotoServer();
   if (!bin) throw new MotoNotInstalledError();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
     env: {

@@ -5,6 +5,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { webhookHandler } from '../../../src/webhooks/handler';
+import { LOCAL_WEBHOOK_SECRETS } from '../../../tools/local/secrets';
 import { testConfig } from '../../../tools/testing/config';
 import { SECRETS } from '../../unit/webhooks/support';
 
@@ -74,9 +75,38 @@ describe('Script: sign-event', () => {
     expect(out.stdout).toContain("'https://api.example.com/hr/okta'");
   }, 20_000);
 
-  it('exits non-zero and says how to pass a secret when none is given', () => {
+  it("signs with the local loop's secret when none is given, says so, and only that secret verifies it", async () => {
     const out = signEvent(['hibob', 'events/hr-hibob.json']);
-    expect(out.status).not.toBe(0);
+    expect(out.status).toBe(0);
+    expect(out.stderr).toContain('signed with the local secret that `npm run local` stores');
     expect(out.stderr).toContain('--secret');
+    const event = JSON.parse(out.stdout) as APIGatewayProxyEventV2;
+    // The parameter holds another secret (as a deployed stack's would): refused.
+    const refused = (await handler(event, {
+      awsRequestId: 'r1',
+    } as Context)) as APIGatewayProxyStructuredResultV2;
+    expect(refused.statusCode).toBe(401);
+    // The parameter holds the local loop's secret (as `npm run local` stores it): accepted.
+    ssm
+      .on(GetParameterCommand, { Name: '/offboarding/webhook/hibob' })
+      .resolves({ Parameter: { Value: LOCAL_WEBHOOK_SECRETS.hibob } });
+    const local = webhookHandler({
+      config: testConfig(),
+      clients: {
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        ssmHome: new SSMClient({ region: 'us-east-1' }),
+      },
+    });
+    const accepted = (await local(event, {
+      awsRequestId: 'r2',
+    } as Context)) as APIGatewayProxyStructuredResultV2;
+    expect(accepted.statusCode).toBe(202);
+  }, 20_000);
+
+  it('exits non-zero with the usage when the provider is unknown', () => {
+    const out = signEvent(['workday', 'events/hr-hibob.json']);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toContain('usage: npm run sign-event -- <standard|okta|bamboohr|hibob>');
+    expect(out.stdout).toBe('');
   }, 20_000);
 });
