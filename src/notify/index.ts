@@ -72,6 +72,7 @@ export async function publishOrNote(
 
 export { accountDeadLetterNotification, coverageNotification } from './coverage';
 export { malformedDepartureNotification } from './departure';
+export { followUpNotification } from './follow-up';
 export {
   idcDriftNotification,
   idcRestoreNotification,
