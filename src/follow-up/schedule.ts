@@ -3,7 +3,7 @@ import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../clients';
 import type { Config } from '../config';
-import { awsErrorCode, describeError } from '../errors';
+import { awsErrorCode, ConfigError, describeError } from '../errors';
 import { logger } from '../logger';
 import { changedSomething, type FollowedReport, followUpRegions, lookupsOf } from './targets';
 import {
@@ -35,7 +35,8 @@ export interface FollowUpScheduleDeps {
     | 'sessionRegions'
     | 'stateTable'
   >;
-  readonly clients: Pick<Clients, 'scheduler' | 'ddb'>;
+  /** Without a Scheduler client (a caller that never schedules), a configured follow-up is noted as not scheduled. */
+  readonly clients: Pick<Clients, 'ddb'> & Partial<Pick<Clients, 'scheduler'>>;
 }
 
 /** True when follow-ups are configured: minutes, the follow-up function and the scheduler role. */
@@ -71,8 +72,10 @@ async function createFollowUpSchedule(
   runId: string,
   s: FollowUpSchedule,
 ): Promise<'done' | 'already'> {
+  const scheduler = deps.clients.scheduler;
+  if (!scheduler) throw new ConfigError('no EventBridge Scheduler client was given');
   try {
-    await deps.clients.scheduler.send(
+    await scheduler.send(
       new CreateScheduleCommand({
         Name: s.name,
         GroupName: s.group,
