@@ -128,7 +128,9 @@ describe('Function: scheduleFollowUps', () => {
   });
 
   it('keeps a schedule another account of the same run made (ConflictException)', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', $metadata: {} }));
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     const notes = await scheduleFollowUps({ config, clients }, report([userReport('jd', MEMBER)]));
     expect(notes[0]).toMatch(/^CloudTrail follow-up scheduled/);
   });
