@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { accountAccess } from '../src/accounts/access';
-import { followUp } from '../src/follow-up';
+import { followUp } from '../src/follow-up/run';
 import { logger } from '../src/logger';
 import { errorReporting } from '../src/middleware';
 import { coldStart } from '../src/runtime';

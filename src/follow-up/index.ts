@@ -1,14 +1,9 @@
-/** The CloudTrail follow-up after a revocation: its schedules (the revoking functions) and its run (followUp). */
+/**
+ * The CloudTrail follow-up after a revocation, as the revoking functions use it: scheduling a run's follow-ups.
+ * The follow-up function's own entry is ./run.ts (handlers/follow-up.ts): kept out of this index so the revoking
+ * functions' bundles carry no CloudTrail client, and the follow-up's no Scheduler one.
+ */
 export { classify, outcomeOf } from './classify';
-export { rateLimiter } from './limiter';
-export { LOOKUP_PERMISSIONS, lookupEvents } from './lookup';
-export {
-  FOLLOW_UP_STATE_PERMISSIONS,
-  type FollowUpDeps,
-  followUp,
-  KEY_LAST_USED_PERMISSIONS,
-  LOOKUPS_PER_SECOND,
-} from './run';
 export {
   FOLLOW_UP_SCHEDULE_PERMISSIONS,
   FOLLOW_UP_SCHEDULE_PREFIX,

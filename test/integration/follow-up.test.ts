@@ -26,7 +26,8 @@ import { accountAccess } from '../../src/accounts/access';
 import { type Clients, makeClients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import type { RevocationReport } from '../../src/engine/types';
-import { type FollowUpReport, followUp, followUpSchedule } from '../../src/follow-up';
+import { type FollowUpReport, followUpSchedule } from '../../src/follow-up';
+import { followUp } from '../../src/follow-up/run';
 import { lockdown } from '../../src/operator/lockdown';
 import { type Moto, startMoto } from '../../tools/local/moto';
 import {
