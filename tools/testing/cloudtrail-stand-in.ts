@@ -24,7 +24,8 @@ export interface FedEvent {
  * does for one lookup attribute (`Username`, `AccessKeyId`, `EventName`), between `StartTime` and `EndTime`,
  * newest first, `MaxResults` per page with a `NextToken`. Each client the code builds is tied to the account of
  * its credentials (the access key the emulator issued for the member role, or the function's own) and its
- * region. Pass {@link CloudTrailStandIn.factory} as the `cloudtrail` client override.
+ * region: pass {@link CloudTrailStandIn.factory} as the `cloudtrail` client override, or let the code build its
+ * own clients (a handler's), placed by region and by `accountOf` their access key id. Never used by src/.
  */
 export class CloudTrailStandIn {
   private readonly events = new Map<string, FedEvent[]>();
@@ -61,8 +62,14 @@ export class CloudTrailStandIn {
 
   /** Installs the mock's answer (call once, after creating the stand-in). */
   install(): this {
-    this.mock.on(LookupEventsCommand).callsFake((input: LookupEventsCommandInput, getClient) => {
-      const key = (getClient() as unknown as { standIn?: string }).standIn ?? `${this.home}|?`;
+    this.mock.on(LookupEventsCommand).callsFake(async (input: LookupEventsCommandInput, getClient) => {
+      const client = getClient();
+      // A client of the factory carries its account and region; one the code built itself (a handler's) is
+      // placed by its region and by the access key of its credentials.
+      const tagged = (client as unknown as { standIn?: string }).standIn;
+      const key =
+        tagged ??
+        `${this.accountOf((await client.config.credentials()).accessKeyId) ?? this.home}|${await client.config.region()}`;
       const [account = '', region = ''] = key.split('|');
       const attr = input.LookupAttributes?.[0];
       this.calls.push({
@@ -85,7 +92,7 @@ export class CloudTrailStandIn {
       const start = Number(input.NextToken ?? 0);
       const size = input.MaxResults ?? 50;
       const page = matching.slice(start, start + size);
-      return Promise.resolve({
+      return {
         Events: page.map(
           (e): CloudTrailEvent => ({
             EventId: e.eventId,
@@ -106,7 +113,7 @@ export class CloudTrailStandIn {
           }),
         ),
         ...(start + size < matching.length ? { NextToken: String(start + size) } : {}),
-      });
+      };
     });
     return this;
   }
