@@ -85,11 +85,12 @@ export const MEMBER_ROLE_FUNCTIONS: readonly FunctionName[] = Object.freeze([
 
 /**
  * The functions that schedule the CloudTrail follow-ups of the runs they revoke (src/follow-up/schedule.ts): the
- * departure worker (a departure revoked in one account), lockdown, and the account worker (its share of a
- * departure over several accounts). Their schedules run as the scheduler role, which they pass to Scheduler.
+ * departure worker (a departure revoked in one account), the key sweep (a drift re-revocation), lockdown, and the
+ * account worker (its share of a departure over several accounts, or a sweep's drift re-revocation). Their schedules run as the scheduler role, which they pass to Scheduler.
  */
 export const FOLLOW_UP_SCHEDULERS: readonly FunctionName[] = Object.freeze([
   'revocationWorker',
+  'keySweep',
   'lockdown',
   'accountWorker',
 ]);
@@ -233,7 +234,7 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
     ...followUpScheduling,
   ]),
   /** The account's sweep; or, over several accounts, the fan-out of one sweep work item per account. */
-  keySweep: unique([...accountSweep, ...fanOut]),
+  keySweep: unique([...accountSweep, ...fanOut, ...followUpScheduling]),
   /**
    * A user, an access key's owner, a person's users, or a role: every forward action; in another account
    * (`accountId`) through its member role; a person's users in every target account (the accounts listed);
@@ -450,7 +451,7 @@ export const FUNCTION_PARTITIONS: Readonly<Record<FunctionName, readonly string[
     FOLLOW_UP_PARTITION,
   ]),
   /** The revoked index (drift check, re-revocation), the users' records (key deactivations, re-revocation). */
-  keySweep: unique([revokedIndex, userRecords]),
+  keySweep: unique([revokedIndex, userRecords, FOLLOW_UP_PARTITION]),
   /** Users' and roles' records, the revoked index (a user's lockdown enters it); the same of other accounts. */
   lockdown: unique([
     userRecords,

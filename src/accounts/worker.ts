@@ -71,7 +71,14 @@ const failedSteps = (report: RevocationReport): string[] =>
 function engineDeps(deps: AccountWorkerDeps, scope: AccountScope, now: Date) {
   return {
     config: deps.config,
-    clients: { iam: scope.clients.iam, ssm: scope.clients.ssm, ddb: deps.clients.ddb, sns: deps.clients.sns },
+    clients: {
+      iam: scope.clients.iam,
+      ssm: scope.clients.ssm,
+      ddb: deps.clients.ddb,
+      sns: deps.clients.sns,
+      // Central: the follow-up schedules of a drift re-revocation in this account.
+      ...(deps.clients.scheduler ? { scheduler: deps.clients.scheduler } : {}),
+    },
     now,
     ...(scope.home ? {} : { accountId: scope.accountId }),
   };

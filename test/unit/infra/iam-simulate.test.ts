@@ -1149,7 +1149,7 @@ describe('departures scheduled ahead: the schedules and the scheduler role, eval
 
   it('gives no function but the follow-up schedulers any scheduler action, nor iam:PassRole (the writers: explicitly denied on the own roles)', async () => {
     const others = FUNCTION_NAMES.filter((fn) => !FOLLOW_UP_SCHEDULERS.includes(fn));
-    expect(others).toEqual(['hrWebhook', 'keySweep', 'restore', 'followUp']);
+    expect(others).toEqual(['hrWebhook', 'restore', 'followUp']);
     const scheduling = others.flatMap((fn): [FunctionName, string, string, Context][] => [
       [fn, 'scheduler:CreateSchedule', departureSchedule(), {}],
       [fn, 'scheduler:DeleteSchedule', departureSchedule(), {}],
@@ -1163,11 +1163,11 @@ describe('departures scheduled ahead: the schedules and the scheduler role, eval
         SCHEDULER_ROLE(),
         { 'iam:PassedToService': 'scheduler.amazonaws.com' },
       ]);
-    expect(await mismatches('ExplicitlyDenied', passing(['keySweep', 'restore']))).toEqual([]);
+    expect(await mismatches('ExplicitlyDenied', passing(['restore']))).toEqual([]);
     expect(await mismatches('ImplicitlyDenied', passing(['hrWebhook', 'followUp']))).toEqual([]);
   });
 
-  it.each(['lockdown', 'accountWorker'] as const)(
+  it.each(['keySweep', 'lockdown', 'accountWorker'] as const)(
     "lets %s create follow-up schedules in the stack's group only (never read or delete one, nor touch a departure's) and pass the scheduler role to Scheduler only",
     async (fn) => {
       const passTo = (service?: string): [FunctionName, string, string, Context] => [

@@ -333,6 +333,6 @@ describe('the CloudTrail follow-ups (followup#<runId>)', () => {
       Object.entries(FUNCTION_PARTITIONS)
         .filter(([, ps]) => ps.includes('followup#*'))
         .map(([fn]) => fn),
-    ).toEqual(['revocationWorker', 'lockdown', 'accountWorker', 'followUp']);
+    ).toEqual(['revocationWorker', 'keySweep', 'lockdown', 'accountWorker', 'followUp']);
   });
 });

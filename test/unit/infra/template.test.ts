@@ -645,7 +645,7 @@ describe('serverless.yml: function roles (packaged template)', () => {
         'scheduled#departures',
         'followup#*',
       ].sort(),
-      keySweep: ['index#revoked-users', 'principal#user#*'],
+      keySweep: ['followup#*', 'index#revoked-users', 'principal#user#*'],
       lockdown: [
         'account#*#index#revoked-users',
         'account#*#principal#role#*',
@@ -1566,8 +1566,8 @@ const CALLED_FOR_THE_FUNCTION: Readonly<Record<FunctionName, readonly string[]>>
     // CreateSchedule names the scheduler role (RoleArn): IAM authorizes passing it for the call
     'iam:PassRole',
   ],
-  keySweep: [],
   // CreateSchedule of a follow-up names the scheduler role (RoleArn): IAM authorizes passing it for the call
+  keySweep: ['iam:PassRole'],
   lockdown: ['iam:PassRole'],
   restore: [],
   accountWorker: [
