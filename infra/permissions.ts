@@ -28,6 +28,13 @@ import {
   VERIFY_PERMISSIONS,
 } from '../src/engine';
 import {
+  FOLLOW_UP_PK_PREFIX,
+  FOLLOW_UP_SCHEDULE_PERMISSIONS,
+  FOLLOW_UP_TARGET_PERMISSIONS,
+} from '../src/follow-up';
+import { LOOKUP_PERMISSIONS } from '../src/follow-up/lookup';
+import { FOLLOW_UP_STATE_PERMISSIONS, KEY_LAST_USED_PERMISSIONS } from '../src/follow-up/run';
+import {
   IDC_DRIFT_PERMISSIONS,
   IDC_RESTORE_PERMISSIONS,
   IDC_REVOKE_PERMISSIONS,
@@ -58,6 +65,7 @@ export const FUNCTION_NAMES = [
   'lockdown',
   'restore',
   'accountWorker',
+  'followUp',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -72,7 +80,28 @@ export const MEMBER_ROLE_FUNCTIONS: readonly FunctionName[] = Object.freeze([
   'accountWorker',
   'lockdown',
   'restore',
+  'followUp',
 ]);
+
+/**
+ * The functions that schedule the CloudTrail follow-ups of the runs they revoke (src/follow-up/schedule.ts): the
+ * departure worker (a departure revoked in one account), the key sweep (a drift re-revocation), lockdown, and the
+ * account worker (its share of a departure over several accounts, or a sweep's drift re-revocation). Their schedules run as the scheduler role, which they pass to Scheduler.
+ */
+export const FOLLOW_UP_SCHEDULERS: readonly FunctionName[] = Object.freeze([
+  'revocationWorker',
+  'keySweep',
+  'lockdown',
+  'accountWorker',
+]);
+
+/** Scheduling a run's follow-ups: its targets recorded, then its one-time schedules (passing the scheduler role). */
+const followUpScheduling = [...FOLLOW_UP_TARGET_PERMISSIONS, ...FOLLOW_UP_SCHEDULE_PERMISSIONS];
+
+/**
+ * The follow-up partition pattern: `followup#<runId>` of every run (the run ids are not known in advance).
+ */
+export const FOLLOW_UP_PARTITION = `${FOLLOW_UP_PK_PREFIX}*`;
 
 /**
  * The functions that list the organization's accounts (src/accounts/targets.ts `targetAccounts`, with
@@ -227,9 +256,10 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
     ...COVERAGE_PERMISSIONS,
     ...SCHEDULE_PERMISSIONS,
     ...SCHEDULED_STATE_PERMISSIONS,
+    ...followUpScheduling,
   ]),
   /** The account's sweep; or, over several accounts, the fan-out of one sweep work item per account. */
-  keySweep: unique([...accountSweep, ...fanOut]),
+  keySweep: unique([...accountSweep, ...fanOut, ...followUpScheduling]),
   /**
    * A user, an access key's owner, a person's users, or a role: every forward action; in another account
    * (`accountId`) through its member role; a person's users in every target account (the accounts listed);
@@ -244,6 +274,7 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
     ...notifying,
     ...ACCESS_PERMISSIONS,
     ...TARGET_PERMISSIONS,
+    ...followUpScheduling,
   ]),
   /**
    * Every undo, the user re-read that verifies it, the records (read, and a new restore record: a restore
@@ -271,6 +302,18 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
     ...ACCESS_PERMISSIONS,
     ...COVERAGE_PERMISSIONS,
     ...accountWorkerOwn,
+    ...followUpScheduling,
+  ]),
+  /**
+   * The CloudTrail follow-up of a run (src/follow-up/run.ts): its targets read and its result recorded, LookupEvents
+   * and each key's last use in every account (the member role in another), the notification.
+   */
+  followUp: unique([
+    ...FOLLOW_UP_STATE_PERMISSIONS,
+    ...LOOKUP_PERMISSIONS,
+    ...KEY_LAST_USED_PERMISSIONS,
+    ...ACCESS_PERMISSIONS,
+    ...NOTIFY_PERMISSIONS,
   ]),
 });
 
@@ -430,15 +473,17 @@ export const FUNCTION_PARTITIONS: Readonly<Record<FunctionName, readonly string[
     DRY_RUN_DEPARTURES_PK,
     COVERAGE_PARTITION,
     SCHEDULED_DEPARTURES_PK,
+    FOLLOW_UP_PARTITION,
   ]),
   /** The revoked index (drift check, re-revocation), the users' records (key deactivations, re-revocation). */
-  keySweep: unique([revokedIndex, userRecords]),
+  keySweep: unique([revokedIndex, userRecords, FOLLOW_UP_PARTITION]),
   /** Users' and roles' records, the revoked index (a user's lockdown enters it); the same of other accounts. */
   lockdown: unique([
     userRecords,
     roleRecords,
     revokedIndex,
     ...[userRecords, roleRecords, revokedIndex].map(ofOtherAccounts),
+    FOLLOW_UP_PARTITION,
   ]),
   /**
    * Users' and roles' records (the history read, the restore record), the revoked index (a user leaves it);
@@ -461,7 +506,10 @@ export const FUNCTION_PARTITIONS: Readonly<Record<FunctionName, readonly string[
     ofOtherAccounts(revokedIndex),
     COVERAGE_PARTITION,
     ACCOUNT_WORK_IDEMPOTENCY_PK,
+    FOLLOW_UP_PARTITION,
   ]),
+  /** The runs' follow-up targets (read) and results (written). */
+  followUp: unique([FOLLOW_UP_PARTITION]),
 });
 
 const { userRecords: idcUserRecords, revokedUsers, permissionSetLocks } = IDC_STATE_PARTITIONS;

@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
@@ -45,6 +46,12 @@ export interface Clients {
    * credentials or those of `IDC_ROLE_ARN`. Built on demand: a deployment without Identity Center builds none.
    */
   identityCenter(region: string, credentials?: TemporaryCredentials): IdentityCenterClients;
+  /**
+   * CloudTrail in a region, with the function's own credentials or those assumed in a target account (the
+   * follow-up's LookupEvents). One attempt per call: the follow-up paces its calls and retries throttling itself
+   * (src/follow-up/lookup.ts), so every attempt passes its rate limiter.
+   */
+  cloudtrail(region: string, credentials?: TemporaryCredentials): CloudTrailClient;
 }
 
 /** The clients of IAM Identity Center. */
@@ -73,7 +80,10 @@ export interface ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-export type ClientOverrides = Partial<Omit<Clients, 'ssm' | 'withCredentials' | 'identityCenter'>> & {
+export type ClientOverrides = Partial<
+  Omit<Clients, 'ssm' | 'withCredentials' | 'identityCenter' | 'cloudtrail'>
+> & {
+  cloudtrail?: (region: string, credentials?: TemporaryCredentials) => CloudTrailClient;
   ssm?: (region: string) => SSMClient;
   withCredentials?: (credentials: TemporaryCredentials) => ScopedClients;
   identityCenter?: (region: string, credentials?: TemporaryCredentials) => IdentityCenterClients;
@@ -147,5 +157,9 @@ export function makeClients(options: ClientOptions, overrides: ClientOverrides =
         const options = { ...base, region, ...(credentials ? { credentials } : {}) };
         return { identitystore: new IdentitystoreClient(options), ssoAdmin: new SSOAdminClient(options) };
       }),
+    cloudtrail:
+      overrides.cloudtrail ??
+      ((region, credentials) =>
+        new CloudTrailClient({ ...base, region, maxAttempts: 1, ...(credentials ? { credentials } : {}) })),
   };
 }

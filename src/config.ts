@@ -95,6 +95,16 @@ export interface Config {
   readonly schedulerRoleArn: string | undefined;
   /** `SCHEDULE_MIN_LEAD_MINUTES` (default 15): a departure effective further ahead than this is scheduled. */
   readonly scheduleMinLeadMinutes: number;
+  /**
+   * `FOLLOW_UP_MINUTES` (default `15,60`; set but empty: none): the CloudTrail follow-ups scheduled after a
+   * revocation that changed something, in minutes after it (whole minutes, 1 to 1440, sorted, unique).
+   */
+  readonly followUpMinutes: readonly number[];
+  /**
+   * `FOLLOW_UP_FUNCTION_ARN` (default empty; `serverless.yml` sets the stack's `followUp` function): the target of
+   * the follow-up schedules. Empty (or `SCHEDULER_ROLE_ARN` empty), no follow-up is scheduled.
+   */
+  readonly followUpFunctionArn: string | undefined;
 }
 
 /** Which accounts a departure or sweep reaches (`TARGET_ACCOUNTS`). */
@@ -222,7 +232,29 @@ const schema = z.object({
     .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
     .optional(),
   SCHEDULE_MIN_LEAD_MINUTES: nonNegativeInt(15),
+  FOLLOW_UP_FUNCTION_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,64}$/, 'must be a Lambda function ARN')
+    .optional(),
 });
+
+/** The default of `FOLLOW_UP_MINUTES`: a follow-up 15 minutes after a revocation, another after an hour. */
+export const DEFAULT_FOLLOW_UP_MINUTES = '15,60';
+
+/**
+ * `FOLLOW_UP_MINUTES`: unset is the default; set but empty disables follow-ups (the one variable where empty is
+ * not unset: a deployment turns them off with `followUpMinutes: ''`). Returns the minutes or a problem.
+ */
+function followUpMinutes(raw: string | undefined): readonly number[] | string {
+  const value = raw === undefined ? DEFAULT_FOLLOW_UP_MINUTES : raw.trim();
+  if (value === '') return [];
+  const parts = value.split(',').map((s) => s.trim());
+  const bad = parts.filter((p) => !/^\d{1,4}$/.test(p) || Number(p) < 1 || Number(p) > 1440);
+  if (bad.length) {
+    return `Environment variable FOLLOW_UP_MINUTES must be a comma list of whole minutes from 1 to 1440 (not: ${bad.join(', ')})`;
+  }
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
 
 /**
  * Keys that are optional in the contract but required by a given handler. `ACCOUNT_QUEUE_URL` is required
@@ -260,6 +292,8 @@ export function loadConfig(
       'Environment variables IDENTITY_STORE_ID and SSO_INSTANCE_ARN must be set together (Identity Center) or both left empty',
     );
   }
+  const followUps = followUpMinutes(env.FOLLOW_UP_MINUTES);
+  if (typeof followUps === 'string') problems.push(followUps);
   const self = !parsed.success || parsed.data.TARGET_ACCOUNTS.kind === 'self';
   for (const key of require) {
     if (key === 'ACCOUNT_QUEUE_URL' && self) continue;
@@ -269,7 +303,9 @@ export function loadConfig(
       );
     }
   }
-  if (!parsed.success || problems.length) throw new ConfigError(problems.join('; '));
+  if (!parsed.success || problems.length || typeof followUps === 'string') {
+    throw new ConfigError(problems.join('; '));
+  }
   const e = parsed.data;
   return Object.freeze({
     notifyTopicArn: e.NOTIFY_TOPIC_ARN,
@@ -306,5 +342,7 @@ export function loadConfig(
     scheduleGroup: e.SCHEDULE_GROUP,
     schedulerRoleArn: e.SCHEDULER_ROLE_ARN,
     scheduleMinLeadMinutes: e.SCHEDULE_MIN_LEAD_MINUTES,
+    followUpMinutes: Object.freeze(followUps),
+    followUpFunctionArn: e.FOLLOW_UP_FUNCTION_ARN,
   });
 }

@@ -12,6 +12,7 @@ import {
 } from '../departures/worker';
 import { type RevocationReport, runRevocation } from '../engine';
 import { describeError, InvalidRequestError, TransientError } from '../errors';
+import { scheduleFollowUps } from '../follow-up';
 import { logger } from '../logger';
 import {
   accountDeadLetterNotification,
@@ -44,7 +45,8 @@ export interface AccountWorkerDeps {
   readonly clients: Pick<
     Clients,
     'iam' | 'ssm' | 'sns' | 'ddb' | 'sqs' | 'sts' | 'organizations' | 'withCredentials'
-  >;
+  > &
+    Partial<Pick<Clients, 'scheduler'>>;
   readonly access?: AccountAccess;
   /** Defaults to the state table (`pk` = {@link ACCOUNT_WORK_IDEMPOTENCY_PK}). */
   readonly persistenceStore?: BasePersistenceLayer;
@@ -74,7 +76,14 @@ const failedSteps = (report: RevocationReport): string[] =>
 function engineDeps(deps: AccountWorkerDeps, scope: AccountScope, now: Date) {
   return {
     config: deps.config,
-    clients: { iam: scope.clients.iam, ssm: scope.clients.ssm, ddb: deps.clients.ddb, sns: deps.clients.sns },
+    clients: {
+      iam: scope.clients.iam,
+      ssm: scope.clients.ssm,
+      ddb: deps.clients.ddb,
+      sns: deps.clients.sns,
+      // Central: the follow-up schedules of a drift re-revocation in this account.
+      ...(deps.clients.scheduler ? { scheduler: deps.clients.scheduler } : {}),
+    },
     now,
     ...(scope.home ? {} : { accountId: scope.accountId }),
   };
@@ -146,6 +155,8 @@ async function departureShare(ctx: WorkerContext, item: Extract<AccountWorkItem,
     ...(item.identityCenterUserName ? { identityCenterUserName: item.identityCenterUserName } : {}),
   };
   const result = await ctx.revoke(request, engineDeps(ctx.deps, scope, now));
+  // This account's share of the departure's CloudTrail follow-ups (one set of schedules per run).
+  const followUps = await scheduleFollowUps(ctx.deps, result);
   await reportAccount(ctx, runId, {
     accountId: item.accountId,
     outcome: result.outcome,
@@ -153,6 +164,7 @@ async function departureShare(ctx: WorkerContext, item: Extract<AccountWorkItem,
     principals: result.principals.map((p) => ({ principal: p.principal, outcome: p.outcome })),
     notes: [
       ...result.notes,
+      ...followUps,
       ...result.principals.flatMap((p) => p.notes.map((n) => `${p.principal.name}: ${n}`)),
       ...failedSteps(result),
     ],

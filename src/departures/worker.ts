@@ -14,6 +14,7 @@ import {
   runRevocation,
 } from '../engine';
 import { ConfigError, describeError, InvalidRequestError, TransientError } from '../errors';
+import { scheduleFollowUps } from '../follow-up';
 import { findIdentityCenterUser, type IdcDeps, identityCenterConfigured } from '../identity-center';
 import { logger } from '../logger';
 import { recordRun } from '../metrics';
@@ -263,6 +264,8 @@ async function handleDeparture(
       ...(await endIdentityCenterSessions([userName], message.id, report.dryRun, engineDeps)),
     );
   }
+  // The CloudTrail follow-ups of a run that changed something (FOLLOW_UP_MINUTES after it).
+  (report.notes as string[]).push(...(await scheduleFollowUps(deps, report)));
   await publishOrNote(deps.clients, deps.config, revocationNotification(report), report.notes as string[]);
   recordRun(report.trigger, report.outcome);
   if (needsRetry(report)) {

@@ -98,6 +98,7 @@ export async function publishOrNote(
 export { CHAT_LIMITS, type ChatNotification, chatNotificationSchema } from './chat';
 export { accountDeadLetterNotification, coverageNotification } from './coverage';
 export { malformedAccountWorkNotification, malformedDepartureNotification } from './departure';
+export { followUpNotification } from './follow-up';
 export {
   idcDriftNotification,
   idcRestoreNotification,

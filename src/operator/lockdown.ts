@@ -12,6 +12,7 @@ import {
   runRevocation,
 } from '../engine';
 import { ConfigError, NotFoundError } from '../errors';
+import { scheduleFollowUps } from '../follow-up';
 import type { IdcDeps, IdcRestoreReport, IdcRevocationReport } from '../identity-center';
 import { logger } from '../logger';
 import { recordRun } from '../metrics';
@@ -26,7 +27,7 @@ import { type LockdownRequest, parseLockdown, parseRestore } from './requests';
  * account for a request naming `accountId`.
  */
 export type OperatorDeps = Omit<EngineDeps, 'clients' | 'accountId'> & {
-  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb' | 'sns'>;
+  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb' | 'sns'> & Partial<Pick<Clients, 'scheduler'>>;
   readonly access?: AccountAccess;
   /** The Identity Center dependencies of a run (undefined when not configured): `identityCenterDeps`. */
   readonly identityCenter?: (runId: string, now: Date) => Promise<IdcDeps | undefined>;
@@ -118,6 +119,8 @@ export async function lockdown(
           skeletonOf(revocation, deps),
         )
       : await runRevocation(revocation, await inAccount(deps, request.accountId, runId));
+  // The CloudTrail follow-ups of a lockdown that changed something (FOLLOW_UP_MINUTES after it).
+  (report.notes as string[]).push(...(await scheduleFollowUps(deps, report)));
   await publishOrNote(deps.clients, deps.config, revocationNotification(report), report.notes as string[]);
   recordRun(report.trigger, report.outcome);
   if (report.outcome === 'not-found') {

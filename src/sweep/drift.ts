@@ -8,6 +8,7 @@ import {
 import type { Config } from '../config';
 import { type DenyTarget, denyInPlace, denyTargetOf, type RevokedIndexEntry, runRevocation } from '../engine';
 import { describeError, isNoSuchEntity } from '../errors';
+import { scheduleFollowUps } from '../follow-up';
 import { publishOrNote, revocationNotification } from '../notify';
 import { mapLimit } from '../util/concurrency';
 import { collectPages } from '../util/paging';
@@ -185,6 +186,8 @@ export async function reRevoke(d: DriftEntry, deps: SweepDeps): Promise<DriftEnt
       },
       deps,
     );
+    // The CloudTrail follow-ups of the re-revocation (FOLLOW_UP_MINUTES after it).
+    (r.notes as string[]).push(...(await scheduleFollowUps(deps, r)));
     await publishOrNote(deps.clients, deps.config, revocationNotification(r), r.notes as string[]);
     return { ...d, action: 're-revoked', outcome: r.outcome, runId: r.runId };
   } catch (err) {

@@ -6,7 +6,8 @@ import type { SweepMode } from './input';
 
 /** The sweep needs what the engine needs (it writes through it), and SNS for its reports. */
 export type SweepDeps = Omit<EngineDeps, 'clients'> & {
-  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb' | 'sns'>;
+  /** `scheduler`: the CloudTrail follow-ups of a drift re-revocation (none without it, with a note). */
+  readonly clients: Pick<Clients, 'iam' | 'ssm' | 'ddb' | 'sns'> & Partial<Pick<Clients, 'scheduler'>>;
 };
 
 /**

@@ -339,6 +339,37 @@ describe('Script: npm run demo --json (moto, IAM enforcement on)', () => {
     ]);
   });
 
+  it('flow 5: a departure effective in 3 days is scheduled (no IAM write), fired by the stand-in and revoked', () => {
+    const f = result.flows.time;
+    if (!f) throw new Error('no time flow in the result');
+    expect(f.accepted).toBe(202);
+    expect(f.scheduled?.expression).toBe(`at(${f.effectiveAt.slice(0, 19)})`);
+    expect(Date.parse(f.effectiveAt) - Date.parse(result.startedAt)).toBeGreaterThan(
+      3 * 24 * 3600_000 - 120_000,
+    );
+    expect(f.scheduled?.target).toMatch(/^arn:aws:sqs:us-east-1:123456789012:/);
+    expect(f.scheduled?.actionAfterCompletion).toBe('DELETE');
+    expect(f.scheduledNotification).toEqual({ outcome: 'scheduled', severity: 'info' });
+    expect(Object.values(f.beforeFire.keys)).toEqual(['Active']);
+    expect(f.beforeFire.attachedPolicies).not.toContain(DENY);
+    expect(Object.values(f.afterFire.keys)).toEqual(['Inactive']);
+    expect(f.afterFire.attachedPolicies).toContain(DENY);
+  });
+
+  it('flow 5: the revocation scheduled its follow-ups (moto), and the follow-up with a successful call after the deny alerts high', () => {
+    const f = result.flows.time;
+    if (!f) throw new Error('no time flow in the result');
+    expect(f.followUps.map((s) => [s.name.replace(/[0-9a-f]{40}/, '<hash>'), s.input])).toEqual([
+      ['follow-up-<hash>-15', JSON.stringify({ runId: f.departureId })],
+      ['follow-up-<hash>-60', JSON.stringify({ runId: f.departureId })],
+    ]);
+    expect(f.followUp?.outcome).toBe('activity-after-revocation');
+    expect(f.followUp?.activity.map((e) => [e.username, e.eventName])).toEqual([['max.keller', 'GetObject']]);
+    expect(f.alert).toMatchObject({ severity: 'high', outcome: 'activity-after-revocation' });
+    expect(f.standIns.join('\n')).toMatch(/never fires/);
+    expect(f.standIns.join('\n')).toMatch(/LookupEvents: moto has none/);
+  });
+
   it('leaves nothing running: the emulator it used no longer answers', async () => {
     await expect(fetch(`${result.seed.endpoint}/moto-api/`)).rejects.toThrow();
   });

@@ -19,6 +19,7 @@ import type { HttpApiHandler, LocalHttpApi } from './http';
 import { SimulatedProvisioning } from './provisioning';
 import type { SqsHandler } from './queue';
 import { SimulatedSessions } from './sessions';
+import { seedTime, TIME_SETTINGS } from './time';
 import type { DemoResult, IdentityCenterSeed, Proof, SeedSummary } from './types';
 
 /**
@@ -58,6 +59,8 @@ function settingsOf(company: Company, idc: IdentityCenterSeed): Record<string, s
     // Identity Center: a departure revokes the person's Identity Center user too (IDC_REGION: the region).
     IDENTITY_STORE_ID: idc.identityStoreId,
     SSO_INSTANCE_ARN: idc.instanceArn,
+    // Departures scheduled ahead and CloudTrail follow-ups (flow 5): the schedule group, role and target.
+    ...TIME_SETTINGS,
   };
 }
 
@@ -98,6 +101,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const [company, idc] = await Promise.all([
     seedCompany(moto, sessions, new Date()),
     seedIdentityCenter(moto, REGION),
+    seedTime(moto),
   ]);
   await moto.enableIamEnforcement();
   // After the seed: only the handlers' provisionings are answered IN_PROGRESS, then SUCCEEDED.
@@ -122,6 +126,7 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const accountWorker = (await import('../../handlers/account-worker')).handler as unknown as SqsHandler;
   const lockdown = (await import('../../handlers/lockdown')).handler as unknown as InvokeHandler;
   const restore = (await import('../../handlers/restore')).handler as unknown as InvokeHandler;
+  const followUp = (await import('../../handlers/follow-up')).handler as unknown as InvokeHandler;
   const { keySweep } = await import('../../src/sweep/sweep');
 
   const seed: SeedSummary = {
@@ -212,13 +217,23 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
   const notifications = await notificationsFlow(ctx, runIds);
   out.say(render.renderNotifications(notifications));
 
-  const proofs: Proof[] = [...departure.proofs, ...sweep.proofs, ...incident.proofs, ...notifications.proofs];
+  const { timeFlow, renderTime } = await import('./time');
+  const scheduling = await timeFlow(ctx, api, { worker, accountWorker, followUp });
+  out.say(renderTime(scheduling));
+
+  const proofs: Proof[] = [
+    ...departure.proofs,
+    ...sweep.proofs,
+    ...incident.proofs,
+    ...notifications.proofs,
+    ...scheduling.proofs,
+  ];
   return {
     ok: proofs.every((p) => p.ok),
     startedAt,
     durationMs: Date.now() - started,
     seed,
-    flows: { departure, sweep, incident, notifications },
+    flows: { departure, sweep, incident, notifications, time: scheduling },
     proofs,
   };
 }

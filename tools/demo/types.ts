@@ -5,6 +5,7 @@ import type { SweepSummary } from '../../src/sweep/types';
 import type { KeyProbe, UserState } from './aws';
 import type { ProvisioningExchange } from './provisioning';
 import type { StartSessionProbe } from './start-session';
+import type { TimeFlow } from './time';
 
 /** The demo's result: what `--json` prints, and what the narration is rendered from. */
 
@@ -256,6 +257,8 @@ export interface DemoResult {
     readonly sweep?: SweepFlow;
     readonly incident?: IncidentFlow;
     readonly notifications?: NotificationsFlow;
+    /** Flow 5: a departure scheduled ahead, fired, and its CloudTrail follow-up (tools/demo/time.ts). */
+    readonly time?: TimeFlow;
   };
   /** Every proof of every flow, in order. */
   readonly proofs: readonly Proof[];

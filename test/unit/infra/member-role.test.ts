@@ -63,6 +63,8 @@ const REQUIRES_STAR_RESOURCE = new Set([
   'iam:GetCredentialReport',
   'iam:GetAccountAuthorizationDetails',
   'ssm:DescribeSessions',
+  // the follow-up's lookups: LookupEvents has no resource type
+  'cloudtrail:LookupEvents',
 ]);
 /** The tag keys the code writes. */
 const CODE_TAG_KEYS = ['offboarding:state', 'offboarding:run', 'offboarding:at', 'offboarding:trigger'];
@@ -74,7 +76,10 @@ const PROTECTED_TAG = 'aws:ResourceTag/offboarding:protected';
  */
 const ACCOUNT_SCOPED: readonly FunctionName[] = MEMBER_ROLE_FUNCTIONS;
 const inMemberAccount = (a: string) =>
-  a.startsWith('iam:') || a === 'ssm:DescribeSessions' || a === 'ssm:TerminateSession';
+  (a.startsWith('iam:') && a !== 'iam:PassRole') ||
+  a === 'ssm:DescribeSessions' ||
+  a === 'ssm:TerminateSession' ||
+  a === 'cloudtrail:LookupEvents';
 
 type Params = Readonly<Record<string, string>>;
 type Context = Record<string, string | string[]>;
@@ -306,7 +311,7 @@ async function writeRequests(principals: { user?: string[]; role?: string[] }, e
 
 describe('infra/member-permissions.ts', () => {
   it('is the union of the IAM and SSM session actions of the functions that assume the member role', () => {
-    expect([...ACCOUNT_SCOPED].sort()).toEqual(['accountWorker', 'lockdown', 'restore']);
+    expect([...ACCOUNT_SCOPED].sort()).toEqual(['accountWorker', 'followUp', 'lockdown', 'restore']);
     const expected = new Set(
       ACCOUNT_SCOPED.flatMap((fn) => FUNCTION_PERMISSIONS[fn].filter(inMemberAccount)),
     );
@@ -334,6 +339,13 @@ describe('infra/member-permissions.ts', () => {
           .filter((a) => !FUNCTION_PERMISSIONS.accountWorker.includes(a)),
       ).toEqual([]);
     expect(FUNCTION_PERMISSIONS.hrWebhook.filter(inMemberAccount)).toEqual([]);
+  });
+
+  it("holds the follow-up's CloudTrail lookups and key last use, and not iam:PassRole (the schedulers pass the central scheduler role at home)", () => {
+    expect(MEMBER_PERMISSIONS).toContain('cloudtrail:LookupEvents');
+    expect(MEMBER_PERMISSIONS).toContain('iam:GetAccessKeyLastUsed');
+    expect(MEMBER_PERMISSIONS).not.toContain('iam:PassRole');
+    expect(FUNCTION_PERMISSIONS.accountWorker).toContain('iam:PassRole');
   });
 
   it('holds no action of what stays in the central account (table, topic, queues, secrets, keys, STS, Organizations)', () => {

@@ -9,6 +9,7 @@ import {
   startCoverage,
 } from '../../../src/accounts/coverage';
 import { ACCOUNT_WORK_IDEMPOTENCY_PK } from '../../../src/accounts/worker';
+import type { Clients } from '../../../src/clients';
 import {
   cancelScheduledDepartures,
   claimDue,
@@ -25,6 +26,9 @@ import {
   type StateRecord,
   storeOf,
 } from '../../../src/engine/state';
+import { NotFoundError } from '../../../src/errors';
+import { scheduleFollowUps } from '../../../src/follow-up';
+import { type FollowUpDeps, followUp } from '../../../src/follow-up/run';
 import { IDC_STATE_PARTITIONS, type IdcDeps } from '../../../src/identity-center';
 import { withPermissionSetLock } from '../../../src/identity-center/lock';
 import {
@@ -278,5 +282,57 @@ describe('the departures scheduled ahead (SCHEDULED_DEPARTURES_PK)', () => {
         .filter(([, ps]) => ps.includes(SCHEDULED_DEPARTURES_PK))
         .map(([fn]) => fn),
     ).toEqual(['revocationWorker']);
+  });
+});
+
+describe('the CloudTrail follow-ups (followup#<runId>)', () => {
+  it("holds every key the follow-up's scheduling writes and the follow-up reads, given to the schedulers and the follow-up alone", async () => {
+    const table = fakeTable();
+    const config = testConfig({
+      schedulerRoleArn: 'arn:aws:iam::123456789012:role/offboarding-prod-scheduler',
+      followUpFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:offboarding-prod-followUp',
+    });
+    const report = {
+      kind: 'revocation' as const,
+      runId: 'standard:msg_2Kx',
+      trigger: 'departure' as const,
+      mode: 'departure' as const,
+      dryRun: false,
+      target: { email: 'jane@example.com' },
+      reason: 'left',
+      requestedBy: 'hr',
+      at: '2026-12-01T00:00:00.000Z',
+      finishedAt: '2026-12-01T00:00:03.000Z',
+      outcome: 'revoked' as const,
+      principals: [
+        {
+          principal: principal('user', 'jane'),
+          outcome: 'revoked' as const,
+          steps: [{ id: 'deny', type: 'attach-deny' as const, subject: 'jane', outcome: 'done' as const }],
+          sessions: [],
+          notes: [],
+        },
+      ],
+      notes: [],
+    };
+    const scheduler = { send: async () => ({}) } as unknown as Clients['scheduler'];
+    expect(await scheduleFollowUps({ config, clients: { ddb: table.ddb, scheduler } }, report)).toEqual([
+      expect.stringMatching(/^CloudTrail follow-up scheduled/),
+    ]);
+    const access = {
+      selfAccountId: async () => '123456789012',
+    } as unknown as FollowUpDeps['access'];
+    const clients = { ddb: table.ddb } as unknown as FollowUpDeps['clients'];
+    await expect(
+      followUp({ runId: report.runId }, { config, clients, access, now: new Date() }),
+    ).rejects.toThrow(NotFoundError);
+    expect(table.keys).toEqual(['followup#standard:msg_2Kx', 'followup#standard:msg_2Kx']);
+    for (const pk of table.keys)
+      expect({ pk, patterns: holding(pk) }).toEqual({ pk, patterns: ['followup#*'] });
+    expect(
+      Object.entries(FUNCTION_PARTITIONS)
+        .filter(([, ps]) => ps.includes('followup#*'))
+        .map(([fn]) => fn),
+    ).toEqual(['revocationWorker', 'keySweep', 'lockdown', 'accountWorker', 'followUp']);
   });
 });

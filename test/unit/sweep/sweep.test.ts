@@ -9,8 +9,10 @@ import {
   ListUserTagsCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { Config } from '../../../src/config';
 import type { RevocationRecord, RevokedIndexEntry } from '../../../src/engine/state';
 import type { RevocationMode } from '../../../src/engine/types';
@@ -689,6 +691,32 @@ describe('Function: runSweep', () => {
       expect(s.severity).toBe('high');
       // The engine's own report (the alert) and the sweep summary.
       expect(published().map((p) => p.MessageAttributes?.trigger?.StringValue)).toEqual(['sweep', 'sweep']);
+    });
+
+    it("schedules the re-revocation's CloudTrail follow-ups when they are configured", async () => {
+      const scheduler = mockClient(SchedulerClient);
+      scheduler.on(CreateScheduleCommand).resolves({});
+      try {
+        account([revoked({ keys: [{ id: 'AKIABACK', created: 1, used: 0 }] })]);
+        const s = await runSweep(
+          { mode: 'enforce' },
+          deps({
+            schedulerRoleArn: 'arn:aws:iam::123456789012:role/offboarding-prod-scheduler',
+            followUpFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:offboarding-prod-followUp',
+          }),
+        );
+        const runId = s.drift[0]?.runId;
+        expect(s.drift[0]?.action).toBe('re-revoked');
+        expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 2);
+        expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+          Target: expect.objectContaining({ Input: JSON.stringify({ runId }) }),
+        });
+        expect(m.ddb).toHaveReceivedCommandWith(PutCommand, {
+          Item: expect.objectContaining({ pk: `followup#${runId}`, accessKeyIds: ['AKIABACK'] }),
+        });
+      } finally {
+        scheduler.restore();
+      }
     });
 
     it('re-attaches the deny of a revoked user whose deny was detached', async () => {
