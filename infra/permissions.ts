@@ -313,7 +313,7 @@ const WITHOUT_IDENTITY_CENTER: Readonly<Record<FunctionName, readonly string[]>>
     ...LOOKUP_PERMISSIONS,
     ...KEY_LAST_USED_PERMISSIONS,
     ...ACCESS_PERMISSIONS,
-    ...NOTIFY_PERMISSIONS,
+    ...notifying,
   ]),
 });
 

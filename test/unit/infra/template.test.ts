@@ -1642,6 +1642,7 @@ const PUBLISHERS: readonly FunctionName[] = [
   'lockdown',
   'restore',
   'accountWorker',
+  'followUp',
 ];
 /**
  * ...and, for every function, the Lambda runtime's X-Ray segments (tracing Active); for each publisher, SNS's use
