@@ -45,6 +45,13 @@ export interface ReliabilityConfig {
   readonly duplicatesConcurrency: number;
   readonly webhookConcurrency: number;
   readonly drainTimeoutMs: number;
+  /**
+   * Runs the scenarios in two lanes at once (1 then 4, beside the key deactivation failure, 2 then 3), each
+   * scenario still on its own stack and fault proxy; one after another when false. The lanes overlap the
+   * busy scenarios with the ones that mostly wait for visibility timeouts; each scenario's figures are read
+   * from its own stack, so what they prove is the same either way.
+   */
+  readonly lanes: boolean;
   /** Where the functions' logs go (one file per function); none when absent. */
   readonly logDir?: string;
 }
@@ -67,6 +74,8 @@ export const FULL_CONFIG: ReliabilityConfig = {
   duplicatesConcurrency: 5,
   webhookConcurrency: 4,
   drainTimeoutMs: 6 * 60_000,
+  // One after another: the report's durations are each scenario's alone.
+  lanes: false,
 };
 
 /** The same scenarios, smaller and faster, for `npm test`. */
@@ -87,6 +96,8 @@ export const REDUCED_CONFIG: ReliabilityConfig = {
   duplicatesConcurrency: 3,
   webhookConcurrency: 3,
   drainTimeoutMs: 70_000,
+  // Inside `npm test`: about half the time of running them one after another.
+  lanes: true,
 };
 
 export interface Machine {
@@ -133,6 +144,8 @@ function machine(): Machine {
   };
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 /** Runs every scenario; `progress` receives one line per step. */
 export async function runReliability(
   config: ReliabilityConfig,
@@ -163,119 +176,166 @@ export async function runReliability(
       ...(config.logDir ? { logDir: config.logDir } : {}),
     });
 
-    progress(`scenario 1: ${config.people} departures, ${config.faultRate * 100}% of AWS calls faulted`);
-    const s1 = await createScenarioStack(account, 's1', queue(config.faultRate));
-    stacks.push(s1);
-    const f1 = stackFunctions(account, s1, config.timing, fnOptions());
-    let departures: DeparturesResult;
-    try {
-      departures = await runDepartures(account, s1, f1, people, {
-        faultRate: config.faultRate,
-        seed: config.seed,
-        webhookConcurrency: config.webhookConcurrency,
-        drainTimeoutMs: config.drainTimeoutMs,
-      });
-    } finally {
-      await f1.close();
-    }
-    departures = { ...departures, retriedErrors: retriedErrors(f1.workerLog) };
+    // Each scenario on its own stack (tables, queues, fault proxy), its functions closed when it ends.
+    const scenario1 = async (): Promise<DeparturesResult> => {
+      progress(`scenario 1: ${config.people} departures, ${config.faultRate * 100}% of AWS calls faulted`);
+      const s1 = await createScenarioStack(account, 's1', queue(config.faultRate));
+      stacks.push(s1);
+      const f1 = stackFunctions(account, s1, config.timing, fnOptions());
+      let departures: DeparturesResult;
+      try {
+        departures = await runDepartures(account, s1, f1, people, {
+          faultRate: config.faultRate,
+          seed: config.seed,
+          webhookConcurrency: config.webhookConcurrency,
+          drainTimeoutMs: config.drainTimeoutMs,
+        });
+      } finally {
+        await f1.close();
+      }
+      progress(`scenario 1 done in ${seconds(departures.durationMs)}`);
+      return { ...departures, retriedErrors: retriedErrors(f1.workerLog) };
+    };
 
-    progress('the always-failing key deactivation: one access key deactivation fails on every SDK attempt');
-    // maxAttempts of the IAM client (src/clients.ts): the first command gives up, later ones go through.
-    const failure = new FailKeyDeactivation(5);
-    const keyFailStack = await createScenarioStack(account, 'keyfail', {
-      ...queue(0),
-      intercept: failure.intercept,
-    });
-    stacks.push(keyFailStack);
-    const keyFailFunctions = stackFunctions(
-      account,
-      keyFailStack,
-      { ...config.timing, concurrency: 1 },
-      fnOptions(1),
-    );
-    let writeFailure: WriteFailureResult;
-    try {
-      writeFailure = await runWriteFailure(account, keyFailStack, keyFailFunctions, keyFailure, failure, {
-        drainTimeoutMs: config.drainTimeoutMs,
+    const keyFailureScenario = async (): Promise<WriteFailureResult> => {
+      progress('the always-failing key deactivation: one access key deactivation fails on every SDK attempt');
+      const at = Date.now();
+      // maxAttempts of the IAM client (src/clients.ts): the first command gives up, later ones go through.
+      const failure = new FailKeyDeactivation(5);
+      const keyFailStack = await createScenarioStack(account, 'keyfail', {
+        ...queue(0),
+        intercept: failure.intercept,
       });
-    } finally {
-      await keyFailFunctions.close();
-    }
-
-    progress(`scenario 2: one departure delivered ${config.duplicates} times at once`);
-    const s2 = await createScenarioStack(account, 's2', queue(0));
-    stacks.push(s2);
-    const f2 = stackFunctions(
-      account,
-      s2,
-      { ...config.timing, concurrency: config.duplicatesConcurrency },
-      fnOptions(config.duplicatesConcurrency),
-    );
-    let duplicates: DuplicatesResult;
-    try {
-      duplicates = await runDuplicates(account, s2, f2, duplicated, {
-        copies: config.duplicates,
-        faultRate: 0,
-        drainTimeoutMs: config.drainTimeoutMs,
-      });
-    } finally {
-      await f2.close();
-    }
-
-    progress('scenario 3: the worker killed right after the deny');
-    const crash = new CrashAfterDeny(crashed.users[0]?.userName ?? '');
-    const s3 = await createScenarioStack(account, 's3', { ...queue(0), intercept: crash.intercept });
-    stacks.push(s3);
-    const f3 = stackFunctions(account, s3, { ...config.timing, concurrency: 1 }, fnOptions(1));
-    let crashResult: CrashResult;
-    try {
-      crashResult = await runCrash(account, s3, f3, crashed, crash, {
-        crashTimeoutMs: 60_000,
-        drainTimeoutMs: config.drainTimeoutMs,
-      });
-    } finally {
-      await f3.close();
-    }
-
-    progress(
-      `scenario 4: ${config.hostileRequests} hostile webhook requests, ${config.adminInputs} malformed admin inputs`,
-    );
-    const s4 = await createScenarioStack(account, 's4', queue(0));
-    stacks.push(s4);
-    const f4 = stackFunctions(account, s4, config.timing, fnOptions(1));
-    const admin = (name: 'lockdown' | 'restore') =>
-      new LambdaFunction({
-        name: `s4-${name}`,
-        handler: `handlers/${name}.ts`,
-        env: s4.functionEnv(),
-        // serverless.yml: 300 s; nothing here should take more than a few.
-        timeoutMs: 30_000,
-        concurrency: 1,
-        ...(config.logDir ? { logFile: join(config.logDir, `s4-${name}.log`) } : {}),
-      });
-    const lockdown = admin('lockdown');
-    const restore = admin('restore');
-    let hostileWebhook: HostileWebhookResult;
-    let malformedAdmin: AdminResult;
-    let protectedLockdowns: ProtectedLockdownResult;
-    try {
-      hostileWebhook = await runHostileWebhook(account, s4, f4.webhook, {
-        requests: config.hostileRequests,
-        seed: config.seed,
-      });
-      malformedAdmin = await runMalformedAdmin(
-        s4,
-        { lockdown, restore },
-        { inputs: config.adminInputs, seed: config.seed },
+      stacks.push(keyFailStack);
+      const keyFailFunctions = stackFunctions(
+        account,
+        keyFailStack,
+        { ...config.timing, concurrency: 1 },
+        fnOptions(1),
       );
-      protectedLockdowns = await runProtectedLockdowns(account, s4, lockdown, {
-        users: people.filter((p) => p.users.some((u) => u.protection !== 'none')).slice(0, 4),
-        roles,
-      });
-    } finally {
-      await Promise.all([f4.close(), lockdown.close(), restore.close()]);
+      try {
+        return await runWriteFailure(account, keyFailStack, keyFailFunctions, keyFailure, failure, {
+          drainTimeoutMs: config.drainTimeoutMs,
+        });
+      } finally {
+        await keyFailFunctions.close();
+        progress(`the always-failing key deactivation done in ${seconds(Date.now() - at)}`);
+      }
+    };
+
+    const scenario2 = async (): Promise<DuplicatesResult> => {
+      progress(`scenario 2: one departure delivered ${config.duplicates} times at once`);
+      const s2 = await createScenarioStack(account, 's2', queue(0));
+      stacks.push(s2);
+      const f2 = stackFunctions(
+        account,
+        s2,
+        { ...config.timing, concurrency: config.duplicatesConcurrency },
+        fnOptions(config.duplicatesConcurrency),
+      );
+      try {
+        const duplicates = await runDuplicates(account, s2, f2, duplicated, {
+          copies: config.duplicates,
+          faultRate: 0,
+          drainTimeoutMs: config.drainTimeoutMs,
+        });
+        progress(`scenario 2 done in ${seconds(duplicates.durationMs)}`);
+        return duplicates;
+      } finally {
+        await f2.close();
+      }
+    };
+
+    const scenario3 = async (): Promise<CrashResult> => {
+      progress('scenario 3: the worker killed right after the deny');
+      const at = Date.now();
+      const crash = new CrashAfterDeny(crashed.users[0]?.userName ?? '');
+      const s3 = await createScenarioStack(account, 's3', { ...queue(0), intercept: crash.intercept });
+      stacks.push(s3);
+      const f3 = stackFunctions(account, s3, { ...config.timing, concurrency: 1 }, fnOptions(1));
+      try {
+        return await runCrash(account, s3, f3, crashed, crash, {
+          crashTimeoutMs: 60_000,
+          drainTimeoutMs: config.drainTimeoutMs,
+        });
+      } finally {
+        await f3.close();
+        progress(`scenario 3 done in ${seconds(Date.now() - at)}`);
+      }
+    };
+
+    const scenario4 = async () => {
+      progress(
+        `scenario 4: ${config.hostileRequests} hostile webhook requests, ${config.adminInputs} malformed admin inputs`,
+      );
+      const at = Date.now();
+      const s4 = await createScenarioStack(account, 's4', queue(0));
+      stacks.push(s4);
+      const f4 = stackFunctions(account, s4, config.timing, fnOptions(1));
+      const admin = (name: 'lockdown' | 'restore') =>
+        new LambdaFunction({
+          name: `s4-${name}`,
+          handler: `handlers/${name}.ts`,
+          env: s4.functionEnv(),
+          // serverless.yml: 300 s; nothing here should take more than a few.
+          timeoutMs: 30_000,
+          concurrency: 1,
+          ...(config.logDir ? { logFile: join(config.logDir, `s4-${name}.log`) } : {}),
+        });
+      const lockdown = admin('lockdown');
+      const restore = admin('restore');
+      try {
+        const hostileWebhook = await runHostileWebhook(account, s4, f4.webhook, {
+          requests: config.hostileRequests,
+          seed: config.seed,
+        });
+        const malformedAdmin = await runMalformedAdmin(
+          s4,
+          { lockdown, restore },
+          { inputs: config.adminInputs, seed: config.seed },
+        );
+        const protectedLockdowns = await runProtectedLockdowns(account, s4, lockdown, {
+          users: people.filter((p) => p.users.some((u) => u.protection !== 'none')).slice(0, 4),
+          roles,
+        });
+        return { hostileWebhook, malformedAdmin, protectedLockdowns };
+      } finally {
+        await Promise.all([f4.close(), lockdown.close(), restore.close()]);
+        progress(`scenario 4 done in ${seconds(Date.now() - at)}`);
+      }
+    };
+
+    let departures: DeparturesResult;
+    let writeFailure: WriteFailureResult;
+    let duplicates: DuplicatesResult;
+    let crashResult: CrashResult;
+    let hostile: Awaited<ReturnType<typeof scenario4>>;
+    if (config.lanes) {
+      // Two lanes at once: the busy scenarios (1, then 4, which locks down scenario 1's protected people
+      // once scenario 1 is over) beside the ones that mostly wait on visibility timeouts.
+      const waiting = async () => {
+        const w = await keyFailureScenario();
+        const d = await scenario2();
+        const c = await scenario3();
+        return [w, d, c] as const;
+      };
+      const busy = async () => {
+        const d = await scenario1();
+        return [d, await scenario4()] as const;
+      };
+      const [busyLane, waitingLane] = await Promise.allSettled([busy(), waiting()]);
+      if (busyLane.status === 'rejected') throw busyLane.reason;
+      if (waitingLane.status === 'rejected') throw waitingLane.reason;
+      [departures, hostile] = busyLane.value;
+      [writeFailure, duplicates, crashResult] = waitingLane.value;
+    } else {
+      departures = await scenario1();
+      writeFailure = await keyFailureScenario();
+      duplicates = await scenario2();
+      crashResult = await scenario3();
+      hostile = await scenario4();
     }
+    const { hostileWebhook, malformedAdmin, protectedLockdowns } = hostile;
 
     const writesByScenario = Object.fromEntries(
       stacks.map((s) => [s.name, s.proxy.writesOn(account.protectedIds).length]),
