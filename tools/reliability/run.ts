@@ -32,6 +32,23 @@ import { FailKeyDeactivation, runWriteFailure, type WriteFailureResult } from '.
  * figures. Never bundled into a handler.
  */
 
+/** The scenarios, in the order a run without lanes takes them (`keyfail`: the always-failing key deactivation). */
+export const SCENARIOS = ['s1', 'keyfail', 's2', 's3', 's4'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** The lanes a configuration runs, checked: every scenario exactly once. */
+export function lanesOf(config: Pick<ReliabilityConfig, 'lanes'>): readonly (readonly ScenarioName[])[] {
+  const lanes = config.lanes ?? [SCENARIOS];
+  const named = lanes.flat();
+  const missing = SCENARIOS.filter((s) => !named.includes(s));
+  if (missing.length || named.length !== SCENARIOS.length || lanes.some((l) => !l.length)) {
+    throw new Error(
+      `lanes must name each of ${SCENARIOS.join(', ')} exactly once, none empty: ${JSON.stringify(lanes)}`,
+    );
+  }
+  return lanes;
+}
+
 export interface ReliabilityConfig {
   readonly seed: number;
   /** Fraction of AWS calls faulted in scenario 1. */
@@ -45,6 +62,13 @@ export interface ReliabilityConfig {
   readonly duplicatesConcurrency: number;
   readonly webhookConcurrency: number;
   readonly drainTimeoutMs: number;
+  /**
+   * Scenarios run in lanes at once, each lane's one after another; absent: all one after another, in the
+   * order of {@link SCENARIOS}. Each scenario has its own stack, fault proxy and functions and its figures
+   * are read from them, so what they prove is the same either way; lanes overlap the busy scenario 1 with
+   * the ones that mostly wait for visibility timeouts. Each scenario must appear exactly once.
+   */
+  readonly lanes?: readonly (readonly ScenarioName[])[];
   /** Where the functions' logs go (one file per function); none when absent. */
   readonly logDir?: string;
 }
@@ -87,6 +111,12 @@ export const REDUCED_CONFIG: ReliabilityConfig = {
   duplicatesConcurrency: 3,
   webhookConcurrency: 3,
   drainTimeoutMs: 70_000,
+  // Inside `npm test`: two lanes, about 60% of the time of one. Three (scenario 2 in a lane of its own) put
+  // 13 environments' cold starts at once on a 2-core machine: a webhook invocation timed out (10 s).
+  lanes: [
+    ['s1', 's4', 's3'],
+    ['keyfail', 's2'],
+  ],
 };
 
 export interface Machine {
@@ -133,11 +163,14 @@ function machine(): Machine {
   };
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 /** Runs every scenario; `progress` receives one line per step. */
 export async function runReliability(
   config: ReliabilityConfig,
   progress: (line: string) => void = () => undefined,
 ): Promise<ReliabilityResults> {
+  const lanes = lanesOf(config);
   const started = Date.now();
   if (config.logDir) mkdirSync(config.logDir, { recursive: true });
   mkdirSync(join(REPO_ROOT, '.tmp', 'reliability'), { recursive: true });
@@ -163,119 +196,171 @@ export async function runReliability(
       ...(config.logDir ? { logDir: config.logDir } : {}),
     });
 
-    progress(`scenario 1: ${config.people} departures, ${config.faultRate * 100}% of AWS calls faulted`);
-    const s1 = await createScenarioStack(account, 's1', queue(config.faultRate));
-    stacks.push(s1);
-    const f1 = stackFunctions(account, s1, config.timing, fnOptions());
-    let departures: DeparturesResult;
-    try {
-      departures = await runDepartures(account, s1, f1, people, {
-        faultRate: config.faultRate,
-        seed: config.seed,
-        webhookConcurrency: config.webhookConcurrency,
-        drainTimeoutMs: config.drainTimeoutMs,
-      });
-    } finally {
-      await f1.close();
-    }
-    departures = { ...departures, retriedErrors: retriedErrors(f1.workerLog) };
+    // Each scenario on its own stack (tables, queues, fault proxy), its functions closed when it ends.
+    const scenario1 = async (): Promise<DeparturesResult> => {
+      progress(`scenario 1: ${config.people} departures, ${config.faultRate * 100}% of AWS calls faulted`);
+      const s1 = await createScenarioStack(account, 's1', queue(config.faultRate));
+      stacks.push(s1);
+      const f1 = stackFunctions(account, s1, config.timing, fnOptions());
+      let departures: DeparturesResult;
+      try {
+        departures = await runDepartures(account, s1, f1, people, {
+          faultRate: config.faultRate,
+          seed: config.seed,
+          webhookConcurrency: config.webhookConcurrency,
+          drainTimeoutMs: config.drainTimeoutMs,
+        });
+      } finally {
+        await f1.close();
+      }
+      progress(`scenario 1 done in ${seconds(departures.durationMs)}`);
+      return { ...departures, retriedErrors: retriedErrors(f1.workerLog) };
+    };
 
-    progress('the always-failing key deactivation: one access key deactivation fails on every SDK attempt');
-    // maxAttempts of the IAM client (src/clients.ts): the first command gives up, later ones go through.
-    const failure = new FailKeyDeactivation(5);
-    const keyFailStack = await createScenarioStack(account, 'keyfail', {
-      ...queue(0),
-      intercept: failure.intercept,
-    });
-    stacks.push(keyFailStack);
-    const keyFailFunctions = stackFunctions(
-      account,
-      keyFailStack,
-      { ...config.timing, concurrency: 1 },
-      fnOptions(1),
-    );
-    let writeFailure: WriteFailureResult;
-    try {
-      writeFailure = await runWriteFailure(account, keyFailStack, keyFailFunctions, keyFailure, failure, {
-        drainTimeoutMs: config.drainTimeoutMs,
+    const keyFailureScenario = async (): Promise<WriteFailureResult> => {
+      progress('the always-failing key deactivation: one access key deactivation fails on every SDK attempt');
+      const at = Date.now();
+      // maxAttempts of the IAM client (src/clients.ts): the first command gives up, later ones go through.
+      const failure = new FailKeyDeactivation(5);
+      const keyFailStack = await createScenarioStack(account, 'keyfail', {
+        ...queue(0),
+        intercept: failure.intercept,
       });
-    } finally {
-      await keyFailFunctions.close();
-    }
-
-    progress(`scenario 2: one departure delivered ${config.duplicates} times at once`);
-    const s2 = await createScenarioStack(account, 's2', queue(0));
-    stacks.push(s2);
-    const f2 = stackFunctions(
-      account,
-      s2,
-      { ...config.timing, concurrency: config.duplicatesConcurrency },
-      fnOptions(config.duplicatesConcurrency),
-    );
-    let duplicates: DuplicatesResult;
-    try {
-      duplicates = await runDuplicates(account, s2, f2, duplicated, {
-        copies: config.duplicates,
-        faultRate: 0,
-        drainTimeoutMs: config.drainTimeoutMs,
-      });
-    } finally {
-      await f2.close();
-    }
-
-    progress('scenario 3: the worker killed right after the deny');
-    const crash = new CrashAfterDeny(crashed.users[0]?.userName ?? '');
-    const s3 = await createScenarioStack(account, 's3', { ...queue(0), intercept: crash.intercept });
-    stacks.push(s3);
-    const f3 = stackFunctions(account, s3, { ...config.timing, concurrency: 1 }, fnOptions(1));
-    let crashResult: CrashResult;
-    try {
-      crashResult = await runCrash(account, s3, f3, crashed, crash, {
-        crashTimeoutMs: 60_000,
-        drainTimeoutMs: config.drainTimeoutMs,
-      });
-    } finally {
-      await f3.close();
-    }
-
-    progress(
-      `scenario 4: ${config.hostileRequests} hostile webhook requests, ${config.adminInputs} malformed admin inputs`,
-    );
-    const s4 = await createScenarioStack(account, 's4', queue(0));
-    stacks.push(s4);
-    const f4 = stackFunctions(account, s4, config.timing, fnOptions(1));
-    const admin = (name: 'lockdown' | 'restore') =>
-      new LambdaFunction({
-        name: `s4-${name}`,
-        handler: `handlers/${name}.ts`,
-        env: s4.functionEnv(),
-        // serverless.yml: 300 s; nothing here should take more than a few.
-        timeoutMs: 30_000,
-        concurrency: 1,
-        ...(config.logDir ? { logFile: join(config.logDir, `s4-${name}.log`) } : {}),
-      });
-    const lockdown = admin('lockdown');
-    const restore = admin('restore');
-    let hostileWebhook: HostileWebhookResult;
-    let malformedAdmin: AdminResult;
-    let protectedLockdowns: ProtectedLockdownResult;
-    try {
-      hostileWebhook = await runHostileWebhook(account, s4, f4.webhook, {
-        requests: config.hostileRequests,
-        seed: config.seed,
-      });
-      malformedAdmin = await runMalformedAdmin(
-        s4,
-        { lockdown, restore },
-        { inputs: config.adminInputs, seed: config.seed },
+      stacks.push(keyFailStack);
+      const keyFailFunctions = stackFunctions(
+        account,
+        keyFailStack,
+        { ...config.timing, concurrency: 1 },
+        fnOptions(1),
       );
-      protectedLockdowns = await runProtectedLockdowns(account, s4, lockdown, {
-        users: people.filter((p) => p.users.some((u) => u.protection !== 'none')).slice(0, 4),
-        roles,
-      });
-    } finally {
-      await Promise.all([f4.close(), lockdown.close(), restore.close()]);
+      try {
+        return await runWriteFailure(account, keyFailStack, keyFailFunctions, keyFailure, failure, {
+          drainTimeoutMs: config.drainTimeoutMs,
+        });
+      } finally {
+        await keyFailFunctions.close();
+        progress(`the always-failing key deactivation done in ${seconds(Date.now() - at)}`);
+      }
+    };
+
+    const scenario2 = async (): Promise<DuplicatesResult> => {
+      progress(`scenario 2: one departure delivered ${config.duplicates} times at once`);
+      const s2 = await createScenarioStack(account, 's2', queue(0));
+      stacks.push(s2);
+      const f2 = stackFunctions(
+        account,
+        s2,
+        { ...config.timing, concurrency: config.duplicatesConcurrency },
+        fnOptions(config.duplicatesConcurrency),
+      );
+      try {
+        const duplicates = await runDuplicates(account, s2, f2, duplicated, {
+          copies: config.duplicates,
+          faultRate: 0,
+          drainTimeoutMs: config.drainTimeoutMs,
+        });
+        progress(`scenario 2 done in ${seconds(duplicates.durationMs)}`);
+        return duplicates;
+      } finally {
+        await f2.close();
+      }
+    };
+
+    const scenario3 = async (): Promise<CrashResult> => {
+      progress('scenario 3: the worker killed right after the deny');
+      const at = Date.now();
+      const crash = new CrashAfterDeny(crashed.users[0]?.userName ?? '');
+      const s3 = await createScenarioStack(account, 's3', { ...queue(0), intercept: crash.intercept });
+      stacks.push(s3);
+      const f3 = stackFunctions(account, s3, { ...config.timing, concurrency: 1 }, fnOptions(1));
+      try {
+        return await runCrash(account, s3, f3, crashed, crash, {
+          crashTimeoutMs: 60_000,
+          drainTimeoutMs: config.drainTimeoutMs,
+        });
+      } finally {
+        await f3.close();
+        progress(`scenario 3 done in ${seconds(Date.now() - at)}`);
+      }
+    };
+
+    const scenario4 = async () => {
+      progress(
+        `scenario 4: ${config.hostileRequests} hostile webhook requests, ${config.adminInputs} malformed admin inputs`,
+      );
+      const at = Date.now();
+      const s4 = await createScenarioStack(account, 's4', queue(0));
+      stacks.push(s4);
+      const f4 = stackFunctions(account, s4, config.timing, fnOptions(1));
+      const admin = (name: 'lockdown' | 'restore') =>
+        new LambdaFunction({
+          name: `s4-${name}`,
+          handler: `handlers/${name}.ts`,
+          env: s4.functionEnv(),
+          // serverless.yml: 300 s; nothing here should take more than a few.
+          timeoutMs: 30_000,
+          concurrency: 1,
+          ...(config.logDir ? { logFile: join(config.logDir, `s4-${name}.log`) } : {}),
+        });
+      const lockdown = admin('lockdown');
+      const restore = admin('restore');
+      try {
+        const hostileWebhook = await runHostileWebhook(account, s4, f4.webhook, {
+          requests: config.hostileRequests,
+          seed: config.seed,
+        });
+        const malformedAdmin = await runMalformedAdmin(
+          s4,
+          { lockdown, restore },
+          { inputs: config.adminInputs, seed: config.seed },
+        );
+        const protectedLockdowns = await runProtectedLockdowns(account, s4, lockdown, {
+          users: people.filter((p) => p.users.some((u) => u.protection !== 'none')).slice(0, 4),
+          roles,
+        });
+        return { hostileWebhook, malformedAdmin, protectedLockdowns };
+      } finally {
+        await Promise.all([f4.close(), lockdown.close(), restore.close()]);
+        progress(`scenario 4 done in ${seconds(Date.now() - at)}`);
+      }
+    };
+
+    const results: Partial<{
+      s1: DeparturesResult;
+      keyfail: WriteFailureResult;
+      s2: DuplicatesResult;
+      s3: CrashResult;
+      s4: Awaited<ReturnType<typeof scenario4>>;
+    }> = {};
+    const run: Record<ScenarioName, () => Promise<void>> = {
+      s1: async () => {
+        results.s1 = await scenario1();
+      },
+      keyfail: async () => {
+        results.keyfail = await keyFailureScenario();
+      },
+      s2: async () => {
+        results.s2 = await scenario2();
+      },
+      s3: async () => {
+        results.s3 = await scenario3();
+      },
+      s4: async () => {
+        results.s4 = await scenario4();
+      },
+    };
+    // Every lane runs to its end before a failure is thrown: no scenario is left running on a closed stack.
+    const settled = await Promise.allSettled(
+      lanes.map(async (lane) => {
+        for (const name of lane) await run[name]();
+      }),
+    );
+    for (const lane of settled) if (lane.status === 'rejected') throw lane.reason;
+    const { s1: departures, keyfail: writeFailure, s2: duplicates, s3: crashResult, s4: hostile } = results;
+    if (!departures || !writeFailure || !duplicates || !crashResult || !hostile) {
+      throw new Error('a scenario did not run');
     }
+    const { hostileWebhook, malformedAdmin, protectedLockdowns } = hostile;
 
     const writesByScenario = Object.fromEntries(
       stacks.map((s) => [s.name, s.proxy.writesOn(account.protectedIds).length]),

@@ -148,6 +148,17 @@ const SETTINGS = (): readonly [Template, StackSetting][] => [
 /** The account in an ARN (`*` or empty for none). */
 const accountOf = (arn: string) => arn.split(':')[4] || ACCOUNT;
 
+/** Each template's resolved role policies by function, resolved once (the templates are never changed). */
+const RESOLVED = new WeakMap<Template, Map<FunctionName, ReturnType<typeof resolvedPoliciesOf>>>();
+function policiesOf(t: Template, fn: FunctionName): ReturnType<typeof resolvedPoliciesOf> {
+  const byFn = RESOLVED.get(t) ?? new Map<FunctionName, ReturnType<typeof resolvedPoliciesOf>>();
+  RESOLVED.set(t, byFn);
+  const policies = byFn.get(fn) ?? resolvedPoliciesOf(t, fn);
+  byFn.set(fn, policies);
+  // A copy for each simulation: nothing the simulator does to a document reaches the next request.
+  return structuredClone(policies);
+}
+
 /** A request signed by `fn`'s Lambda session, evaluated against `fn`'s role as deployed from `t`. */
 async function decide(
   fn: FunctionName,
@@ -166,7 +177,7 @@ async function decide(
       resource: { resource, accountId: resource === '*' ? ACCOUNT : accountOf(resource) },
       contextVariables: context,
     },
-    identityPolicies: resolvedPoliciesOf(t, fn),
+    identityPolicies: policiesOf(t, fn),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(action.startsWith('kms:') ? { resourcePolicy: DEFAULT_KEY_POLICY } : {}),
