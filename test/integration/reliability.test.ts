@@ -12,7 +12,7 @@ let results: ReliabilityResults;
 
 beforeAll(async () => {
   results = await runReliability(REDUCED_CONFIG);
-  // About 65 s on a quiet 2-core machine (two lanes of scenarios, REDUCED_CONFIG.lanes); the margin absorbs a busy one.
+  // About 90-130 s on a 2-core machine (the scenarios one after another); the margin absorbs a busy one.
 }, 300_000);
 
 describe('Reliability (reduced): scenario 1, departures under faults', () => {

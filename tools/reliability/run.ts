@@ -111,12 +111,9 @@ export const REDUCED_CONFIG: ReliabilityConfig = {
   duplicatesConcurrency: 3,
   webhookConcurrency: 3,
   drainTimeoutMs: 70_000,
-  // Inside `npm test`: two lanes, about 60% of the time of one. Three (scenario 2 in a lane of its own) put
-  // 13 environments' cold starts at once on a 2-core machine: a webhook invocation timed out (10 s).
-  lanes: [
-    ['s1', 's4', 's3'],
-    ['keyfail', 's2'],
-  ],
+  // One lane (no `lanes`): with two lanes beside jest's second worker, a clean-clone CI run saw the always-failing
+  // key deactivation's webhook invocation time out (10 s) while scenario 1 ran beside it; three lanes did the same
+  // alone. Lanes stay available for a quiet machine; `npm test` takes the scenarios one after another.
 };
 
 export interface Machine {

@@ -5,12 +5,16 @@ describe('reliability lanes (tools/reliability/run.ts lanesOf)', () => {
     expect(lanesOf(FULL_CONFIG)).toEqual([SCENARIOS]);
   });
 
-  it('runs each scenario of the reduced configuration exactly once, scenario 4 after scenario 1', () => {
-    const lanes = lanesOf(REDUCED_CONFIG);
-    expect(lanes.length).toBe(2);
-    expect([...lanes.flat()].sort()).toEqual([...SCENARIOS].sort());
-    const withS1 = lanes.find((l) => l.includes('s1')) ?? [];
-    expect(withS1.indexOf('s4')).toBeGreaterThan(withS1.indexOf('s1'));
+  it('runs the reduced configuration one scenario after another too (lanes timed out beside jest in CI)', () => {
+    expect(lanesOf(REDUCED_CONFIG)).toEqual([SCENARIOS]);
+  });
+
+  it('accepts lanes that name each scenario exactly once', () => {
+    const lanes = [
+      ['s1', 's4', 's3'],
+      ['keyfail', 's2'],
+    ] as const;
+    expect(lanesOf({ lanes })).toEqual(lanes);
   });
 
   it.each([
