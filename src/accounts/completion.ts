@@ -1,7 +1,9 @@
 import type { Clients } from '../clients';
 import type { Config } from '../config';
-import { recordRun } from '../metrics';
-import { coverageNotification, type NotifyConfig, publish } from '../notify';
+import { describeError } from '../errors';
+import { logger } from '../logger';
+import { recordPublishFailure, recordRun } from '../metrics';
+import { ChatDeliveryError, coverageNotification, type NotifyConfig, publish } from '../notify';
 import {
   type AccountResult,
   claimNotification,
@@ -26,12 +28,18 @@ async function notifyIfComplete(sink: CoverageSink, runId: string): Promise<void
   if (coverage.notified === signature || !(await claimNotification(store, runId, signature))) return;
   try {
     await publish(sink.clients, sink.config, coverageNotification(coverage));
-    // The run across accounts ends here (once: the claim above); a notification retried after a failure is not.
-    recordRun('departure', coverage.outcome);
   } catch (err) {
-    await releaseNotification(store, runId, signature).catch(() => undefined);
-    throw err;
+    if (!(err instanceof ChatDeliveryError)) {
+      await releaseNotification(store, runId, signature).catch(() => undefined);
+      throw err;
+    }
+    // The email and the JSON report went out: only the chat copy failed. Sending the completion again would mail
+    // it twice, so the claim stands; the failure is logged and counted (NotificationPublishFailures alarms).
+    logger.error('completion chat notification failed', { runId, error: describeError(err) });
+    recordPublishFailure();
   }
+  // The run across accounts ends here (once: the claim above); a notification retried after a failure is not.
+  recordRun('departure', coverage.outcome);
 }
 
 /**

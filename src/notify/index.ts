@@ -25,12 +25,21 @@ const attributesOf = (n: Notification) => ({
 });
 
 /**
+ * The chat rendering could not be built or published, AFTER the main message went out on the notification topic:
+ * the email and the JSON report were sent, so a caller that retries on failure must not send them again.
+ */
+export class ChatDeliveryError extends Error {
+  override readonly name = 'ChatDeliveryError';
+}
+
+/**
  * Publishes a notification on `NOTIFY_TOPIC_ARN` as `MessageStructure: json`: the email text for `default` and
  * `email`, the JSON report for `sqs` and `lambda`, the chat rendering for `https`; and, when `CHAT_TOPIC_ARN` is
  * set, the chat rendering alone on that topic (a second Publish). SNS: `sns:Publish`.
  * @returns the main topic's message id
- * @throws the SNS error of either Publish, or the chat rendering's error after the main message is sent with the
- * JSON report as its `https` part (callers that must not fail on it use {@link publishOrNote}).
+ * @throws the main Publish's SNS error; {@link ChatDeliveryError} when the chat rendering or its Publish failed
+ * after the main message was sent (then with the JSON report as its `https` part). Callers that must not fail on
+ * either use {@link publishOrNote}.
  */
 export async function publish(
   clients: Pick<Clients, 'sns'>,
@@ -61,15 +70,19 @@ export async function publish(
       MessageAttributes: attributesOf(n),
     }),
   );
-  if (chat === undefined) throw new Error(`chat rendering failed: ${describeError(chatError)}`);
+  if (chat === undefined) throw new ChatDeliveryError(`chat rendering failed: ${describeError(chatError)}`);
   if (config.chatTopicArn) {
-    await clients.sns.send(
-      new PublishCommand({
-        TopicArn: config.chatTopicArn,
-        Message: chat,
-        MessageAttributes: attributesOf(n),
-      }),
-    );
+    try {
+      await clients.sns.send(
+        new PublishCommand({
+          TopicArn: config.chatTopicArn,
+          Message: chat,
+          MessageAttributes: attributesOf(n),
+        }),
+      );
+    } catch (err) {
+      throw new ChatDeliveryError(`chat topic publish failed: ${describeError(err)}`);
+    }
   }
   return r.MessageId;
 }

@@ -218,6 +218,40 @@ describe('Function: accountWorker', () => {
     expect(received[0]?.attributes).toMatchObject({ trigger: 'departure', outcome: 'revoked' });
   });
 
+  it('sends the completion email once when only its chat copy fails (a chat topic that does not exist)', async () => {
+    await subjects();
+    const message = departure();
+    const store = { ddb: clients.ddb, table: config.stateTable };
+    await startCoverage(store, {
+      runId: message.id,
+      trigger: 'departure',
+      subject: 'employeeId E-1',
+      startedAt: 't',
+      targets: [A, B],
+    });
+    // moto answers NotFound to a Publish on a topic it does not hold: the chat Publish fails after the email.
+    const chatTopicArn = 'arn:aws:sns:us-east-1:123456789012:no-such-chat-topic';
+    const worker = accountWorker({
+      config: { ...config, chatTopicArn },
+      clients,
+      access: accessStandIn(),
+      revoke: engineStandIn().revoke,
+      maxReceiveCount: 3,
+    });
+    const items = departureItems(message, [A, B]);
+    const first = await worker.process({ Records: items.map((i) => record(i)) }, context);
+    // Not retried: a retry would complete the run again and mail the same completion twice.
+    expect(first.batchItemFailures).toEqual([]);
+    expect(await subjects()).toEqual([
+      '[offboarding] Departure of employeeId E-1: revoked across 2 accounts',
+    ]);
+    // The claim stands: the coverage says this state was notified, and nothing more is sent.
+    const coverage = await readCoverage(store, message.id);
+    expect(coverage?.notified).toBeDefined();
+    expect(await claimNotification(store, message.id, coverage?.notified ?? '')).toBe(false);
+    expect(await subjects()).toEqual([]);
+  });
+
   it('names an unreachable account, retries it, and alerts when its last delivery fails', async () => {
     await subjects();
     const message = departure();
