@@ -32,20 +32,14 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   CreateGroupCommand,
-  CreateGroupMembershipCommand,
-  CreateUserCommand,
   IdentitystoreClient,
   ListGroupMembershipsForMemberCommand,
 } from '@aws-sdk/client-identitystore';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import {
-  CreateAccountAssignmentCommand,
-  CreatePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
   ListAccountAssignmentsForPrincipalCommand,
   ListInstancesCommand,
-  ProvisionPermissionSetCommand,
-  PutInlinePolicyToPermissionSetCommand,
   SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -69,6 +63,7 @@ import { lockdown, type OperatorDeps, restore } from '../../src/operator/lockdow
 import { sweepIdentityCenter } from '../../src/sweep/identity-center';
 import { webhookHandler } from '../../src/webhooks/handler';
 import { createMemberRole, forAccount, memberAccountClients } from '../../tools/local/accounts';
+import { identityCenterSeed } from '../../tools/local/identity-center-seed';
 import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../../tools/local/moto';
 import { chain, FakeSessionManager, noServiceCredentials } from '../../tools/local/moto-gaps';
 import { provisioningStatusStandIn } from '../../tools/local/provisioning-stand-in';
@@ -288,70 +283,17 @@ const json = <T>(n: ReceivedNotification | undefined) => JSON.parse(n?.message ?
 
 // ---- seeding --------------------------------------------------------------------------------------------
 
-async function createPermissionSet(name: string, policy?: string): Promise<string> {
-  const sso = inspectSso();
-  const out = await sso.send(new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: name }));
-  const arn = out.PermissionSet?.PermissionSetArn ?? '';
-  if (policy) {
-    await sso.send(
-      new PutInlinePolicyToPermissionSetCommand({
-        InstanceArn: instanceArn,
-        PermissionSetArn: arn,
-        InlinePolicy: policy,
-      }),
-    );
-  }
-  await sso.send(
-    new ProvisionPermissionSetCommand({
-      InstanceArn: instanceArn,
-      PermissionSetArn: arn,
-      TargetType: 'ALL_PROVISIONED_ACCOUNTS',
-    }),
-  );
-  return arn;
-}
-
+/** The seeding calls (tools/local/identity-center-seed.ts), with the operator's clients straight to moto. */
+const seed = () => identityCenterSeed({ ids: inspectIds(), sso: inspectSso(), identityStoreId, instanceArn });
+const createPermissionSet = (name: string, policy?: string) => seed().permissionSet(name, policy);
 async function createIdcUser(userName: string, email: string): Promise<string> {
-  const out = await inspectIds().send(
-    new CreateUserCommand({
-      IdentityStoreId: identityStoreId,
-      UserName: userName,
-      DisplayName: userName,
-      Name: { GivenName: userName, FamilyName: 'Example' },
-      Emails: [{ Value: email, Primary: true }],
-    }),
-  );
-  idcUsers[userName] = out.UserId ?? '';
-  return out.UserId ?? '';
+  const userId = await seed().user(userName, email);
+  idcUsers[userName] = userId;
+  return userId;
 }
-
-async function assign(
-  principalId: string,
-  type: 'USER' | 'GROUP',
-  permissionSetArn: string,
-  account: string,
-) {
-  await inspectSso().send(
-    new CreateAccountAssignmentCommand({
-      InstanceArn: instanceArn,
-      PermissionSetArn: permissionSetArn,
-      PrincipalId: principalId,
-      PrincipalType: type,
-      TargetId: account,
-      TargetType: 'AWS_ACCOUNT',
-    }),
-  );
-}
-
-async function joinGroup(userId: string, groupId: string) {
-  await inspectIds().send(
-    new CreateGroupMembershipCommand({
-      IdentityStoreId: identityStoreId,
-      GroupId: groupId,
-      MemberId: { UserId: userId },
-    }),
-  );
-}
+const assign = (principalId: string, type: 'USER' | 'GROUP', permissionSetArn: string, account: string) =>
+  seed().assign(principalId, type, permissionSetArn, account);
+const joinGroup = (userId: string, groupId: string) => seed().join(userId, groupId);
 
 // ---- the functions, wired as the handlers wire them ------------------------------------------------------
 

@@ -14,18 +14,13 @@
 import {
   CreateGroupCommand,
   CreateGroupMembershipCommand,
-  CreateUserCommand,
   IdentitystoreClient,
   ListGroupMembershipsForMemberCommand,
 } from '@aws-sdk/client-identitystore';
 import {
-  CreateAccountAssignmentCommand,
-  CreatePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
   ListAccountAssignmentsForPrincipalCommand,
   ListInstancesCommand,
-  ProvisionPermissionSetCommand,
-  PutInlinePolicyToPermissionSetCommand,
   SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -38,6 +33,7 @@ import {
   revokeIdentityCenterUser,
   sweepIdentityCenterDrift,
 } from '../../src/identity-center';
+import { identityCenterSeed } from '../../tools/local/identity-center-seed';
 import { type Moto, startMoto } from '../../tools/local/moto';
 import { provisioningStatusStandIn } from '../../tools/local/provisioning-stand-in';
 import { createStateTable, motoClients } from '../../tools/local/seed';
@@ -148,60 +144,20 @@ const seedClients = () => {
   return { ids: new IdentitystoreClient(options), sso: new SSOAdminClient(options) };
 };
 
+/** The seeding calls (tools/local/identity-center-seed.ts), with clients straight to moto. */
+const seed = () => identityCenterSeed({ ...seedClients(), identityStoreId, instanceArn });
 async function createIdcUser(userName: string): Promise<string> {
-  const { ids } = seedClients();
-  const out = await ids.send(
-    new CreateUserCommand({
-      IdentityStoreId: identityStoreId,
-      UserName: userName,
-      DisplayName: userName,
-      Name: { GivenName: userName, FamilyName: 'Example' },
-      Emails: [{ Value: `${userName}@example.com`, Primary: true }],
-    }),
-  );
-  users[userName] = out.UserId ?? '';
-  return out.UserId ?? '';
+  const userId = await seed().user(userName, `${userName}@example.com`);
+  users[userName] = userId;
+  return userId;
 }
-
-async function assign(
+const assign = (
   principalId: string,
   principalType: 'USER' | 'GROUP',
   permissionSetArn: string,
   account: string,
-) {
-  await seedClients().sso.send(
-    new CreateAccountAssignmentCommand({
-      InstanceArn: instanceArn,
-      PermissionSetArn: permissionSetArn,
-      PrincipalId: principalId,
-      PrincipalType: principalType,
-      TargetId: account,
-      TargetType: 'AWS_ACCOUNT',
-    }),
-  );
-}
-
-async function createPermissionSet(name: string, policy?: string): Promise<string> {
-  const { sso } = seedClients();
-  const out = await sso.send(new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: name }));
-  const arn = out.PermissionSet?.PermissionSetArn ?? '';
-  if (policy)
-    await sso.send(
-      new PutInlinePolicyToPermissionSetCommand({
-        InstanceArn: instanceArn,
-        PermissionSetArn: arn,
-        InlinePolicy: policy,
-      }),
-    );
-  await sso.send(
-    new ProvisionPermissionSetCommand({
-      InstanceArn: instanceArn,
-      PermissionSetArn: arn,
-      TargetType: 'ALL_PROVISIONED_ACCOUNTS',
-    }),
-  );
-  return arn;
-}
+) => seed().assign(principalId, principalType, permissionSetArn, account);
+const createPermissionSet = (name: string, policy?: string) => seed().permissionSet(name, policy);
 
 const policyOf = async (arn: string) =>
   (

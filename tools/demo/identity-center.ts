@@ -1,25 +1,19 @@
 import {
-  CreateGroupCommand,
-  CreateGroupMembershipCommand,
-  CreateUserCommand,
   DescribeUserCommand,
   type IdentitystoreClient,
   ListGroupMembershipsCommand,
   ListGroupMembershipsForMemberCommand,
 } from '@aws-sdk/client-identitystore';
 import {
-  CreateAccountAssignmentCommand,
-  CreatePermissionSetCommand,
   GetInlinePolicyForPermissionSetCommand,
   ListAccountAssignmentsForPrincipalCommand,
   ListInstancesCommand,
-  ProvisionPermissionSetCommand,
-  PutInlinePolicyToPermissionSetCommand,
 } from '@aws-sdk/client-sso-admin';
 import type { Coverage } from '../../src/accounts/coverage';
 import type { IdentityCenterClients } from '../../src/clients';
 import type { Config } from '../../src/config';
 import { idcHistory } from '../../src/identity-center/state';
+import { identityCenterSeed } from '../local/identity-center-seed';
 import type { Moto } from '../local/moto';
 import { motoClients } from '../local/seed';
 import { HOME_ACCOUNT, JANE, MEMBER_ACCOUNT, SAM } from './company';
@@ -59,70 +53,18 @@ export async function seedIdentityCenter(moto: Moto, region: string): Promise<Id
   const instanceArn = (await sso.send(new ListInstancesCommand({}))).Instances?.[0]?.InstanceArn;
   if (!instanceArn) throw new Error('moto has no Identity Center instance');
   const identityStoreId = IDENTITY_STORE_ID;
-  const user = async (person: { name: string; email: string }) => {
-    const [given = '', family = ''] = person.name.split(' ');
-    const out = await ids.send(
-      new CreateUserCommand({
-        IdentityStoreId: identityStoreId,
-        UserName: person.email,
-        DisplayName: person.name,
-        Name: { GivenName: given, FamilyName: family },
-        Emails: [{ Value: person.email, Primary: true, Type: 'work' }],
-      }),
-    );
-    return out.UserId ?? '';
-  };
-  const permissionSet = async (name: string, policy: string) => {
-    const out = await sso.send(
-      new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: name, SessionDuration: 'PT8H' }),
-    );
-    const arn = out.PermissionSet?.PermissionSetArn ?? '';
-    if (policy) {
-      await sso.send(
-        new PutInlinePolicyToPermissionSetCommand({
-          InstanceArn: instanceArn,
-          PermissionSetArn: arn,
-          InlinePolicy: policy,
-        }),
-      );
-    }
-    await sso.send(
-      new ProvisionPermissionSetCommand({
-        InstanceArn: instanceArn,
-        PermissionSetArn: arn,
-        TargetType: 'ALL_PROVISIONED_ACCOUNTS',
-      }),
-    );
-    return arn;
-  };
+  const seed = identityCenterSeed({ ids, sso, identityStoreId, instanceArn });
+  const user = (person: { name: string; email: string }) =>
+    seed.user(person.email, person.email, person.name);
   const [janeId, samId, groupId, adminArn, developerArn] = await Promise.all([
     user(JANE),
     user(SAM),
-    ids
-      .send(new CreateGroupCommand({ IdentityStoreId: identityStoreId, DisplayName: GROUP }))
-      .then((g) => g.GroupId ?? ''),
-    permissionSet('PlatformAdmin', PLATFORM_ADMIN_POLICY),
-    permissionSet('Developer', ''),
+    seed.group(GROUP),
+    seed.permissionSet('PlatformAdmin', PLATFORM_ADMIN_POLICY, 'PT8H'),
+    seed.permissionSet('Developer', '', 'PT8H'),
   ]);
-  const assign = (principalId: string, type: 'USER' | 'GROUP', permissionSetArn: string, account: string) =>
-    sso.send(
-      new CreateAccountAssignmentCommand({
-        InstanceArn: instanceArn,
-        PermissionSetArn: permissionSetArn,
-        PrincipalId: principalId,
-        PrincipalType: type,
-        TargetId: account,
-        TargetType: 'AWS_ACCOUNT',
-      }),
-    );
-  const member = (userId: string) =>
-    ids.send(
-      new CreateGroupMembershipCommand({
-        IdentityStoreId: identityStoreId,
-        GroupId: groupId,
-        MemberId: { UserId: userId },
-      }),
-    );
+  const assign = seed.assign;
+  const member = (userId: string) => seed.join(userId, groupId);
   await Promise.all([
     member(janeId),
     member(samId),
