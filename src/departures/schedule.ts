@@ -300,26 +300,43 @@ export async function claimDue(
   if (!record) return 'missing';
   if (record.state === 'cancelled') return 'cancelled';
   if (deps.config.dryRun || record.state === 'fired') return 'due';
+  if (await leaveScheduled(deps, message.id, { state: 'fired' }, now)) return 'due';
+  // Moved since the read: cancelled in between (the cancellation wins), or fired by a concurrent copy.
+  return (await readScheduled(deps, message.id))?.state === 'cancelled' ? 'cancelled' : 'due';
+}
+
+/**
+ * Moves a departure's record out of `scheduled` (once: a conditional update) to `fired` or `cancelled`, with
+ * `firedAt` or `cancelledAt` = `now` (and `cancelledBy`, the cancellation's id). False when it had already left
+ * `scheduled` (fired or cancelled by someone else). DynamoDB: `dynamodb:UpdateItem`.
+ */
+async function leaveScheduled(
+  deps: ScheduleDeps,
+  departureId: string,
+  to: { readonly state: 'fired' } | { readonly state: 'cancelled'; readonly by: string },
+  now: Date,
+): Promise<boolean> {
+  const by = to.state === 'cancelled' ? to.by : undefined;
   try {
     await deps.clients.ddb.send(
       new UpdateCommand({
         TableName: deps.config.stateTable,
-        Key: { pk: SCHEDULED_DEPARTURES_PK, sk: message.id },
-        UpdateExpression: 'SET #state = :fired, firedAt = :now',
+        Key: { pk: SCHEDULED_DEPARTURES_PK, sk: departureId },
+        UpdateExpression: `SET #state = :${to.state}, ${to.state}At = :now${by ? ', cancelledBy = :by' : ''}`,
         ConditionExpression: '#state = :scheduled',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: {
-          ':fired': 'fired',
+          [`:${to.state}`]: to.state,
           ':scheduled': 'scheduled',
           ':now': now.toISOString(),
+          ...(by ? { ':by': by } : {}),
         },
       }),
     );
-    return 'due';
+    return true;
   } catch (err) {
     if (!isConditionFailed(err)) throw err;
-    // Moved since the read: cancelled in between (the cancellation wins), or fired by a concurrent copy.
-    return (await readScheduled(deps, message.id))?.state === 'cancelled' ? 'cancelled' : 'due';
+    return false;
   }
 }
 
@@ -361,24 +378,7 @@ async function cancelOne(
   cancellationId: string,
   now: Date,
 ): Promise<boolean> {
-  try {
-    await deps.clients.ddb.send(
-      new UpdateCommand({
-        TableName: deps.config.stateTable,
-        Key: { pk: SCHEDULED_DEPARTURES_PK, sk: item.sk },
-        UpdateExpression: 'SET #state = :cancelled, cancelledAt = :now, cancelledBy = :by',
-        ConditionExpression: '#state = :scheduled',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':cancelled': 'cancelled',
-          ':scheduled': 'scheduled',
-          ':now': now.toISOString(),
-          ':by': cancellationId,
-        },
-      }),
-    );
-  } catch (err) {
-    if (!isConditionFailed(err)) throw err;
+  if (!(await leaveScheduled(deps, item.sk, { state: 'cancelled', by: cancellationId }, now))) {
     return (await readScheduled(deps, item.sk))?.state === 'cancelled';
   }
   await deps.clients.scheduler
