@@ -114,6 +114,19 @@ function engineStandIn(outcome: RevocationReport['outcome'] = 'revoked') {
   return { revoke, calls };
 }
 
+/** Starts the run's coverage over `targets`, as the departure worker does before it fans out; returns the store. */
+async function startRun(message: DepartureMessage, targets: string[]) {
+  const store = { ddb: clients.ddb, table: config.stateTable };
+  await startCoverage(store, {
+    runId: message.id,
+    trigger: 'departure',
+    subject: 'employeeId E-1',
+    startedAt: 't',
+    targets,
+  });
+  return store;
+}
+
 const subjects = async () => (await drainInbox(clients.sqs, inbox.queueUrl)).map((n) => n.subject);
 
 describe('Coverage records', () => {
@@ -186,14 +199,7 @@ describe('Function: accountWorker', () => {
   it('revokes each account once and sends one completion notification naming every account', async () => {
     await subjects();
     const message = departure();
-    const store = { ddb: clients.ddb, table: config.stateTable };
-    await startCoverage(store, {
-      runId: message.id,
-      trigger: 'departure',
-      subject: 'employeeId E-1',
-      startedAt: 't',
-      targets: [A, B, C],
-    });
+    await startRun(message, [A, B, C]);
     const engine = engineStandIn();
     const worker = accountWorker({
       config,
@@ -221,14 +227,7 @@ describe('Function: accountWorker', () => {
   it('sends the completion email once when only its chat copy fails (a chat topic that does not exist)', async () => {
     await subjects();
     const message = departure();
-    const store = { ddb: clients.ddb, table: config.stateTable };
-    await startCoverage(store, {
-      runId: message.id,
-      trigger: 'departure',
-      subject: 'employeeId E-1',
-      startedAt: 't',
-      targets: [A, B],
-    });
+    const store = await startRun(message, [A, B]);
     // moto answers NotFound to a Publish on a topic it does not hold: the chat Publish fails after the email.
     const chatTopicArn = 'arn:aws:sns:us-east-1:123456789012:no-such-chat-topic';
     const worker = accountWorker({
@@ -255,14 +254,7 @@ describe('Function: accountWorker', () => {
   it('names an unreachable account, retries it, and alerts when its last delivery fails', async () => {
     await subjects();
     const message = departure();
-    const store = { ddb: clients.ddb, table: config.stateTable };
-    await startCoverage(store, {
-      runId: message.id,
-      trigger: 'departure',
-      subject: 'employeeId E-1',
-      startedAt: 't',
-      targets: [A, B],
-    });
+    await startRun(message, [A, B]);
     const engine = engineStandIn();
     const worker = accountWorker({
       config,
