@@ -42,7 +42,6 @@ import {
   ListInstancesCommand,
   SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, SQSRecord } from 'aws-lambda';
 import { accountAccess } from '../../src/accounts/access';
@@ -62,7 +61,12 @@ import {
 import { lockdown, type OperatorDeps, restore } from '../../src/operator/lockdown';
 import { sweepIdentityCenter } from '../../src/sweep/identity-center';
 import { webhookHandler } from '../../src/webhooks/handler';
-import { createMemberRole, forAccount, memberAccountClients } from '../../tools/local/accounts';
+import {
+  createMemberRole,
+  forAccount,
+  memberAccountClients,
+  memberRoleIam,
+} from '../../tools/local/accounts';
 import { identityCenterSeed } from '../../tools/local/identity-center-seed';
 import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../../tools/local/moto';
 import { chain, FakeSessionManager, noServiceCredentials } from '../../tools/local/moto-gaps';
@@ -193,20 +197,16 @@ let memberInspector: Promise<IAMClient> | undefined;
 /** IAM acting in `account`: the operator at home, a member-role session in B (straight to moto). */
 function inspectIam(account: string): Promise<IAMClient> {
   if (account === A) return Promise.resolve(iamAt(admin));
-  memberInspector ??= (async () => {
-    const r = await new STSClient(direct()).send(
-      new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${account}:role/${MEMBER_ROLE}`,
-        RoleSessionName: 'test-inspector',
-      }),
-    );
-    const c = r.Credentials;
-    return iamAt({
-      accessKeyId: c?.AccessKeyId ?? '',
-      secretAccessKey: c?.SecretAccessKey ?? '',
-      sessionToken: c?.SessionToken ?? '',
-    } as Credentials);
-  })();
+  memberInspector ??= memberRoleIam(
+    moto.endpoint,
+    REGION,
+    admin,
+    `arn:aws:iam::${account}:role/${MEMBER_ROLE}`,
+    {
+      sessionName: 'test-inspector',
+      maxAttempts: 1,
+    },
+  );
   return memberInspector;
 }
 const attached = async (account: string, userName: string) =>

@@ -31,7 +31,6 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { AccountUnreachableError, accountAccess } from '../../src/accounts/access';
@@ -54,6 +53,7 @@ import {
   denyAssumeRoleInto,
   forAccount,
   memberAccountClients,
+  memberRoleIam,
 } from '../../tools/local/accounts';
 import { MOTO_ACCOUNT_ID, type Moto, startMoto } from '../../tools/local/moto';
 import { chain, FakeSessionManager, noServiceCredentials } from '../../tools/local/moto-gaps';
@@ -134,24 +134,10 @@ function inspect(account: string): Promise<IAMClient> {
   if (!iam) {
     iam = (async () => {
       if (account === A) return iamAt(admin);
-      const sts = new STSClient({
-        region: REGION,
-        endpoint: moto.endpoint,
-        credentials: admin,
+      return memberRoleIam(moto.endpoint, REGION, admin, `arn:aws:iam::${account}:role/${MEMBER_ROLE}`, {
+        sessionName: 'test-inspector',
         maxAttempts: 1,
       });
-      const r = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: `arn:aws:iam::${account}:role/${MEMBER_ROLE}`,
-          RoleSessionName: 'test-inspector',
-        }),
-      );
-      const c = r.Credentials;
-      return iamAt({
-        accessKeyId: c?.AccessKeyId ?? '',
-        secretAccessKey: c?.SecretAccessKey ?? '',
-        sessionToken: c?.SessionToken ?? '',
-      } as Credentials);
     })();
     inspectors.set(account, iam);
   }

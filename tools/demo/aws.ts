@@ -7,7 +7,7 @@ import {
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { describeError } from '../../src/errors';
 import type { Credentials } from '../local/seed';
 
@@ -119,36 +119,4 @@ export function accountOfClient(endpoint: string, region: string): (client: SSMC
     }
     return account;
   };
-}
-
-/**
- * An IAM client acting in another account through its member role, assumed with `credentials` (the
- * operator's: the stack's), for reading what the handlers did there.
- */
-export async function memberRoleIam(
-  endpoint: string,
-  region: string,
-  credentials: Credentials,
-  roleArn: string,
-): Promise<IAMClient> {
-  const sts = new STSClient({ endpoint, region, credentials, maxAttempts: 3 });
-  try {
-    const r = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'demo-reader' }));
-    const c = r.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-      throw new Error(`AssumeRole ${roleArn}: no credentials returned`);
-    }
-    return new IAMClient({
-      endpoint,
-      region,
-      maxAttempts: 3,
-      credentials: {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-      },
-    });
-  } finally {
-    sts.destroy();
-  }
 }

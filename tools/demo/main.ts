@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../../src/config';
+import { memberRoleIam } from '../local/accounts';
 import { findMotoServer, type Moto, MotoNotInstalledError, startMoto } from '../local/moto';
 import { motoClients } from '../local/seed';
-import { accountOfClient, isolateAwsEnvironment, memberRoleIam } from './aws';
+import { accountOfClient, isolateAwsEnvironment } from './aws';
 import {
   type Company,
   HOME_ACCOUNT,
@@ -189,7 +190,9 @@ async function run(out: Output, resources: Resources, repoRoot: string): Promise
     clients,
     config,
     notifications: new NotificationLog(clients, company.inbox.queueUrl),
-    memberIam: await memberRoleIam(moto.endpoint, REGION, company.operator, company.member.roleArn),
+    memberIam: await memberRoleIam(moto.endpoint, REGION, company.operator, company.member.roleArn, {
+      sessionName: 'demo-reader',
+    }),
     identityCenter: { seed: idc, clients: clients.identityCenter(REGION) },
     provisioning: resources.provisioning,
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   type Account,
   AlreadyInOrganizationException,
@@ -10,6 +10,7 @@ import {
   OrganizationsClient,
   paginateListAccounts,
 } from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Clients } from '../../src/clients';
 import type { Moto } from './moto';
 import type { Interceptor, ProxiedRequest, ProxyResponse } from './proxy';
@@ -212,4 +213,40 @@ export async function createOrganizationAccounts(
     ids.push(status.AccountId);
   }
   return ids;
+}
+
+/**
+ * An IAM client acting in another account through its member role, assumed with `credentials` (the
+ * operator's: the stack's), for reading what the handlers did there (the demo and the integration tests).
+ */
+export async function memberRoleIam(
+  endpoint: string,
+  region: string,
+  credentials: Credentials,
+  roleArn: string,
+  options: { readonly sessionName?: string; readonly maxAttempts?: number } = {},
+): Promise<IAMClient> {
+  const maxAttempts = options.maxAttempts ?? 3;
+  const sts = new STSClient({ endpoint, region, credentials, maxAttempts });
+  try {
+    const r = await sts.send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: options.sessionName ?? 'reader' }),
+    );
+    const c = r.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+      throw new Error(`AssumeRole ${roleArn}: no credentials returned`);
+    }
+    return new IAMClient({
+      endpoint,
+      region,
+      maxAttempts,
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+      },
+    });
+  } finally {
+    sts.destroy();
+  }
 }
